@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+/**
+ * Every knob Pasokh has, with its default. Values come from (lowest first) these defaults, an
+ * optional JSON file (`PASOKH_CONFIG`), then environment variables (see `load.ts`).
+ * Each engine/domain owns its section; keep the `describe()` text current: README lists it.
+ */
+export const configSchema = z.object({
+  port: z.number().int().min(0).max(65535).default(8080).describe('HTTP + WebSocket port (env PORT)'),
+  host: z.string().default('0.0.0.0').describe('Listen address (env HOST)'),
+  dataDir: z.string().default('./data').describe('Embedded database, caches, generated keys (env PASOKH_DATA_DIR)'),
+  databaseUrl: z.string().optional().describe('PostgreSQL URL; unset = embedded PGlite in dataDir (env DATABASE_URL)'),
+  timezone: z.string().default('Asia/Tehran').describe('Time zone for greetings and calling windows'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  security: z
+    .object({
+      adminKeys: z.array(z.string().min(16)).default([]).describe('Bearer keys for /api (env PASOKH_ADMIN_KEY, comma-separated)'),
+      mediaTokens: z.array(z.string().min(16)).default([]).describe('Tokens accepted on media streams (env PASOKH_MEDIA_TOKEN, comma-separated)'),
+      audioSocketAllow: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Source addresses allowed on the AudioSocket TCP port'),
+    })
+    .default({ adminKeys: [], mediaTokens: [], audioSocketAllow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
+
+  privacy: z
+    .object({
+      maskNumbers: z.boolean().default(true).describe('Mask phone, national-ID and card numbers in stored transcripts and logs'),
+    })
+    .default({ maskNumbers: true }),
+
+  telephony: z
+    .object({
+      audioSocketPort: z.number().int().min(0).max(65535).nullable().default(null).describe('TCP port for Asterisk AudioSocket; null = off (env PASOKH_AUDIOSOCKET_PORT)'),
+      maxFrameBytes: z.number().int().positive().default(64 * 1024).describe('Largest accepted WebSocket/TCP frame'),
+    })
+    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024 }),
+
+  audio: z
+    .object({
+      vad: z.enum(['silero', 'energy']).default('silero').describe('Voice activity detector; energy is the fallback when Silero cannot load'),
+      vadThreshold: z.number().min(0).max(1).default(0.5),
+      endSilenceMs: z.number().int().min(100).max(3000).default(500).describe('Silence that ends an utterance'),
+      minSpeechMs: z.number().int().min(0).default(200).describe('Shorter bursts are ignored (clicks, coughs)'),
+      maxUtteranceMs: z.number().int().min(1000).default(15_000),
+      noInputTimeoutMs: z.number().int().min(1000).default(7_000).describe('Silence after a prompt before the caller is reprompted'),
+      bargeIn: z.boolean().default(true),
+    })
+    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true }),
+
+  asr: z
+    .object({
+      backend: z.enum(['onnx', 'grpc']).default('onnx'),
+      modelDir: z.string().default('models/asr-fa').describe('Model folder with manifest.json (onnx backend)'),
+      grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend)'),
+      timeoutMs: z.number().int().positive().default(3000),
+      beamWidth: z.number().int().min(1).default(8),
+      hotwordBoost: z.number().min(0).default(2),
+    })
+    .default({ backend: 'onnx', modelDir: 'models/asr-fa', timeoutMs: 3000, beamWidth: 8, hotwordBoost: 2 }),
+
+  tts: z
+    .object({
+      backend: z.enum(['espeak', 'onnx', 'grpc']).default('espeak'),
+      voice: z.string().default('fa').describe('eSpeak NG voice, or path to a Piper voice .onnx.json (onnx backend)'),
+      rate: z.number().int().min(80).max(450).default(165).describe('Words per minute (espeak)'),
+      grpcUrl: z.string().optional(),
+      timeoutMs: z.number().int().positive().default(3000),
+      lexicon: z.record(z.string(), z.string()).default({}).describe('Brand names and terms → how to say them in Persian'),
+    })
+    .default({ backend: 'espeak', voice: 'fa', rate: 165, timeoutMs: 3000, lexicon: {} }),
+
+  nlu: z
+    .object({
+      threshold: z.number().min(0).max(1).optional().describe('Override of the accept threshold chosen on held-out data'),
+      maxChoices: z.number().int().min(2).max(4).default(3).describe('Choices offered when clarifying (≤ 4)'),
+    })
+    .default({ maxChoices: 3 }),
+
+  dialog: z
+    .object({
+      botName: z.string().default('پاسخ'),
+      companyName: z.string().default('نت‌آسا'),
+      maxReprompts: z.number().int().min(0).default(2).describe('No-match / no-input reprompts before hand-off'),
+      lowConfidenceTurns: z.number().int().min(1).default(2).describe('Consecutive low-confidence turns before hand-off'),
+      engineTimeoutMs: z.number().int().positive().default(4000),
+    })
+    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000 }),
+
+  handoff: z
+    .object({
+      defaultQueue: z.string().default('general'),
+      serviceLevelSeconds: z.number().int().positive().default(20),
+      waitUpdateSeconds: z.number().int().positive().default(30),
+    })
+    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30 }),
+});
+
+export type Config = z.infer<typeof configSchema>;

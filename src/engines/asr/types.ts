@@ -1,0 +1,38 @@
+/**
+ * Streaming speech recognition. The call session pushes caller audio while the caller speaks
+ * and finalises when the endpointer says the utterance is over.
+ */
+export interface AsrPartial {
+  text: string;
+}
+
+export interface AsrFinal {
+  text: string;
+  /** 0..1 where the backend can tell; undefined otherwise. */
+  confidence?: number;
+  /** Audio seconds that were recognised. */
+  audioSeconds: number;
+}
+
+export interface AsrStreamOptions {
+  /** Words or phrases to bias decoding towards (live FAQ vocabulary, active grammar). */
+  hotwords?: readonly string[];
+  onPartial?: (partial: AsrPartial) => void;
+}
+
+export interface AsrStream {
+  /** Mono PCM at the engine's `sampleRate`. Cheap: heavy work may run later or in chunks. */
+  push(pcm: Int16Array): void;
+  /** Ends the utterance and resolves with the final transcript. */
+  finalize(): Promise<AsrFinal>;
+  /** Drops the utterance (barge-in cancelled, call ended). Idempotent. */
+  cancel(): void;
+}
+
+export interface AsrEngine {
+  readonly name: string;
+  /** Input sample rate the engine wants; the session resamples to it. */
+  readonly sampleRate: number;
+  createStream(options?: AsrStreamOptions): AsrStream;
+  close(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { errorBody } from './errors.js';
+
+/** Constant-time membership test: hashing first makes lengths equal, so nothing leaks by timing. */
+export function secretMatches(candidate: string | null | undefined, secrets: readonly string[]): boolean {
+  if (!candidate) return false;
+  const digest = createHash('sha256').update(candidate).digest();
+  let ok = false;
+  for (const secret of secrets) {
+    const expected = createHash('sha256').update(secret).digest();
+    if (timingSafeEqual(digest, expected)) ok = true;
+  }
+  return ok;
+}
+
+/** `Authorization: Bearer <key>` against the configured admin keys. */
+export function requireAdminKey(keys: () => readonly string[]): MiddlewareHandler {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (!match) return c.json(errorBody('unauthorized', 'Missing Authorization: Bearer <key>'), 401);
+    if (!secretMatches(match[1].trim(), keys())) return c.json(errorBody('forbidden', 'Invalid API key'), 403);
+    await next();
+  };
+}
