@@ -1,0 +1,189 @@
+import type { VoiceActivityDetector } from './vad.js';
+
+export interface EndpointerOptions {
+  threshold: number;
+  /** Silence after speech that ends the utterance. */
+  endSilenceMs: number;
+  /** Utterances with less speech than this are dropped as noise (clicks, coughs, line bursts). */
+  minSpeechMs: number;
+  maxUtteranceMs: number;
+  /** Speech needed before `speechStart` fires (what barge-in reacts to). */
+  onsetMs?: number;
+  /** Audio kept from before the onset so the recogniser hears the first phoneme. */
+  preRollMs?: number;
+}
+
+export interface EndpointerEvents {
+  /** Confirmed speech onset; `preRoll` holds the audio since slightly before it. */
+  speechStart(preRoll: Int16Array): void;
+  /** Audio inside the utterance, after the pre-roll, as it arrives. */
+  speechAudio(pcm: Int16Array): void;
+  /** End of utterance. `speechMs` is the voiced duration; `truncated` when maxUtteranceMs cut it. */
+  speechEnd(info: { speechMs: number; durationMs: number; truncated: boolean }): void;
+  /** Onset that never reached minSpeechMs: whatever was started for it should be dropped. */
+  speechDiscarded(): void;
+}
+
+type State = 'silence' | 'onset' | 'speech';
+
+/**
+ * Turns a stream of caller PCM into utterances with a frame-level VAD. Timing is counted in audio
+ * samples, not wall-clock time, so results do not depend on how bursty the network is.
+ */
+export class Endpointer {
+  private state: State = 'silence';
+  private pending = new Int16Array(0);
+  private chain: Promise<void> = Promise.resolve();
+  private readonly frameMs: number;
+  private ring: Int16Array[] = [];
+  private onsetFrames: Int16Array[] = [];
+  private speechFrames = 0;
+  private silenceFrames = 0;
+  private utteranceFrames = 0;
+  private closed = false;
+
+  constructor(
+    private readonly vad: VoiceActivityDetector,
+    private readonly options: EndpointerOptions,
+    private readonly events: EndpointerEvents,
+  ) {
+    this.frameMs = (vad.frameSize / vad.sampleRate) * 1000;
+  }
+
+  get sampleRate(): number {
+    return this.vad.sampleRate;
+  }
+
+  get speaking(): boolean {
+    return this.state !== 'silence';
+  }
+
+  /** PCM at the detector's sample rate. Frames are analysed in order, one at a time. */
+  push(pcm: Int16Array): void {
+    if (this.closed) return;
+    const joined = new Int16Array(this.pending.length + pcm.length);
+    joined.set(this.pending, 0);
+    joined.set(pcm, this.pending.length);
+    const size = this.vad.frameSize;
+    let offset = 0;
+    for (; offset + size <= joined.length; offset += size) {
+      const frame = joined.slice(offset, offset + size);
+      this.chain = this.chain.then(() => this.analyse(frame));
+    }
+    this.pending = joined.slice(offset);
+  }
+
+  /** Resolves when every pushed frame has been analysed (tests, shutdown). */
+  drain(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Forget any speech in progress (e.g. after the bot starts a new prompt without barge-in). */
+  reset(): void {
+    if (this.state !== 'silence') this.events.speechDiscarded();
+    this.toSilence();
+    this.vad.reset();
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private async analyse(frame: Int16Array): Promise<void> {
+    if (this.closed) return;
+    const floats = new Float32Array(frame.length);
+    for (let i = 0; i < frame.length; i++) floats[i] = frame[i] / 32768;
+    let probability: number;
+    try {
+      probability = await this.vad.process(floats);
+    } catch {
+      probability = 0;
+    }
+    if (this.closed) return;
+    this.step(frame, probability >= this.options.threshold);
+  }
+
+  private step(frame: Int16Array, voiced: boolean): void {
+    const o = this.options;
+    const onsetFrames = Math.max(1, Math.round((o.onsetMs ?? 96) / this.frameMs));
+    const minSpeechFrames = Math.max(onsetFrames, Math.round(o.minSpeechMs / this.frameMs));
+    const endFrames = Math.max(1, Math.round(o.endSilenceMs / this.frameMs));
+    const maxFrames = Math.round(o.maxUtteranceMs / this.frameMs);
+    const preRollFrames = Math.round((o.preRollMs ?? 200) / this.frameMs);
+
+    if (this.state === 'silence') {
+      this.ring.push(frame);
+      if (this.ring.length > preRollFrames) this.ring.shift();
+      if (voiced) {
+        this.state = 'onset';
+        this.onsetFrames = [frame];
+        this.speechFrames = 1;
+        this.silenceFrames = 0;
+        if (onsetFrames === 1) this.confirmOnset();
+      }
+      return;
+    }
+
+    if (this.state === 'onset') {
+      this.onsetFrames.push(frame);
+      if (voiced) {
+        this.speechFrames++;
+        this.silenceFrames = 0;
+      } else if (++this.silenceFrames >= 3) {
+        // A blip, not speech: back to listening without ever telling anyone.
+        this.ring.push(...this.onsetFrames.slice(1));
+        this.ring = this.ring.slice(-preRollFrames);
+        this.toSilence(true);
+        return;
+      }
+      if (this.speechFrames >= onsetFrames) this.confirmOnset();
+      return;
+    }
+
+    // state === 'speech'
+    this.events.speechAudio(frame);
+    this.utteranceFrames++;
+    if (voiced) {
+      this.speechFrames++;
+      this.silenceFrames = 0;
+    } else {
+      this.silenceFrames++;
+    }
+    const truncated = this.utteranceFrames >= maxFrames;
+    if (this.silenceFrames >= endFrames || truncated) {
+      if (this.speechFrames < minSpeechFrames) this.events.speechDiscarded();
+      else
+        this.events.speechEnd({
+          speechMs: this.speechFrames * this.frameMs,
+          durationMs: this.utteranceFrames * this.frameMs,
+          truncated,
+        });
+      this.toSilence();
+    }
+  }
+
+  private confirmOnset(): void {
+    const parts = [...this.ring.slice(0, -1), ...this.onsetFrames];
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const preRoll = new Int16Array(total);
+    let at = 0;
+    for (const p of parts) {
+      preRoll.set(p, at);
+      at += p.length;
+    }
+    this.state = 'speech';
+    this.utteranceFrames = this.onsetFrames.length;
+    this.onsetFrames = [];
+    this.ring = [];
+    this.events.speechStart(preRoll);
+  }
+
+  private toSilence(keepRing = false): void {
+    this.state = 'silence';
+    this.onsetFrames = [];
+    if (!keepRing) this.ring = [];
+    this.speechFrames = 0;
+    this.silenceFrames = 0;
+    this.utteranceFrames = 0;
+  }
+}

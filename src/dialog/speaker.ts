@@ -1,0 +1,96 @@
+import type { TtsEngine } from '../engines/tts/types.js';
+import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
+import { EngineTimeoutError } from './timeout.js';
+
+export interface Utterance {
+  /** 'played' | 'cleared' | 'hangup' once the far end is done with it. */
+  done: Promise<PlaybackOutcome>;
+  /** Wall-clock ms from speak() to the first audio handed to the channel; rejects if TTS failed. */
+  firstAudio: Promise<number>;
+  /** Stops synthesis and drops queued audio (barge-in). */
+  interrupt(): void;
+}
+
+/** Streams synthesised speech into the channel, chunk by chunk, with a time limit on the engine. */
+export class Speaker {
+  private current: Utterance | null = null;
+
+  constructor(
+    private readonly channel: CallChannel,
+    private readonly tts: TtsEngine,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get speaking(): boolean {
+    return this.current !== null;
+  }
+
+  speak(text: string): Utterance {
+    const started = performance.now();
+    const abort = new AbortController();
+    const playback = this.channel.startPlayback();
+    let resolveFirst!: (ms: number) => void;
+    let rejectFirst!: (err: Error) => void;
+    const firstAudio = new Promise<number>((res, rej) => {
+      resolveFirst = res;
+      rejectFirst = rej;
+    });
+    firstAudio.catch(() => {});
+
+    const pump = async () => {
+      let first = true;
+      const iterator = this.tts.synthesize(text, { signal: abort.signal })[Symbol.asyncIterator]();
+      try {
+        while (!abort.signal.aborted) {
+          const next = first ? await this.firstChunk(iterator) : await iterator.next();
+          if (next.done) break;
+          if (abort.signal.aborted) break;
+          playback.write(next.value);
+          if (first) {
+            first = false;
+            resolveFirst(performance.now() - started);
+          }
+        }
+        if (first) rejectFirst(new Error('TTS produced no audio'));
+      } catch (err) {
+        rejectFirst(err as Error);
+      } finally {
+        playback.end();
+        if (abort.signal.aborted) await iterator.return?.().catch(() => {});
+      }
+    };
+    void pump();
+
+    const utterance: Utterance = {
+      done: playback.done.finally(() => {
+        if (this.current === utterance) this.current = null;
+      }),
+      firstAudio,
+      interrupt: () => {
+        abort.abort();
+        this.channel.clear();
+      },
+    };
+    this.current = utterance;
+    return utterance;
+  }
+
+  /** Interrupts whatever is playing (barge-in). */
+  interrupt(): void {
+    this.current?.interrupt();
+  }
+
+  private async firstChunk<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        iterator.next(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new EngineTimeoutError('tts', this.timeoutMs)), this.timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
