@@ -1,0 +1,131 @@
+import { Endpointer, type EndpointerOptions } from '../audio/endpointer.js';
+import { Resampler } from '../audio/resample.js';
+import type { VoiceActivityDetector } from '../audio/vad.js';
+import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
+import { withTimeout } from './timeout.js';
+
+export interface HeardUtterance {
+  text: string;
+  partials: number;
+  /** Audio-time silence that ended the utterance (what the endpointer waited). */
+  endpointMs: number;
+  /** Wall-clock ms from the endpoint to the final transcript. */
+  asrMs: number;
+  /** performance.now() when the endpoint was detected. */
+  endpointAt: number;
+  speechMs: number;
+}
+
+export interface ListenerEvents {
+  /** Caller started speaking (confirmed onset): barge-in point. */
+  speechStart(): void;
+  utterance(heard: HeardUtterance): void;
+  /** Recognition failed or timed out for an utterance the caller did say. */
+  asrError(error: Error): void;
+}
+
+/**
+ * Ears of the call: line audio → VAD/endpointer → one ASR stream per utterance. It always listens;
+ * the session decides what a reply means. Audio is resampled to the VAD's and the engine's rates.
+ */
+export class Listener {
+  private readonly endpointer: Endpointer;
+  private readonly toVad: Resampler | null;
+  private stream: AsrStream | null = null;
+  private toAsr: Resampler | null = null;
+  private partials = 0;
+  private hotwords: readonly string[] = [];
+  private closed = false;
+
+  constructor(
+    lineRate: number,
+    vad: VoiceActivityDetector,
+    private readonly asr: AsrEngine,
+    private readonly endpointing: EndpointerOptions,
+    private readonly asrTimeoutMs: number,
+    private readonly events: ListenerEvents,
+  ) {
+    this.toVad = lineRate === vad.sampleRate ? null : new Resampler(lineRate, vad.sampleRate);
+    this.endpointer = new Endpointer(vad, endpointing, {
+      speechStart: (preRoll) => this.onSpeechStart(preRoll),
+      speechAudio: (pcm) => this.feedAsr(pcm),
+      speechEnd: (info) => void this.onSpeechEnd(info.speechMs),
+      speechDiscarded: () => this.dropStream(),
+    });
+  }
+
+  /** Vocabulary to bias recognition towards for the next utterances (FAQ terms, active grammar). */
+  setHotwords(words: readonly string[]): void {
+    this.hotwords = words;
+  }
+
+  push(linePcm: Int16Array): void {
+    if (this.closed) return;
+    this.endpointer.push(this.toVad ? this.toVad.push(linePcm) : linePcm);
+  }
+
+  get speaking(): boolean {
+    return this.endpointer.speaking;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.endpointer.close();
+    this.dropStream();
+  }
+
+  private onSpeechStart(preRoll: Int16Array): void {
+    this.dropStream();
+    this.partials = 0;
+    try {
+      this.stream = this.asr.createStream({ hotwords: this.hotwords, onPartial: () => this.partials++ });
+      this.toAsr = this.asr.sampleRate === this.endpointer.sampleRate ? null : new Resampler(this.endpointer.sampleRate, this.asr.sampleRate);
+      this.feedAsr(preRoll);
+    } catch (err) {
+      this.stream = null;
+      this.events.asrError(err as Error);
+    }
+    this.events.speechStart();
+  }
+
+  private feedAsr(pcm: Int16Array): void {
+    if (!this.stream) return;
+    try {
+      this.stream.push(this.toAsr ? this.toAsr.push(pcm) : pcm);
+    } catch (err) {
+      this.dropStream();
+      this.events.asrError(err as Error);
+    }
+  }
+
+  private async onSpeechEnd(speechMs: number): Promise<void> {
+    const endpointAt = performance.now();
+    const stream = this.stream;
+    const tail = this.toAsr?.flush();
+    this.stream = null;
+    this.toAsr = null;
+    if (!stream) return this.events.asrError(new Error('No recognition stream for the utterance'));
+    try {
+      if (tail && tail.length) stream.push(tail);
+      const final = await withTimeout(stream.finalize(), this.asrTimeoutMs, 'asr');
+      if (this.closed) return;
+      this.events.utterance({
+        text: final.text,
+        partials: this.partials,
+        endpointMs: this.endpointing.endSilenceMs,
+        asrMs: performance.now() - endpointAt,
+        endpointAt,
+        speechMs,
+      });
+    } catch (err) {
+      stream.cancel();
+      if (!this.closed) this.events.asrError(err as Error);
+    }
+  }
+
+  private dropStream(): void {
+    this.stream?.cancel();
+    this.stream = null;
+    this.toAsr = null;
+  }
+}

@@ -1,0 +1,479 @@
+import type { Config } from '../config/schema.js';
+import type { VoiceActivityDetector } from '../audio/vad.js';
+import type { AsrEngine } from '../engines/asr/types.js';
+import type { NluProvider, NluResult } from '../engines/nlu/types.js';
+import type { TtsEngine } from '../engines/tts/types.js';
+import type { HandoffService, TranscriptLine } from '../handoff/types.js';
+import type { KnowledgeBase } from '../knowledge/types.js';
+import type { CallRecorder, TurnTimings } from '../store/types.js';
+import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
+import { Listener, type HeardUtterance } from './listener.js';
+import { decide, initialDialogState, type Decision, type DialogState, type HandoffReason, type PolicyInput } from './policy.js';
+import { clarify, greeting, localHour, prompts } from './prompts.js';
+import { Speaker, type Utterance } from './speaker.js';
+import type { AskOptions, CallerReply, CallIO } from './types.js';
+
+export interface SessionMetrics {
+  callStarted(protocol: string): void;
+  callEnded(protocol: string, outcome: string): void;
+  turn(action: string, latencySeconds: number | null): void;
+  handoff(reason: string): void;
+  engineError(engine: string): void;
+  bargeIn(): void;
+}
+
+export interface SessionLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export interface SessionDeps {
+  config: Config;
+  asr: AsrEngine;
+  tts: TtsEngine;
+  nlu: NluProvider;
+  kb?: KnowledgeBase;
+  /** A fresh detector for this call (detectors hold per-call state). */
+  createVad(sampleRate: number): VoiceActivityDetector;
+  recorder: CallRecorder;
+  handoff?: HandoffService;
+  metrics?: SessionMetrics;
+  logger?: SessionLogger;
+  /** Caller's name from a CRM or past calls, for the greeting. */
+  lookupCallerName?(number: string): Promise<string | null>;
+  now?(): Date;
+}
+
+type RawReply =
+  | { kind: 'speech'; heard: HeardUtterance }
+  | { kind: 'dtmf'; digit: string }
+  | { kind: 'asr-error'; error: Error }
+  | { kind: 'hangup' };
+
+/** What a turn knew before the bot answered; completed with TTS timing once the answer sounds. */
+interface PendingTurn {
+  input: string;
+  heardText: string | null;
+  partials: number;
+  intent: string | null;
+  confidence: number | null;
+  timings: TurnTimings;
+  endpointAt: number | null;
+  action?: string;
+}
+
+export type CallOutcome = 'completed' | 'handoff' | 'abandoned' | 'error';
+
+/**
+ * One call: greet → listen → understand → act, until goodbye, hang-up or hand-off. A small state
+ * machine that delegates: Listener (VAD, endpointing, ASR), NLU, the pure `decide` policy,
+ * Speaker (TTS → paced playback), the hand-off service and the recorder.
+ */
+export class CallSession implements CallIO {
+  readonly callId: string;
+  readonly callerNumber: string | null;
+  private readonly speaker: Speaker;
+  private readonly listener: Listener;
+  private state: DialogState = initialDialogState();
+  private mailbox: RawReply[] = [];
+  private waiter: ((reply: RawReply) => void) | null = null;
+  private playing: Utterance | null = null;
+  private bargeInAllowed = true;
+  private hungUp = false;
+  private finished = false;
+  private seq = 0;
+  private lastAnswer: string | null = null;
+  private answered = 0;
+  private handoffReason: string | null = null;
+  private handoffQueue: string | null = null;
+  private lastIntent: string | null = null;
+  readonly transcript: TranscriptLine[] = [];
+
+  constructor(
+    private readonly channel: CallChannel,
+    private readonly deps: SessionDeps,
+  ) {
+    const { config } = deps;
+    this.callId = channel.info.callId;
+    this.callerNumber = channel.info.from;
+    this.speaker = new Speaker(channel, deps.tts, config.dialog.engineTimeoutMs);
+    this.listener = new Listener(
+      channel.sampleRate,
+      deps.createVad(channel.sampleRate),
+      deps.asr,
+      {
+        threshold: config.audio.vadThreshold,
+        endSilenceMs: config.audio.endSilenceMs,
+        minSpeechMs: config.audio.minSpeechMs,
+        maxUtteranceMs: config.audio.maxUtteranceMs,
+      },
+      config.asr.timeoutMs,
+      {
+        speechStart: () => this.onSpeechStart(),
+        utterance: (heard) => {
+          // Noise that the recogniser heard as nothing is not an answer; keep waiting.
+          if (heard.text.trim()) this.deliver({ kind: 'speech', heard });
+        },
+        asrError: (error) => {
+          this.engineError('asr', error);
+          this.deliver({ kind: 'asr-error', error });
+        },
+      },
+    );
+    channel.onAudio((pcm) => this.listener.push(pcm));
+    channel.onDtmf((digit) => this.onDtmf(digit));
+    channel.onEnd((reason) => this.onHangup(reason));
+  }
+
+  get ended(): boolean {
+    return this.hungUp || this.finished;
+  }
+
+  /** Runs the call to its end. Never rejects: failures end in a hand-off or a recorded error. */
+  async run(): Promise<CallOutcome> {
+    const { recorder, metrics } = this.deps;
+    const info = this.channel.info;
+    recorder.callStarted({ id: this.callId, protocol: info.protocol, fromNumber: info.from, toNumber: info.to, startedAt: new Date(), params: info.params });
+    metrics?.callStarted(info.protocol);
+    let outcome: CallOutcome = 'error';
+    try {
+      outcome = await this.converse();
+    } catch (err) {
+      this.deps.logger?.warn({ callId: this.callId, err: String(err) }, 'call session failed');
+      this.note('error', { stage: 'session', message: String((err as Error)?.message ?? err) });
+      outcome = 'error';
+    } finally {
+      this.finished = true;
+      this.listener.close();
+      if (!this.hungUp) this.channel.hangup(outcome);
+      recorder.callEnded({ callId: this.callId, endedAt: new Date(), outcome, handoffReason: this.handoffReason, handoffQueue: this.handoffQueue });
+      metrics?.callEnded(info.protocol, outcome);
+    }
+    return outcome;
+  }
+
+  private async converse(): Promise<CallOutcome> {
+    const { config } = this.deps;
+    const name = this.callerNumber && this.deps.lookupCallerName ? await this.deps.lookupCallerName(this.callerNumber).catch(() => null) : null;
+    const hour = localHour(this.deps.now?.() ?? new Date(), config.timezone);
+    let prompt = greeting({ companyName: config.dialog.companyName, botName: config.dialog.botName }, hour, name);
+    let pending: PendingTurn | null = { input: 'greeting', heardText: null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null, action: 'greeting' };
+
+    for (;;) {
+      this.listener.setHotwords(this.deps.nlu.current().vocabulary());
+      const { raw, nlu } = await this.askRaw(prompt, {}, pending);
+      if (raw.kind === 'hangup') return this.answered > 0 ? 'completed' : 'abandoned';
+      pending = this.pendingFor(raw, nlu);
+      const input = policyInput(raw, nlu);
+      const next = this.apply(input, pending);
+      if (next.kind === 'say-then-end') {
+        await this.respond(next.text, pending);
+        return 'completed';
+      }
+      if (next.kind === 'handoff') {
+        if (next.text) await this.respond(next.text, pending);
+        else if (pending) this.recordTurn(pending, null, {});
+        return this.handOff(next.reason, next.queue);
+      }
+      prompt = next.text;
+    }
+  }
+
+  /** Turns the policy's decision into what the bot says next. */
+  private apply(
+    input: PolicyInput,
+    pending: PendingTurn,
+  ): { kind: 'ask'; text: string } | { kind: 'say-then-end'; text: string } | { kind: 'handoff'; reason: HandoffReason; queue: string; text?: string } {
+    const { config } = this.deps;
+    const options = {
+      maxReprompts: config.dialog.maxReprompts,
+      lowConfidenceTurns: config.dialog.lowConfidenceTurns,
+      maxChoices: config.nlu.maxChoices,
+      clarifyFloor: 0.15,
+      defaultQueue: config.handoff.defaultQueue,
+    };
+    let { decision, state } = decide(this.state, input, options);
+    if (decision.kind === 'picked') {
+      const picked = decision.intent;
+      const faq = this.deps.kb?.current().faqs.find((f) => f.id === picked);
+      ({ decision, state } = decide(state, { kind: 'speech', nlu: faqAsNlu(picked, faq) }, options));
+      pending.intent = picked;
+    }
+    this.state = state;
+    pending.action = decision.kind;
+    return this.realise(decision);
+  }
+
+  private realise(decision: Decision): ReturnType<CallSession['apply']> {
+    switch (decision.kind) {
+      case 'answer':
+        this.lastAnswer = decision.text;
+        this.lastIntent = decision.intent;
+        this.answered++;
+        if (decision.then === 'end') return { kind: 'say-then-end', text: `${decision.text} ${prompts.goodbye}` };
+        if (decision.then === 'handoff') return { kind: 'handoff', reason: 'faq-action', queue: decision.queue, text: decision.text };
+        return { kind: 'ask', text: `${decision.text} ${prompts.anythingElse}` };
+      case 'clarify':
+        return { kind: 'ask', text: clarify(decision.choices.map((c) => c.question ?? c.intent)) };
+      case 'repeat':
+        return { kind: 'ask', text: this.lastAnswer ? `${this.lastAnswer} ${prompts.anythingElse}` : prompts.nothingToRepeat };
+      case 'reprompt':
+        return {
+          kind: 'ask',
+          text:
+            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? `${prompts.invalidChoice} ${prompts.noMatch}` : prompts.noMatch,
+        };
+      case 'go-ahead':
+        return { kind: 'ask', text: prompts.goAhead };
+      case 'goodbye':
+        return { kind: 'say-then-end', text: prompts.goodbye };
+      case 'handoff':
+        return { kind: 'handoff', reason: decision.reason, queue: decision.queue };
+      case 'picked':
+        return { kind: 'ask', text: prompts.noMatch };
+    }
+  }
+
+  private async handOff(reason: HandoffReason, queue: string): Promise<CallOutcome> {
+    this.handoffReason = reason;
+    this.handoffQueue = queue;
+    this.note('handoff', { reason, queue });
+    this.deps.metrics?.handoff(reason);
+    if (this.ended) return 'handoff';
+    const handoff = this.deps.handoff;
+    if (!handoff) {
+      await this.say(prompts.transferring);
+      return 'handoff';
+    }
+    const outcome = await handoff
+      .handle(
+        {
+          callId: this.callId,
+          protocol: this.channel.info.protocol,
+          callerNumber: this.callerNumber,
+          providerCallId: this.channel.info.params.callSid ?? this.channel.info.params.channel ?? null,
+          queue,
+          reason,
+          intent: this.lastIntent,
+          transcript: this.transcript,
+        },
+        this,
+      )
+      .catch((err: Error) => ({ kind: 'failed' as const, error: err.message }));
+    this.note('handoff-outcome', { ...outcome });
+    if (outcome.kind === 'failed') {
+      this.engineError('handoff', new Error(outcome.error));
+      if (!this.ended) await this.say(prompts.transferring);
+    }
+    return outcome.kind === 'abandoned' ? 'abandoned' : 'handoff';
+  }
+
+  // ---- CallIO: what flows (queue wait, surveys) use ----
+
+  async say(text: string): Promise<PlaybackOutcome> {
+    if (this.ended) return 'hangup';
+    const utterance = this.speak(text, false);
+    utterance.firstAudio.catch((err) => this.engineError('tts', err));
+    return utterance.done;
+  }
+
+  async ask(text: string, options: AskOptions = {}): Promise<CallerReply> {
+    const { raw, nlu } = await this.askRaw(text, options, null);
+    if (raw.kind === 'hangup') return { kind: 'hangup' };
+    if (raw.kind === 'dtmf') return { kind: 'dtmf', digits: raw.digit };
+    if (raw.kind === 'speech' && nlu) return { kind: 'speech', text: raw.heard.text, nlu };
+    return { kind: 'no-input' };
+  }
+
+  note(type: string, data: Record<string, unknown> = {}): void {
+    this.deps.recorder.event({ callId: this.callId, at: new Date(), type, data });
+  }
+
+  // ---- internals ----
+
+  private async askRaw(text: string, options: AskOptions, pending: PendingTurn | null): Promise<{ raw: RawReply | { kind: 'no-input' }; nlu: NluResult | null }> {
+    if (this.ended) return { raw: { kind: 'hangup' }, nlu: null };
+    this.mailbox = [];
+    this.bargeInAllowed = options.bargeIn ?? this.deps.config.audio.bargeIn;
+    const utterance = this.speak(text, true);
+    if (pending) this.recordWhenHeard(pending, text, utterance);
+    utterance.firstAudio.catch((err) => {
+      this.engineError('tts', err);
+    });
+
+    let raw: RawReply | null = await Promise.race([this.nextRaw(), utterance.done.then(() => null)]);
+    if (raw && raw.kind !== 'hangup' && this.playing === utterance) utterance.interrupt();
+    if (!raw) {
+      const ttsFailed = await utterance.firstAudio.then(() => false, () => true);
+      if (ttsFailed && !this.ended) return { raw: { kind: 'asr-error', error: new Error('tts failed') }, nlu: null };
+      raw = await this.nextRaw(options.timeoutMs ?? this.deps.config.audio.noInputTimeoutMs);
+    }
+    if (!raw) return { raw: { kind: 'no-input' }, nlu: null };
+    if (raw.kind === 'dtmf' && (options.maxDigits ?? 1) > 1) raw = await this.collectDigits(raw.digit, options.maxDigits!);
+    if (raw.kind !== 'speech') return { raw, nlu: null };
+    return { raw, nlu: this.understand(raw.heard.text) };
+  }
+
+  private understand(text: string): NluResult | null {
+    try {
+      const choices = this.state.awaiting === 'choice' ? this.state.choices.map((c) => c.intent) : undefined;
+      return this.deps.nlu.current().parse(text, { choices });
+    } catch (err) {
+      this.engineError('nlu', err as Error);
+      return null;
+    }
+  }
+
+  private async collectDigits(first: string, max: number): Promise<RawReply> {
+    let digits = first === '#' ? '' : first;
+    while (digits.length < max) {
+      const next = await this.nextRaw(3000);
+      if (!next || next.kind !== 'dtmf') break;
+      if (next.digit === '#') break;
+      digits += next.digit;
+    }
+    return { kind: 'dtmf', digit: digits };
+  }
+
+  private speak(text: string, bargeIn: boolean): Utterance {
+    this.bargeInAllowed = bargeIn && this.deps.config.audio.bargeIn;
+    this.transcript.push({ role: 'bot', text, at: new Date().toISOString() });
+    const utterance = this.speaker.speak(text);
+    this.playing = utterance;
+    void utterance.done.finally(() => {
+      if (this.playing === utterance) this.playing = null;
+    });
+    return utterance;
+  }
+
+  private pendingFor(raw: RawReply | { kind: 'no-input' }, nlu: NluResult | null): PendingTurn {
+    if (raw.kind === 'speech') {
+      this.transcript.push({ role: 'caller', text: raw.heard.text, at: new Date().toISOString() });
+      return {
+        input: 'speech',
+        heardText: raw.heard.text,
+        partials: raw.heard.partials,
+        intent: nlu?.intent ?? null,
+        confidence: nlu?.confidence ?? null,
+        timings: { endpointMs: raw.heard.endpointMs, asrMs: Math.round(raw.heard.asrMs), nluMs: 0 },
+        endpointAt: raw.heard.endpointAt,
+      };
+    }
+    if (raw.kind === 'dtmf') this.note('dtmf', { digits: raw.digit });
+    return { input: raw.kind, heardText: raw.kind === 'dtmf' ? raw.digit : null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null };
+  }
+
+  private recordWhenHeard(pending: PendingTurn, botText: string, utterance: Utterance): void {
+    utterance.firstAudio.then(
+      (ttsMs) => {
+        const timings: TurnTimings = { ...pending.timings, ttsFirstAudioMs: Math.round(ttsMs) };
+        if (pending.endpointAt !== null) timings.totalMs = Math.round(performance.now() - pending.endpointAt + (pending.timings.endpointMs ?? 0));
+        this.recordTurn(pending, botText, timings);
+      },
+      () => this.recordTurn(pending, botText, pending.timings),
+    );
+  }
+
+  private recordTurn(pending: PendingTurn, botText: string | null, timings: TurnTimings): void {
+    this.deps.recorder.turn({
+      callId: this.callId,
+      seq: this.seq++,
+      at: new Date(),
+      input: pending.input,
+      heardText: pending.heardText,
+      partialsCount: pending.partials,
+      intent: pending.intent,
+      confidence: pending.confidence,
+      action: pending.action ?? 'unknown',
+      botText,
+      timings,
+    });
+    this.deps.metrics?.turn(pending.action ?? 'unknown', timings.totalMs !== undefined ? timings.totalMs / 1000 : null);
+  }
+
+  private async respond(text: string, pending: PendingTurn): Promise<void> {
+    const utterance = this.speak(text, false);
+    this.recordWhenHeard(pending, text, utterance);
+    utterance.firstAudio.catch((err) => this.engineError('tts', err));
+    await utterance.done;
+  }
+
+  private nextRaw(timeoutMs?: number): Promise<RawReply | null> {
+    const queued = this.mailbox.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.hungUp) return Promise.resolve({ kind: 'hangup' });
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      this.waiter = (reply) => {
+        clearTimeout(timer);
+        this.waiter = null;
+        resolve(reply);
+      };
+      if (timeoutMs !== undefined)
+        timer = setTimeout(() => {
+          this.waiter = null;
+          resolve(null);
+        }, timeoutMs);
+    });
+  }
+
+  private deliver(reply: RawReply): void {
+    if (this.waiter) this.waiter(reply);
+    else this.mailbox.push(reply);
+  }
+
+  private onSpeechStart(): void {
+    if (this.playing && this.bargeInAllowed) {
+      this.playing.interrupt();
+      this.note('barge-in', {});
+      this.deps.metrics?.bargeIn();
+    }
+  }
+
+  private onDtmf(digit: string): void {
+    if (this.playing && this.bargeInAllowed) this.playing.interrupt();
+    this.deliver({ kind: 'dtmf', digit });
+  }
+
+  private onHangup(reason: string): void {
+    if (this.hungUp) return;
+    this.hungUp = true;
+    this.note('hangup', { reason });
+    this.listener.close();
+    this.deliver({ kind: 'hangup' });
+  }
+
+  private engineError(engine: string, error: Error): void {
+    this.deps.metrics?.engineError(engine);
+    this.note('error', { engine, message: error.message });
+    this.deps.logger?.warn({ callId: this.callId, engine, err: error.message }, 'engine error');
+  }
+}
+
+function policyInput(raw: RawReply | { kind: 'no-input' }, nlu: NluResult | null): PolicyInput {
+  switch (raw.kind) {
+    case 'dtmf':
+      return { kind: 'dtmf', digits: raw.digit };
+    case 'no-input':
+      return { kind: 'no-input' };
+    case 'speech':
+      // The NLU itself failing counts as an engine error, like the recogniser failing.
+      return nlu ? { kind: 'speech', nlu } : { kind: 'engine-error' };
+    default:
+      return { kind: 'engine-error' };
+  }
+}
+
+function faqAsNlu(intent: string, faq: { answer: string; action: NluResult['action']; queue: string | null } | undefined): NluResult {
+  return {
+    intent: faq ? intent : null,
+    confidence: 1,
+    action: faq?.action ?? null,
+    answer: faq?.answer ?? null,
+    queue: faq?.queue ?? null,
+    alternatives: [],
+    slots: {},
+    system: null,
+    kbVersion: 0,
+  };
+}
