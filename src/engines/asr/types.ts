@@ -1,3 +1,5 @@
+import type { EngineFallbackEvent } from '../errors.js';
+
 /**
  * Streaming speech recognition. The call session pushes caller audio while the caller speaks
  * and finalises when the endpointer says the utterance is over.
@@ -18,6 +20,13 @@ export interface AsrStreamOptions {
   /** Words or phrases to bias decoding towards (live FAQ vocabulary, active grammar). */
   hotwords?: readonly string[];
   onPartial?: (partial: AsrPartial) => void;
+  /**
+   * Called at most once when the stream fails before `finalize` (e.g. a remote engine went away);
+   * `finalize` then rejects with the same error. Lets a fallback wrapper switch engines mid-utterance.
+   */
+  onError?: (err: Error) => void;
+  /** Called when a fallback wrapper moved this utterance to another engine; the call records why. */
+  onFallback?: (event: EngineFallbackEvent) => void;
 }
 
 export interface AsrStream {
