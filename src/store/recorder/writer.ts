@@ -1,0 +1,87 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db.js';
+import { callEvents, calls, turns } from '../schema/calls.js';
+import type { RecorderEntry } from './entries.js';
+
+/**
+ * Writes a batch of queued entries in one transaction. Calls are inserted before turns and events
+ * (which reference them) and ends are applied last, so queue order is respected within a batch.
+ * Every statement is idempotent — inserts `on conflict do nothing` on their keys, ends are plain
+ * updates — so replaying a batch whose commit outcome was unknown changes nothing.
+ */
+export async function writeBatch(db: Db, entries: RecorderEntry[]): Promise<void> {
+  const callRows: (typeof calls.$inferInsert)[] = [];
+  const turnRows: (typeof turns.$inferInsert)[] = [];
+  const eventRows: (typeof callEvents.$inferInsert)[] = [];
+  const ends: Extract<RecorderEntry, { k: 'end' }>[] = [];
+  for (const e of entries) {
+    if (e.k === 'call') {
+      callRows.push({
+        id: e.id,
+        protocol: e.protocol,
+        fromNumber: e.fromNumber,
+        toNumber: e.toNumber,
+        startedAt: new Date(e.startedAt),
+        params: e.params,
+      });
+    } else if (e.k === 'turn') {
+      turnRows.push({
+        callId: e.callId,
+        seq: e.seq,
+        at: new Date(e.at),
+        input: e.input,
+        heardText: e.heardText,
+        partialsCount: e.partialsCount,
+        intent: e.intent,
+        confidence: e.confidence,
+        action: e.action,
+        botText: e.botText,
+        endpointMs: e.timings.endpointMs ?? null,
+        asrMs: e.timings.asrMs ?? null,
+        nluMs: e.timings.nluMs ?? null,
+        ttsFirstAudioMs: e.timings.ttsFirstAudioMs ?? null,
+        totalMs: e.timings.totalMs ?? null,
+      });
+    } else if (e.k === 'event') {
+      eventRows.push({ id: e.id, callId: e.callId, at: new Date(e.at), type: e.type, data: e.data });
+    } else {
+      ends.push(e);
+    }
+  }
+  await db.transaction(async (tx) => {
+    if (callRows.length) await tx.insert(calls).values(callRows).onConflictDoNothing();
+    if (turnRows.length) await tx.insert(turns).values(turnRows).onConflictDoNothing();
+    if (eventRows.length) await tx.insert(callEvents).values(eventRows).onConflictDoNothing();
+    for (const end of ends) {
+      await tx
+        .update(calls)
+        .set({
+          endedAt: new Date(end.endedAt),
+          outcome: end.outcome,
+          handoffReason: end.handoffReason,
+          handoffQueue: end.handoffQueue,
+        })
+        .where(eq(calls.id, end.callId));
+    }
+  });
+}
+
+/** SQLSTATE of a database error, looking through drizzle's wrapper (`cause`). */
+export function sqlState(err: unknown): string | null {
+  for (let e: any = err, depth = 0; e && depth < 5; e = e.cause, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return null;
+}
+
+/**
+ * A permanent error is one that retrying cannot fix because the data itself is refused
+ * (class 22 data exception, class 23 integrity violation, e.g. a turn for a call never started).
+ * Everything else — refused connections, admin shutdown (57P01), a server starting up (57P03),
+ * lost connections, deadlocks, even a missing table before migrations ran — is worth retrying:
+ * holding a record costs memory or disk; dropping it loses it for good.
+ */
+export function isPermanent(err: unknown): boolean {
+  const code = sqlState(err);
+  return code !== null && (code.startsWith('22') || code.startsWith('23'));
+}
