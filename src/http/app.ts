@@ -1,0 +1,50 @@
+import { Hono } from 'hono';
+import { requireAdminKey } from './auth.js';
+import { ApiError, errorBody, sendError } from './errors.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean> | boolean;
+}
+
+export interface AppDeps {
+  adminKeys(): readonly string[];
+  /** Sub-apps under /api (Bearer-protected), e.g. `{ path: '/faqs', app: createFaqRoutes(…) }`. */
+  api: { path: string; app: Hono }[];
+  /** Public sub-apps that do their own authentication (the agent desk). */
+  pages?: { path: string; app: Hono }[];
+  readiness: ReadinessCheck[];
+  renderMetrics(): Promise<string>;
+}
+
+/** The HTTP surface: health, metrics, the admin API and pages. WebSockets attach to the server. */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (!(err instanceof ApiError)) console.error(err);
+    return sendError(c, err);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const results = await Promise.all(
+      deps.readiness.map(async (r) => [r.name, await Promise.resolve(r.check()).catch(() => false)] as const),
+    );
+    const checks = Object.fromEntries(results);
+    const ready = results.every(([, ok]) => ok);
+    return c.json({ status: ready ? 'ready' : 'not-ready', checks }, ready ? 200 : 503);
+  });
+  app.get('/metrics', async (c) => {
+    c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    return c.body(await deps.renderMetrics());
+  });
+
+  const api = new Hono();
+  api.use('*', requireAdminKey(deps.adminKeys));
+  for (const { path, app: sub } of deps.api) api.route(path, sub);
+  app.route('/api', api);
+  for (const { path, app: sub } of deps.pages ?? []) app.route(path, sub);
+  return app;
+}
