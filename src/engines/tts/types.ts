@@ -15,4 +15,11 @@ export interface TtsEngine {
   readonly voice: string;
   synthesize(text: string, options?: SynthesisOptions): AsyncIterable<PcmChunk>;
   close(): Promise<void>;
+  /**
+   * The text the engine will actually speak for `text` (numbers, dates, codes and Latin terms
+   * written out in Persian). The answer cache keys on it, so two spellings of one answer share audio.
+   */
+  spokenForm?(text: string): string;
+  /** Sample rate of the chunks this engine yields, when fixed (e.g. resampled to the telephony rate). */
+  readonly outputRate?: number;
 }

@@ -1,0 +1,69 @@
+import type { PcmChunk } from '../../../audio/types.js';
+import { Resampler } from '../../../audio/resample.js';
+import type { SynthesisOptions, TtsEngine } from '../types.js';
+import { splitForSpeech } from '../segment.js';
+import { createSpokenForm } from '../spoken/index.js';
+import { sharedEspeakHost, type EspeakHost } from './host.js';
+
+export interface EspeakTtsOptions {
+  /** eSpeak NG voice with optional variant: `fa`, `fa+f3`, `fa+m2`, `fa+klatt` … (default `fa`). */
+  voice?: string;
+  /** Words per minute, 80–450 (default 165). */
+  rate?: number;
+  /** Pitch 0–99 (default 50). */
+  pitch?: number;
+  /** Resample to this rate (e.g. 8000 for the phone line); default: eSpeak's native 22050 Hz. */
+  outputRate?: number;
+  /** Brand names and terms → how to say them (config `tts.lexicon`). */
+  lexicon?: Record<string, string>;
+  /** Replaces the built-in Persian spoken-form normaliser (tests, other languages). */
+  spokenForm?: (text: string) => string;
+  /** Defaults to the process-wide eSpeak worker. */
+  host?: EspeakHost;
+}
+
+/**
+ * eSpeak NG's Persian voice through the WASM build (@echogarden/espeak-ng-emscripten, GPL-3.0),
+ * run in a worker thread. Kept behind `TtsEngine`: nothing else in Pasokh links to it.
+ */
+export async function createEspeakTts(options: EspeakTtsOptions = {}): Promise<TtsEngine> {
+  const host = options.host ?? (await sharedEspeakHost());
+  const voice = options.voice ?? 'fa';
+  const rate = options.rate ?? 165;
+  const pitch = options.pitch ?? 50;
+  if (!Number.isInteger(rate) || rate < 80 || rate > 450) throw new RangeError(`espeak rate must be 80–450 wpm, got ${rate}`);
+  if (!Number.isInteger(pitch) || pitch < 0 || pitch > 99) throw new RangeError(`espeak pitch must be 0–99, got ${pitch}`);
+  const language = voice.split('+')[0];
+  if (!host.voices.some((id) => id === language || id.endsWith(`/${language}`))) {
+    throw new Error(`eSpeak NG has no voice "${language}"`);
+  }
+  const spokenForm = options.spokenForm ?? createSpokenForm({ lexicon: options.lexicon });
+  const nativeRate = host.sampleRate;
+  const outputRate = options.outputRate ?? nativeRate;
+
+  async function* synthesize(text: string, synthOptions: SynthesisOptions = {}): AsyncGenerator<PcmChunk> {
+    const signal = synthOptions.signal;
+    const resampler = outputRate === nativeRate ? null : new Resampler(nativeRate, outputRate);
+    for (const piece of splitForSpeech(spokenForm(text))) {
+      if (signal?.aborted) return;
+      for await (const block of host.synthesize({ text: piece, voice, rate, pitch, signal })) {
+        const pcm = resampler ? resampler.push(block) : block;
+        if (pcm.length > 0) yield { pcm, sampleRate: outputRate };
+      }
+    }
+    if (resampler && !signal?.aborted) {
+      const tail = resampler.flush();
+      if (tail.length > 0) yield { pcm: tail, sampleRate: outputRate };
+    }
+  }
+
+  return {
+    name: 'espeak',
+    voice: `espeak:${voice}@${rate}/${pitch}`,
+    outputRate,
+    spokenForm,
+    synthesize,
+    // The worker is shared by every engine of the process; `closeSharedEspeakHost` stops it.
+    close: async () => {},
+  };
+}
