@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queueConfigSchema, transferTargetSchema } from '../handoff/config.js';
 
 /**
  * Every knob Pasokh has, with its default. Values come from (lowest first) these defaults, an
@@ -90,8 +91,15 @@ export const configSchema = z.object({
       defaultQueue: z.string().default('general'),
       serviceLevelSeconds: z.number().int().positive().default(20),
       waitUpdateSeconds: z.number().int().positive().default(30),
+      offerTimeoutSeconds: z.number().positive().default(20).describe('Ring time on an agent desk before the call goes back to the queue'),
+      routeIntervalMs: z.number().int().positive().default(500).describe('How often each instance routes waiting calls'),
+      defaultHandleSeconds: z.number().int().positive().default(180).describe('Handle time assumed for wait estimates until calls have been answered'),
+      callbackOffer: z.boolean().default(true).describe('Offer waiting callers a call-back (key 1 or «بله»)'),
+      holdMessages: z.array(z.string().min(1)).default([]).describe('Short texts played between wait updates; empty = built-in'),
+      queues: z.record(z.string(), queueConfigSchema).default({}).describe('Named queues: priority, skill, transfer target'),
+      transfer: transferTargetSchema.default({ kind: 'desk' }).describe('Default transfer target (desk, twilio REST, PBX HTTP)'),
     })
-    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30 }),
+    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30, offerTimeoutSeconds: 20, routeIntervalMs: 500, defaultHandleSeconds: 180, callbackOffer: true, holdMessages: [], queues: {}, transfer: { kind: 'desk' } }),
 });
 
 export type Config = z.infer<typeof configSchema>;

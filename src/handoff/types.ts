@@ -12,6 +12,8 @@ export interface HandoffRequest {
   callId: string;
   protocol: Protocol;
   callerNumber: string | null;
+  /** Caller's name when the call session knows it (CRM lookup, earlier calls): shown on the desk. */
+  callerName?: string | null;
   /** Provider's own call id (Twilio CallSid, Asterisk channel) for REST/PBX transfers. */
   providerCallId: string | null;
   queue: string;

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/**
+ * Transfer targets, kept here (imported by `src/config/schema.ts`) so the hand-off section of the
+ * config stays a few lines long. Strings may carry placeholders filled at transfer time:
+ * {callId} {providerCallId} {protocol} {queue} {callerNumber} {agentId} {agentExtension}.
+ */
+export const twilioActionSchema = z
+  .object({
+    kind: z.literal('twilio'),
+    accountSid: z.string().min(1),
+    authToken: z.string().min(1),
+    apiBaseUrl: z.string().url().default('https://api.twilio.com'),
+    /** Number / SIP URI to `<Dial>`; becomes `Twiml=<Response><Dial>…</Dial></Response>`. */
+    dial: z.string().min(1).optional(),
+    /** Or a TwiML URL the call is redirected to (`Url=`). */
+    url: z.string().min(1).optional(),
+  })
+  .refine((t) => Boolean(t.dial) !== Boolean(t.url), { message: 'Give exactly one of dial or url' });
+
+export const pbxActionSchema = z.object({
+  kind: z.literal('pbx'),
+  /** PBX integration endpoint (e.g. an ARI/ESL bridge that redirects a channel to a queue or extension). */
+  url: z.string().min(1),
+  method: z.enum(['POST', 'PUT', 'PATCH', 'GET']).default('POST'),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** JSON body template; string values get the placeholders filled. */
+  body: z
+    .record(z.string(), z.unknown())
+    .default({ callId: '{callId}', channel: '{providerCallId}', queue: '{queue}', extension: '{agentExtension}' }),
+  timeoutMs: z.number().int().positive().default(5000),
+});
+
+export const transferActionSchema = z.union([twilioActionSchema, pbxActionSchema]);
+
+/**
+ * `desk`: wait in the built-in queue and ring the agent desk; on accept, `connect` (if given)
+ * bridges the audio to the accepting agent's handset. `twilio` / `pbx`: hand the call straight to
+ * the provider's or PBX's own queue (blind transfer); if that fails the caller waits for the desk.
+ */
+export const transferTargetSchema = z.union([
+  z.object({ kind: z.literal('desk'), connect: transferActionSchema.optional() }),
+  twilioActionSchema,
+  pbxActionSchema,
+]);
+
+export const queueConfigSchema = z.object({
+  label: z.string().optional().describe('Shown on the desk'),
+  priority: z.number().int().default(0).describe('Higher is served first'),
+  skill: z.string().nullable().default(null).describe('Agents need this skill; null = any agent'),
+  transfer: transferTargetSchema.optional().describe('Overrides handoff.transfer for this queue'),
+});
+
+export type TwilioAction = z.infer<typeof twilioActionSchema>;
+export type PbxAction = z.infer<typeof pbxActionSchema>;
+export type TransferAction = z.infer<typeof transferActionSchema>;
+export type TransferTarget = z.infer<typeof transferTargetSchema>;
+export type QueueConfig = z.infer<typeof queueConfigSchema>;

@@ -1,0 +1,418 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../store/db.js';
+import type { QueueConfig } from './config.js';
+import { inTransaction } from './sql.js';
+import type { HandoffRequest, TranscriptLine } from './types.js';
+
+export type EntryState = 'waiting' | 'offered' | 'connected' | 'callback' | 'abandoned' | 'transferred';
+export type Presence = 'available' | 'busy' | 'after-call-work' | 'offline';
+
+export interface QueueEntry {
+  id: string;
+  callId: string;
+  protocol: string;
+  providerCallId: string | null;
+  callerNumber: string | null;
+  callerName: string | null;
+  queue: string;
+  priority: number;
+  reason: string;
+  intent: string | null;
+  transcript: TranscriptLine[];
+  enqueuedAt: Date;
+  state: EntryState;
+  callbackNumber: string | null;
+  offeredTo: string | null;
+  offeredAt: Date | null;
+  offerExpiresAt: Date | null;
+  declinedBy: string[];
+  answeredBy: string | null;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  wrappedUpAt: Date | null;
+  wrapCode: string | null;
+  notes: string | null;
+  transferTarget: string | null;
+  transferError: string | null;
+  instanceId: string | null;
+}
+
+export interface Offer {
+  entryId: string;
+  agentId: string;
+}
+
+/** Refused agent action (offer gone, call not theirs …): the desk shows it, nothing changes. */
+export class QueueConflict extends Error {}
+
+const toDate = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+
+export function entryFromRow(r: Record<string, any>): QueueEntry {
+  return {
+    id: r.id,
+    callId: r.call_id,
+    protocol: r.protocol,
+    providerCallId: r.provider_call_id,
+    callerNumber: r.caller_number,
+    callerName: r.caller_name,
+    queue: r.queue,
+    priority: Number(r.priority),
+    reason: r.reason,
+    intent: r.intent,
+    transcript: typeof r.transcript === 'string' ? JSON.parse(r.transcript) : (r.transcript ?? []),
+    enqueuedAt: toDate(r.enqueued_at)!,
+    state: r.state,
+    callbackNumber: r.callback_number,
+    offeredTo: r.offered_to,
+    offeredAt: toDate(r.offered_at),
+    offerExpiresAt: toDate(r.offer_expires_at),
+    declinedBy: r.declined_by ?? [],
+    answeredBy: r.answered_by,
+    answeredAt: toDate(r.answered_at),
+    endedAt: toDate(r.ended_at),
+    wrappedUpAt: toDate(r.wrapped_up_at),
+    wrapCode: r.wrap_code,
+    notes: r.notes,
+    transferTarget: r.transfer_target,
+    transferError: r.transfer_error,
+    instanceId: r.instance_id,
+  };
+}
+
+/** An entry whose state returns to the line after an offer falls through keeps its kind. */
+const backToLine = `case when callback_number is null then 'waiting' else 'callback' end`;
+
+/**
+ * The queue's state transitions, each one conditional on the state it starts from, so that two
+ * processes (or two clicks) racing on the same entry or agent cannot both win.
+ */
+export class QueueStore {
+  constructor(
+    readonly database: Database,
+    /** Seconds before an agent who declined / let an entry ring out may be offered it again. */
+    private readonly reofferAfterSeconds = 60,
+  ) {}
+
+  private q<T = Record<string, any>>(text: string, params?: unknown[]) {
+    return this.database.query<T>(text, params);
+  }
+
+  /** Writes the configured queues to the database so that every instance routes alike. */
+  async syncQueues(queues: Record<string, QueueConfig>, defaultQueue: string): Promise<void> {
+    const all: Record<string, QueueConfig> = { [defaultQueue]: { priority: 0, skill: null }, ...queues };
+    for (const [name, qc] of Object.entries(all)) {
+      await this.q(
+        `insert into handoff_queues (name, label, priority, skill, updated_at) values ($1, $2, $3, $4, now())
+         on conflict (name) do update set label = excluded.label, priority = excluded.priority,
+           skill = excluded.skill, updated_at = now()`,
+        [name, qc.label ?? null, qc.priority ?? 0, qc.skill ?? null],
+      );
+    }
+  }
+
+  async listQueues(): Promise<{ name: string; label: string | null; priority: number; skill: string | null }[]> {
+    const rows = await this.q('select name, label, priority, skill from handoff_queues order by priority desc, name');
+    return rows.map((r) => ({ name: r.name, label: r.label, priority: Number(r.priority), skill: r.skill }));
+  }
+
+  async enqueue(request: HandoffRequest, instanceId: string): Promise<QueueEntry> {
+    // An unknown queue name still queues (as a queue with no skill) rather than losing the caller.
+    await this.q(`insert into handoff_queues (name) values ($1) on conflict do nothing`, [request.queue]);
+    const rows = await this.q(
+      `insert into handoff_entries (id, call_id, protocol, provider_call_id, caller_number, caller_name, queue,
+         priority, reason, intent, transcript, instance_id)
+       values ($1, $2, $3, $4, $5, $6, $7, (select priority from handoff_queues where name = $7), $8, $9, $10::jsonb, $11)
+       returning *`,
+      [
+        randomUUID(),
+        request.callId,
+        request.protocol,
+        request.providerCallId,
+        request.callerNumber,
+        request.callerName ?? null,
+        request.queue,
+        request.reason,
+        request.intent,
+        JSON.stringify(request.transcript),
+        instanceId,
+      ],
+    );
+    return entryFromRow(rows[0]);
+  }
+
+  async get(entryId: string): Promise<QueueEntry | null> {
+    const rows = await this.q('select * from handoff_entries where id = $1', [entryId]);
+    return rows[0] ? entryFromRow(rows[0]) : null;
+  }
+
+  /** Entries still in the line (waiting, call-back, ringing), in service order. */
+  async live(): Promise<QueueEntry[]> {
+    const rows = await this.q(
+      `select * from handoff_entries where state in ('waiting', 'callback', 'offered')
+       order by priority desc, enqueued_at`,
+    );
+    return rows.map(entryFromRow);
+  }
+
+  /** 1-based place among the entries of the same queue that will be served before this one. */
+  async position(entryId: string): Promise<number | null> {
+    const rows = await this.q<{ n: string | number }>(
+      `select count(*) as n from handoff_entries o, handoff_entries me
+       where me.id = $1 and o.queue = me.queue and o.state in ('waiting', 'callback')
+         and (o.priority > me.priority or (o.priority = me.priority and (o.enqueued_at, o.id) <= (me.enqueued_at, me.id)))`,
+      [entryId],
+    );
+    const n = Number(rows[0]?.n ?? 0);
+    return n > 0 ? n : null;
+  }
+
+  /**
+   * Mean handle time (talk + wrap-up) of the queue's last 20 finished calls, or of any queue's when
+   * this one has none yet; null when nothing has been handled.
+   */
+  async recentHandleSeconds(queue: string): Promise<number | null> {
+    for (const scoped of [true, false]) {
+      const rows = await this.q<{ s: number | string | null }>(
+        `select avg(extract(epoch from (coalesce(wrapped_up_at, ended_at) - answered_at))) as s from (
+           select wrapped_up_at, ended_at, answered_at from handoff_entries
+           where answered_at is not null and ended_at is not null ${scoped ? 'and queue = $1' : 'and $1::text is not null'}
+           order by ended_at desc limit 20) recent`,
+        [queue],
+      );
+      if (rows[0]?.s != null) return Number(rows[0].s);
+    }
+    return null;
+  }
+
+  /** Agents signed in (not offline) who can take the queue's calls. */
+  async agentsOnDuty(queue: string): Promise<number> {
+    const rows = await this.q<{ n: string | number }>(
+      `select count(*) as n from handoff_agents a left join handoff_queues q on q.name = $1
+       where a.presence <> 'offline' and (q.skill is null or q.skill = any(a.skills))`,
+      [queue],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Offers waiting entries to free agents, longest-idle first, one offer per transaction.
+   * `for update skip locked` keeps two routing processes off the same rows, and every update is
+   * conditional on the state it expects, so an entry never rings on two desks at once.
+   */
+  async route(instanceId: string, offerTimeoutSeconds: number, maxOffers = 50): Promise<Offer[]> {
+    const made: Offer[] = [];
+    for (let i = 0; i < maxOffers; i++) {
+      const offer = await inTransaction(this.database, async (q) => {
+        const candidates = await q(
+          `select id from handoff_entries where state in ('waiting', 'callback')
+           order by priority desc, enqueued_at, id limit 20 for update skip locked`,
+        );
+        for (const c of candidates) {
+          const agents = await q(
+            `select a.id from handoff_agents a
+               join handoff_entries e on e.id = $1
+               left join handoff_queues qu on qu.name = e.queue
+             where a.presence = 'available' and a.current_entry_id is null
+               and (qu.skill is null or qu.skill = any(a.skills))
+               and not exists (select 1 from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id
+                               and f.responded_at > now() - make_interval(secs => $2))
+             order by (select count(*) from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id),
+                      a.idle_since, a.id
+             limit 1 for update of a skip locked`,
+            [c.id, this.reofferAfterSeconds],
+          );
+          if (!agents[0]) continue;
+          const agentId: string = agents[0].id;
+          const took = await q(
+            `update handoff_agents set presence = 'busy', presence_since = now(), current_entry_id = $1
+             where id = $2 and presence = 'available' and current_entry_id is null returning id`,
+            [c.id, agentId],
+          );
+          if (!took[0]) continue;
+          const offered = await q(
+            `update handoff_entries set state = 'offered', offered_to = $2, offered_at = now(),
+               offer_expires_at = now() + make_interval(secs => $3)
+             where id = $1 and state in ('waiting', 'callback') returning id`,
+            [c.id, agentId, offerTimeoutSeconds],
+          );
+          if (!offered[0]) throw new Error('entry changed under its row lock');
+          await q(`insert into handoff_offers (entry_id, agent_id, instance_id) values ($1, $2, $3)`, [
+            c.id,
+            agentId,
+            instanceId,
+          ]);
+          return { entryId: c.id as string, agentId };
+        }
+        return null;
+      });
+      if (!offer) break;
+      made.push(offer);
+    }
+    return made;
+  }
+
+  /**
+   * Offers that rang out (the agent is away, or their desk's process died) go back to the line;
+   * the agent is set offline so the next call does not ring on an empty desk.
+   */
+  async expireOffers(): Promise<Offer[]> {
+    const rows = await this.q(
+      `with expired as (
+         select id, offered_to from handoff_entries
+         where state = 'offered' and offer_expires_at < now() for update skip locked),
+       e as (
+         update handoff_entries h set state = ${backToLine}, declined_by = array_append(h.declined_by, x.offered_to),
+           offered_to = null, offered_at = null, offer_expires_at = null
+         from expired x where h.id = x.id returning h.id, x.offered_to as agent_id),
+       a as (
+         update handoff_agents g set presence = 'offline', presence_since = now(), current_entry_id = null
+         from e where g.id = e.agent_id and g.current_entry_id = e.id returning g.id),
+       o as (
+         update handoff_offers f set outcome = 'timeout', responded_at = now()
+         from e where f.entry_id = e.id and f.outcome is null returning f.id)
+       select e.id, e.agent_id, (select count(*) from a) as agents, (select count(*) from o) as offers from e`,
+    );
+    return rows.map((r) => ({ entryId: r.id, agentId: r.agent_id }));
+  }
+
+  async accept(entryId: string, agentId: string): Promise<QueueEntry> {
+    return inTransaction(this.database, async (q) => {
+      const rows = await q(
+        `update handoff_entries set state = 'connected', answered_by = $2, answered_at = now(),
+           offered_to = null, offer_expires_at = null
+         where id = $1 and state = 'offered' and offered_to = $2 returning *`,
+        [entryId, agentId],
+      );
+      if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
+      await q(`update handoff_offers set outcome = 'accepted', responded_at = now() where entry_id = $1 and outcome is null`, [
+        entryId,
+      ]);
+      return entryFromRow(rows[0]);
+    });
+  }
+
+  /** Declined: back in the line (the agent keeps their idle rank; the next agent gets it first). */
+  async decline(entryId: string, agentId: string): Promise<QueueEntry> {
+    return inTransaction(this.database, async (q) => {
+      const rows = await q(
+        `update handoff_entries set state = ${backToLine}, declined_by = array_append(declined_by, $2::text),
+           offered_to = null, offered_at = null, offer_expires_at = null
+         where id = $1 and state = 'offered' and offered_to = $2 returning *`,
+        [entryId, agentId],
+      );
+      if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
+      await q(`update handoff_offers set outcome = 'declined', responded_at = now() where entry_id = $1 and outcome is null`, [
+        entryId,
+      ]);
+      await q(
+        `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
+         where id = $1 and current_entry_id = $2`,
+        [agentId, entryId],
+      );
+      return entryFromRow(rows[0]);
+    });
+  }
+
+  /** The agent hung up with the caller: after-call work until the wrap-up is saved. */
+  async endCall(entryId: string, agentId: string): Promise<QueueEntry> {
+    return inTransaction(this.database, async (q) => {
+      const rows = await q(
+        `update handoff_entries set ended_at = now()
+         where id = $1 and answered_by = $2 and state = 'connected' and ended_at is null returning *`,
+        [entryId, agentId],
+      );
+      if (!rows[0]) throw new QueueConflict('This call is not in progress on your desk');
+      await q(
+        `update handoff_agents set presence = 'after-call-work', presence_since = now()
+         where id = $1 and current_entry_id = $2`,
+        [agentId, entryId],
+      );
+      return entryFromRow(rows[0]);
+    });
+  }
+
+  /** Wrap-up saved: the agent is free again and starts a new idle period. */
+  async wrapUp(entryId: string, agentId: string, code: string, notes: string | null): Promise<QueueEntry> {
+    return inTransaction(this.database, async (q) => {
+      const rows = await q(
+        `update handoff_entries set wrap_code = $3, notes = $4, wrapped_up_at = now(), ended_at = coalesce(ended_at, now())
+         where id = $1 and answered_by = $2 and state in ('connected', 'transferred') and wrapped_up_at is null returning *`,
+        [entryId, agentId, code, notes],
+      );
+      if (!rows[0]) throw new QueueConflict('Nothing to wrap up for this call');
+      await q(
+        `update handoff_agents set presence = 'available', presence_since = now(), idle_since = now(), current_entry_id = null
+         where id = $1 and current_entry_id = $2`,
+        [agentId, entryId],
+      );
+      return entryFromRow(rows[0]);
+    });
+  }
+
+  /** The caller hung up while waiting (or ringing): recorded, and a ringing desk is freed. */
+  async abandon(entryId: string): Promise<QueueEntry | null> {
+    return inTransaction(this.database, async (q) => {
+      const before = await q(`select offered_to, state from handoff_entries where id = $1 for update`, [entryId]);
+      if (!before[0] || !['waiting', 'offered'].includes(before[0].state)) return null;
+      const rows = await q(
+        `update handoff_entries set state = 'abandoned', ended_at = now(), offered_to = null, offer_expires_at = null
+         where id = $1 returning *`,
+        [entryId],
+      );
+      if (before[0].state === 'offered') {
+        await q(`update handoff_offers set outcome = 'withdrawn', responded_at = now() where entry_id = $1 and outcome is null`, [
+          entryId,
+        ]);
+        await q(
+          `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
+           where id = $1 and current_entry_id = $2`,
+          [before[0].offered_to, entryId],
+        );
+      }
+      return entryFromRow(rows[0]);
+    });
+  }
+
+  /** The caller chose a call-back: they leave the line but keep their place in it. */
+  async requestCallback(entryId: string, number: string): Promise<QueueEntry | null> {
+    const rows = await this.q(
+      `update handoff_entries set callback_number = $2,
+         state = case when state = 'waiting' then 'callback' else state end
+       where id = $1 and state in ('waiting', 'offered') returning *`,
+      [entryId, number],
+    );
+    return rows[0] ? entryFromRow(rows[0]) : null;
+  }
+
+  async markTransferred(entryId: string, target: string): Promise<void> {
+    await this.q(
+      `update handoff_entries set state = 'transferred', transfer_target = $2, ended_at = now()
+       where id = $1 and state in ('waiting', 'offered', 'callback')`,
+      [entryId, target],
+    );
+  }
+
+  async recordTransfer(entryId: string, target: string, error: string | null): Promise<void> {
+    await this.q(`update handoff_entries set transfer_target = $2, transfer_error = $3 where id = $1`, [entryId, target, error]);
+  }
+
+  /**
+   * Undoes an accept whose audio bridge failed: the caller goes back to the head of the line and
+   * the agent is free again (they could not be connected, through no fault of theirs).
+   */
+  async revertAccept(entryId: string, agentId: string, error: string): Promise<void> {
+    await inTransaction(this.database, async (q) => {
+      await q(
+        `update handoff_entries set state = ${backToLine}, answered_by = null, answered_at = null, transfer_error = $3,
+           declined_by = array_append(declined_by, $2::text)
+         where id = $1 and state = 'connected' and answered_by = $2`,
+        [entryId, agentId, error],
+      );
+      await q(
+        `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
+         where id = $1 and current_entry_id = $2`,
+        [agentId, entryId],
+      );
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import { digitsArToEn, digitsFaToEn } from '@persian-tools/persian-tools';
+import type { CallIO, CallerReply } from '../dialog/types.js';
+import type { HandoffOutcome } from './types.js';
+import type { QueueStore } from './store.js';
+import { callbackConfirmed, confirmNumber, handoffPhrases, positionAnnouncement } from './phrases.js';
+
+export interface WaitOptions {
+  waitUpdateSeconds: number;
+  callbackOffer: boolean;
+  holdMessages: readonly string[];
+  defaultHandleSeconds: number;
+  /** How often the entry's state is re-read while the line is quiet. */
+  pollMs: number;
+  /** Silence allowed after the call-back offer and number prompts. */
+  replyTimeoutMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** ASCII digits of a spoken or typed reply (NLU digits slot first, then any digits in the text). */
+function replyDigits(reply: CallerReply): string | null {
+  if (reply.kind === 'dtmf') return reply.digits.replace(/[^0-9]/g, '') || null;
+  if (reply.kind === 'speech') {
+    if (reply.nlu.slots.digits) return reply.nlu.slots.digits;
+    const text = String(digitsFaToEn(String(digitsArToEn(reply.text))));
+    return text.replace(/[^0-9]/g, '') || null;
+  }
+  return null;
+}
+
+const YES = /(^|\s)(بله|بلی|آره|آری|باشه|حتما|حتماً|لطفا|لطفاً|بفرمایید|تماس بگیرید|درسته|درست است)(\s|$|[.!؟])/u;
+const NO = /(^|\s)(نه|خیر|نخیر|اشتباه)(\s|$|[.!؟])/u;
+const norm = (t: string) => t.replace(/ي/g, 'ی').replace(/ك/g, 'ک').replace(/\u200c/g, ' ').trim();
+
+/** Yes = key 1 or a spoken yes; no = key 2 or a spoken no. */
+export function yesNo(reply: CallerReply): 'yes' | 'no' | null {
+  if (reply.kind === 'dtmf') return reply.digits.startsWith('1') ? 'yes' : reply.digits.startsWith('2') ? 'no' : null;
+  if (reply.kind !== 'speech') return null;
+  const { slots, system } = reply.nlu;
+  if (slots.yesNo) return slots.yesNo;
+  if (system === 'yes' || system === 'callback') return 'yes';
+  if (system === 'no') return 'no';
+  const text = norm(reply.text);
+  if (YES.test(text)) return 'yes';
+  if (NO.test(text)) return 'no';
+  return null;
+}
+
+/** A dialable number: Iranian mobile/landline (0 + 10 digits), or international (7–15 digits). */
+export function validCallbackNumber(raw: string | null): string | null {
+  if (!raw) return null;
+  const plus = raw.trim().startsWith('+');
+  const digits = String(digitsFaToEn(String(digitsArToEn(raw)))).replace(/[^0-9]/g, '');
+  if (/^0\d{10}$/.test(digits)) return digits;
+  if (/^00\d{7,13}$/.test(digits)) return `+${digits.slice(2)}`;
+  if (digits.length >= 7 && digits.length <= 15 && (plus || !digits.startsWith('0'))) return plus ? `+${digits}` : digits;
+  return null;
+}
+
+class Hangup extends Error {}
+
+/**
+ * The caller's side of the queue: announces place and estimated wait, refreshes it, fills the
+ * gaps with short hold messages, offers a call-back, and notices the agent's accept.
+ */
+export class QueueWait {
+  private holdIndex = 0;
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly entryId: string,
+    private readonly queue: string,
+    private readonly io: CallIO,
+    private readonly options: WaitOptions,
+  ) {}
+
+  async run(): Promise<HandoffOutcome> {
+    try {
+      return await this.loop();
+    } catch (err) {
+      if (err instanceof Hangup) return this.abandon();
+      throw err;
+    }
+  }
+
+  private async loop(): Promise<HandoffOutcome> {
+    const cycleMs = this.options.waitUpdateSeconds * 1000;
+    for (;;) {
+      const settled = await this.settled();
+      if (settled) return settled;
+      const position = await this.store.position(this.entryId);
+      if (position != null) {
+        await this.say(positionAnnouncement(position, await this.estimate(position)));
+        if (this.options.callbackOffer) {
+          const outcome = await this.offerCallback();
+          if (outcome) return outcome;
+        }
+      }
+      const cycleStart = Date.now();
+      // Hold messages at a third and two thirds of the cycle; the entry is polled all along.
+      for (const fraction of [1 / 3, 2 / 3, 1]) {
+        const outcome = await this.quietUntil(cycleStart + cycleMs * fraction);
+        if (outcome) return outcome;
+        if (fraction < 1) await this.say(this.nextHold());
+      }
+    }
+  }
+
+  /** The entry's fate once it is out of the caller's hands (agent accepted, transferred …). */
+  private async settled(): Promise<HandoffOutcome | null> {
+    if (this.io.ended) throw new Hangup();
+    const entry = await this.store.get(this.entryId);
+    if (!entry) return { kind: 'failed', error: 'queue entry disappeared' };
+    if (entry.state === 'connected') {
+      this.io.note('handoff.connected', { entryId: entry.id, agentId: entry.answeredBy });
+      if (!entry.transferTarget) await this.io.say(handoffPhrases.connecting);
+      return { kind: 'connected', agentId: entry.answeredBy! };
+    }
+    if (entry.state === 'transferred') return { kind: 'transferred', target: entry.transferTarget ?? 'unknown' };
+    if (entry.state === 'abandoned') return { kind: 'abandoned' };
+    return null;
+  }
+
+  private async quietUntil(until: number): Promise<HandoffOutcome | null> {
+    for (;;) {
+      const outcome = await this.settled();
+      if (outcome) return outcome;
+      const left = until - Date.now();
+      if (left <= 0) return null;
+      await sleep(Math.min(left, this.options.pollMs));
+    }
+  }
+
+  private async estimate(position: number): Promise<number | null> {
+    const [handle, onDuty] = await Promise.all([
+      this.store.recentHandleSeconds(this.queue),
+      this.store.agentsOnDuty(this.queue),
+    ]);
+    // Nobody signed in: an estimate would be a guess, so the announcement promises no time.
+    if (onDuty === 0) return null;
+    return (position * (handle ?? this.options.defaultHandleSeconds)) / onDuty;
+  }
+
+  private nextHold(): string {
+    const list = this.options.holdMessages.length ? this.options.holdMessages : handoffPhrases.defaultHold;
+    return list[this.holdIndex++ % list.length];
+  }
+
+  private async say(text: string): Promise<void> {
+    const outcome = await this.io.say(text);
+    if (outcome === 'hangup' || this.io.ended) throw new Hangup();
+  }
+
+  private async ask(text: string, maxDigits = 1): Promise<CallerReply> {
+    const reply = await this.io.ask(text, { maxDigits, timeoutMs: this.options.replyTimeoutMs });
+    if (reply.kind === 'hangup' || this.io.ended) throw new Hangup();
+    return reply;
+  }
+
+  private async offerCallback(): Promise<HandoffOutcome | null> {
+    const reply = await this.ask(handoffPhrases.callbackOffer);
+    if (yesNo(reply) !== 'yes') return null;
+    this.io.note('handoff.callback_requested', { entryId: this.entryId });
+    const number = await this.confirmCallbackNumber();
+    if (!number) {
+      await this.say(handoffPhrases.callbackFailed);
+      return null;
+    }
+    const entry = await this.store.requestCallback(this.entryId, number);
+    if (!entry) return this.settled(); // an agent took the call meanwhile
+    const position = await this.store.position(this.entryId);
+    this.io.note('handoff.callback', { entryId: this.entryId, number, position });
+    await this.io.say(callbackConfirmed(number, position));
+    return { kind: 'callback', number };
+  }
+
+  /** The caller's own number, or one typed (or said) and read back; two tries. */
+  private async confirmCallbackNumber(): Promise<string | null> {
+    const own = validCallbackNumber(this.io.callerNumber);
+    if (own) {
+      const answer = yesNo(await this.ask(confirmNumber(own, true)));
+      if (answer === 'yes') return own;
+      if (answer === null) return null;
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const typed = validCallbackNumber(replyDigits(await this.ask(handoffPhrases.enterNumber, 15)));
+      if (!typed) {
+        await this.say(handoffPhrases.numberNotValid);
+        continue;
+      }
+      const answer = yesNo(await this.ask(confirmNumber(typed, false)));
+      if (answer === 'yes') return typed;
+    }
+    return null;
+  }
+
+  private async abandon(): Promise<HandoffOutcome> {
+    const entry = await this.store.abandon(this.entryId);
+    if (!entry) {
+      // Hung up after an agent took it or after asking for a call-back: not an abandon.
+      const now = await this.store.get(this.entryId);
+      if (now?.state === 'connected') return { kind: 'connected', agentId: now.answeredBy! };
+      if (now?.state === 'callback' && now.callbackNumber) return { kind: 'callback', number: now.callbackNumber };
+    }
+    this.io.note('handoff.abandoned', { entryId: this.entryId });
+    return { kind: 'abandoned' };
+  }
+}
