@@ -62,6 +62,12 @@ function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2_000 });
   // A PostgreSQL restart kills idle connections; the pool must not take the process down with it.
   pool.on('error', () => {});
+  // …and neither may a client that is checked out when the server goes away: pg emits 'error' on
+  // it, and without a listener that is an uncaught exception. The failed query still rejects, and
+  // the pool discards the broken client when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return {
     kind: 'postgres',
     db: drizzlePostgres(pool) as unknown as Db,

@@ -4,10 +4,14 @@ import { callEvents, calls, turns } from '../schema/calls.js';
 import type { RecorderEntry } from './entries.js';
 
 /**
- * Writes a batch of queued entries in one transaction. Calls are inserted before turns and events
- * (which reference them) and ends are applied last, so queue order is respected within a batch.
- * Every statement is idempotent — inserts `on conflict do nothing` on their keys, ends are plain
- * updates — so replaying a batch whose commit outcome was unknown changes nothing.
+ * Writes a batch of queued entries. Calls are inserted before turns and events (which reference
+ * them) and ends are applied last, so queue order is respected within a batch. Every statement is
+ * idempotent — inserts `on conflict do nothing` on their keys, ends are plain updates — so a batch
+ * that failed half-way, or whose outcome was unknown, is simply written again.
+ *
+ * Deliberately no transaction: idempotence already makes a retried batch correct, and drizzle's
+ * node-postgres transaction leaks its pooled client when `begin` fails on a dying connection
+ * (it is outside the try/finally that releases it), which exhausts the pool during an outage.
  */
 export async function writeBatch(db: Db, entries: RecorderEntry[]): Promise<void> {
   const callRows: (typeof calls.$inferInsert)[] = [];
@@ -48,22 +52,20 @@ export async function writeBatch(db: Db, entries: RecorderEntry[]): Promise<void
       ends.push(e);
     }
   }
-  await db.transaction(async (tx) => {
-    if (callRows.length) await tx.insert(calls).values(callRows).onConflictDoNothing();
-    if (turnRows.length) await tx.insert(turns).values(turnRows).onConflictDoNothing();
-    if (eventRows.length) await tx.insert(callEvents).values(eventRows).onConflictDoNothing();
-    for (const end of ends) {
-      await tx
-        .update(calls)
-        .set({
-          endedAt: new Date(end.endedAt),
-          outcome: end.outcome,
-          handoffReason: end.handoffReason,
-          handoffQueue: end.handoffQueue,
-        })
-        .where(eq(calls.id, end.callId));
-    }
-  });
+  if (callRows.length) await db.insert(calls).values(callRows).onConflictDoNothing();
+  if (turnRows.length) await db.insert(turns).values(turnRows).onConflictDoNothing();
+  if (eventRows.length) await db.insert(callEvents).values(eventRows).onConflictDoNothing();
+  for (const end of ends) {
+    await db
+      .update(calls)
+      .set({
+        endedAt: new Date(end.endedAt),
+        outcome: end.outcome,
+        handoffReason: end.handoffReason,
+        handoffQueue: end.handoffQueue,
+      })
+      .where(eq(calls.id, end.callId));
+  }
 }
 
 /** SQLSTATE of a database error, looking through drizzle's wrapper (`cause`). */

@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCall } from '../src/store/call-queries.js';
+import { openDatabase, type Database } from '../src/store/db.js';
+import { BufferedCallRecorder } from '../src/store/recorder.js';
+
+/**
+ * The shared PostgreSQL on this machine serves everyone's tests, so this test restarts a
+ * throwaway cluster of its own: initdb into a temp dir, start, record half a call, stop the
+ * server (fast shutdown kills the recorder's connections), keep recording, start it again.
+ */
+const BIN = '/usr/lib/postgresql/15/bin';
+const haveBinaries = existsSync(join(BIN, 'initdb')) && existsSync(join(BIN, 'pg_ctl'));
+if (!haveBinaries) console.warn(`skipping PostgreSQL restart test: no PostgreSQL binaries in ${BIN}`);
+
+const asPostgres = (cmd: string, args: string[]) =>
+  execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 }).toString();
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const t0 = new Date('2026-11-21T10:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const turn = (seq: number) => ({
+  callId: 'restart-1',
+  seq,
+  at: at(seq * 3000),
+  input: 'speech',
+  heardText: `پرسش شماره ${seq}`,
+  partialsCount: seq,
+  intent: `faq.q${seq}`,
+  confidence: 0.8,
+  action: 'answer',
+  botText: `پاسخ شماره ${seq}`,
+  timings: { endpointMs: 500, asrMs: 100 + seq, nluMs: 3, ttsFirstAudioMs: 20, totalMs: 640 + seq },
+});
+
+describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the middle of a call', () => {
+  let root: string;
+  let pgdata: string;
+  let port: number;
+  let database: Database;
+  let recorder: BufferedCallRecorder;
+
+  const start = () => asPostgres('pg_ctl', ['-D', pgdata, '-w', '-l', join(root, 'server.log'), '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  const stop = () => asPostgres('pg_ctl', ['-D', pgdata, '-w', '-m', 'fast', 'stop']);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'pasokh-pg-restart-'));
+    chownSync(root, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+    pgdata = join(root, 'data');
+    asPostgres('initdb', ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    port = await freePort();
+    start();
+    database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/postgres` });
+    recorder = new BufferedCallRecorder({ database, dataDir: join(root, 'recorder'), retryMinMs: 50, retryMaxMs: 400 });
+  });
+
+  afterAll(async () => {
+    await recorder?.close(500);
+    // Never let a stuck pool keep the throwaway server (and this hook) alive.
+    await Promise.race([database?.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    try {
+      stop();
+    } catch {
+      // already stopped
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('stores every turn and event exactly once, in order, after the server comes back', async () => {
+    recorder.callStarted({ id: 'restart-1', protocol: 'twilio', fromNumber: '+989120000001', toNumber: null, startedAt: t0 });
+    for (let seq = 0; seq < 3; seq++) recorder.turn(turn(seq));
+    recorder.event({ callId: 'restart-1', at: at(1000), type: 'barge-in', data: { n: 1 } });
+    await recorder.flush(10_000);
+    expect((await getCall(database.db, 'restart-1'))?.turns).toHaveLength(3);
+
+    stop();
+
+    // The call goes on while the database is down: recording returns at once and never throws.
+    for (let seq = 3; seq < 10; seq++) {
+      recorder.turn(turn(seq));
+      recorder.event({ callId: 'restart-1', at: at(seq * 3000 + 1), type: 'dtmf', data: { digit: String(seq) } });
+    }
+    await recorder.flush(1500);
+    const during = recorder.stats();
+    expect(during.queued).toBeGreaterThan(0);
+    expect(during.retries).toBeGreaterThan(0);
+
+    start();
+    recorder.event({ callId: 'restart-1', at: at(40_000), type: 'handoff', data: { reason: 'caller-request' } });
+    recorder.callEnded({ callId: 'restart-1', endedAt: at(45_000), outcome: 'handoff', handoffReason: 'caller-request', handoffQueue: 'general' });
+    await recorder.flush(30_000);
+    expect(recorder.stats()).toMatchObject({ queued: 0, journalPending: false, deadLettered: 0, dropped: 0 });
+
+    const call = await getCall(database.db, 'restart-1');
+    expect(call).toMatchObject({ outcome: 'handoff', handoffReason: 'caller-request', endedAt: at(45_000).toISOString() });
+    expect(call!.turns.map((t) => t.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(call!.turns[7]).toMatchObject({ heardText: 'پرسش شماره 7', timings: { asrMs: 107, totalMs: 647 } });
+    expect(call!.events.map((e) => e.type)).toEqual(['barge-in', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'handoff']);
+    expect(call!.events.slice(1, 8).map((e) => e.data.digit)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+
+    // Exactly once, counted straight from the tables.
+    const [counts] = await database.query<{ calls: string; turns: string; events: string }>(
+      `select (select count(*) from calls) as calls, (select count(*) from turns) as turns, (select count(*) from call_events) as events`,
+    );
+    expect(counts).toEqual({ calls: '1', turns: '10', events: '9' });
+  });
+});
