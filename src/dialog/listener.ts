@@ -36,6 +36,7 @@ export class Listener {
   private partials = 0;
   private hotwords: readonly string[] = [];
   private closed = false;
+  private finalizing = 0;
 
   constructor(
     lineRate: number,
@@ -64,8 +65,9 @@ export class Listener {
     this.endpointer.push(this.toVad ? this.toVad.push(linePcm) : linePcm);
   }
 
-  get speaking(): boolean {
-    return this.endpointer.speaking;
+  /** The caller is talking or their last utterance is still being recognised. */
+  get busy(): boolean {
+    return this.endpointer.speaking || this.finalizing > 0;
   }
 
   close(): void {
@@ -105,6 +107,7 @@ export class Listener {
     this.stream = null;
     this.toAsr = null;
     if (!stream) return this.events.asrError(new Error('No recognition stream for the utterance'));
+    this.finalizing++;
     try {
       if (tail && tail.length) stream.push(tail);
       const final = await withTimeout(stream.finalize(), this.asrTimeoutMs, 'asr');
@@ -120,6 +123,8 @@ export class Listener {
     } catch (err) {
       stream.cancel();
       if (!this.closed) this.events.asrError(err as Error);
+    } finally {
+      this.finalizing--;
     }
   }
 

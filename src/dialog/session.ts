@@ -409,11 +409,14 @@ export class CallSession implements CallIO {
         this.waiter = null;
         resolve(reply);
       };
-      if (timeoutMs !== undefined)
-        timer = setTimeout(() => {
+      // Silence is counted only while the caller is silent: speech being recognised is not no-input.
+      const arm = (ms: number) =>
+        (timer = setTimeout(() => {
+          if (this.listener.busy) return arm(100);
           this.waiter = null;
           resolve(null);
-        }, timeoutMs);
+        }, ms));
+      if (timeoutMs !== undefined) arm(timeoutMs);
     });
   }
 
