@@ -1,0 +1,131 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Config } from '../config/schema.js';
+import { mediaTokenValid, requestToken } from './auth.js';
+import { CLOSE, MediaConnection, type FrameTransport } from './channel.js';
+import { silentLogger, type TelephonyLogger } from './logger.js';
+import type { TelephonyMetrics } from './metrics.js';
+import type { FrameSerializer } from './serializer.js';
+import { AsteriskSerializer } from './serializers/asterisk.js';
+import { RawSerializer } from './serializers/raw.js';
+import { TwilioSerializer } from './serializers/twilio.js';
+import type { CallChannel, Protocol } from './types.js';
+
+export interface MediaEndpointOptions {
+  config: Config;
+  onCall: (channel: CallChannel) => void;
+  logger?: TelephonyLogger;
+  metrics?: TelephonyMetrics;
+  /** Override of the 15 s wait for a start message (tests). */
+  startTimeoutMs?: number;
+  /** Frames sent ahead of real time (default 2). */
+  leadFrames?: number;
+}
+
+export const MEDIA_PATHS: Record<string, { protocol: Protocol; serializer: () => FrameSerializer }> = {
+  '/media/twilio': { protocol: 'twilio', serializer: () => new TwilioSerializer() },
+  '/media/asterisk': { protocol: 'asterisk', serializer: () => new AsteriskSerializer() },
+  '/media/raw': { protocol: 'raw', serializer: () => new RawSerializer() },
+};
+
+function bytesOf(data: RawData): Uint8Array {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return new Uint8Array(data);
+}
+
+/**
+ * Serve the media WebSockets on an existing HTTP server. Only upgrades to the three media paths are
+ * touched; any other path is left to other 'upgrade' listeners (the agent desk has its own).
+ */
+export function attachMediaEndpoints(server: Server, options: MediaEndpointOptions): { close(): Promise<void> } {
+  const logger = options.logger ?? silentLogger;
+  const { config } = options;
+  const maxFrameBytes = config.telephony.maxFrameBytes;
+  // Frames up to 4× the limit are read and then dropped (the call goes on); beyond that ws closes
+  // the socket with 1009 before buffering the whole message.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes * 4, perMessageDeflate: false });
+  const sockets = new Set<WebSocket>();
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return; // not ours to judge
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    const route = MEDIA_PATHS[path];
+    if (!route) return;
+    socket.on('error', () => {}); // a reset during the handshake must not become an uncaught error
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      const remoteAddress = req.socket.remoteAddress ?? 'unknown';
+      const queryToken = requestToken(req, url);
+      const transport: FrameTransport = {
+        send(frame) {
+          if (ws.readyState !== ws.OPEN) return;
+          if (frame.kind === 'text') ws.send(frame.text);
+          else ws.send(frame.bytes, { binary: true });
+        },
+        get bufferedBytes() {
+          return ws.bufferedAmount;
+        },
+        close(code, reason) {
+          if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+          // A peer that never answers the close handshake is cut off.
+          setTimeout(() => ws.terminate(), 2000).unref();
+        },
+        remoteAddress,
+      };
+      const q = url.searchParams;
+      const params: Record<string, string> = {};
+      for (const [k, v] of q) if (k !== 'token' && k.length <= 64 && v.length <= 256) params[k] = v;
+      const conn = new MediaConnection({
+        serializer: route.serializer(),
+        transport,
+        authorize: (protocolToken) => mediaTokenValid(config.security.mediaTokens, queryToken, protocolToken),
+        onCall: options.onCall,
+        logger,
+        metrics: options.metrics,
+        maxFrameBytes,
+        startTimeoutMs: options.startTimeoutMs,
+        leadFrames: options.leadFrames,
+        extraInfo: { from: q.get('from'), to: q.get('to'), params },
+      });
+      ws.on('message', (data, isBinary) => conn.handleFrame(bytesOf(data), isBinary));
+      ws.on('error', (err) => {
+        // ws reports protocol violations (bad UTF-8, oversize, bad opcodes) here, then closes.
+        logger.warn({ protocol: route.protocol, conn: conn.id, remote: remoteAddress, err: err.message }, 'media socket error');
+        if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') options.metrics?.frameDropped?.(route.protocol, 'oversize');
+      });
+      ws.on('close', (code, reason) => {
+        sockets.delete(ws);
+        conn.handleClose(`socket closed (${code}${reason.length ? ` ${reason.toString().slice(0, 60)}` : ''})`);
+      });
+    });
+  };
+
+  server.on('upgrade', onUpgrade);
+
+  return {
+    async close() {
+      server.off('upgrade', onUpgrade);
+      for (const ws of sockets) ws.close(CLOSE.normal, 'server shutting down');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          for (const ws of sockets) ws.terminate();
+          resolve();
+        }, 1000);
+        t.unref();
+        if (sockets.size === 0) {
+          clearTimeout(t);
+          resolve();
+        }
+        for (const ws of sockets) ws.once('close', () => sockets.size === 0 && (clearTimeout(t), resolve()));
+      });
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
