@@ -1,0 +1,102 @@
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { getCall } from '../src/store/call-queries.js';
+import { openDatabase, type Database } from '../src/store/db.js';
+import { BufferedCallRecorder, JOURNAL_FILE } from '../src/store/recorder.js';
+import { backends, type TestDatabase } from './helpers/databases.js';
+
+const t0 = new Date('2026-11-22T09:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+
+/** A database nobody listens on: every write fails with a refused connection. */
+const unreachable = () => openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+
+function recordCall(recorder: BufferedCallRecorder, id: string, turns: number) {
+  recorder.callStarted({ id, protocol: 'raw', fromNumber: '+989100000000', toNumber: null, startedAt: t0 });
+  for (let seq = 0; seq < turns; seq++) {
+    recorder.turn({ callId: id, seq, at: at(seq * 1000), input: 'speech', heardText: `جمله ${seq}`, partialsCount: 0, intent: null, confidence: null, action: 'reprompt', botText: null, timings: {} });
+    recorder.event({ callId: id, at: at(seq * 1000), type: 'reprompt', data: { seq } });
+  }
+  recorder.callEnded({ callId: id, endedAt: at(turns * 1000), outcome: 'completed', handoffReason: null });
+}
+
+describe.each(backends)('recorder journal on $name', ({ open }) => {
+  let test: TestDatabase;
+  let dead: Database;
+  let dir: string;
+
+  // One database per backend; each test uses its own call ids and its own journal folder.
+  beforeAll(async () => {
+    test = await open();
+  });
+  afterAll(async () => {
+    await test.drop();
+  });
+  beforeEach(async () => {
+    dead = await unreachable();
+    dir = mkdtempSync(join(tmpdir(), 'pasokh-journal-'));
+  });
+  afterEach(async () => {
+    await dead.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('spills past the memory limit while the database is down and replays everything, in order, on the next start', async () => {
+    const first = new BufferedCallRecorder({ database: dead, dataDir: dir, maxMemoryEntries: 10, retryMinMs: 20, retryMaxMs: 50 });
+    recordCall(first, 'J-1', 20); // 1 + 20 turns + 20 events + 1 end = 42 entries
+    await first.flush(200);
+    expect(first.stats()).toMatchObject({ queued: 10, spilled: 32, journalPending: true, written: 0, dropped: 0 });
+    await first.close(100);
+
+    // Closing puts what was still in memory in front of the spilled entries: 42 lines, call first, end last.
+    const lines = readFileSync(join(dir, JOURNAL_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(42);
+    expect(lines[0]).toMatchObject({ k: 'call', id: 'J-1' });
+    expect(lines[41]).toMatchObject({ k: 'end', callId: 'J-1' });
+
+    const second = new BufferedCallRecorder({ database: test.database, dataDir: dir, maxMemoryEntries: 10, maxBatch: 7 });
+    // New records made while the journal replays queue behind it.
+    recordCall(second, 'J-2', 2);
+    await second.flush(20_000);
+    expect(second.stats()).toMatchObject({ queued: 0, journalPending: false, deadLettered: 0 });
+    expect(existsSync(join(dir, JOURNAL_FILE))).toBe(false);
+
+    const call = await getCall(test.database.db, 'J-1');
+    expect(call?.outcome).toBe('completed');
+    expect(call?.turns.map((t) => t.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(call?.events.map((e) => e.data.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect((await getCall(test.database.db, 'J-2'))?.turns).toHaveLength(2);
+    await second.close();
+  });
+
+  it('skips a torn last line left by a crash and replays every complete line', async () => {
+    const first = new BufferedCallRecorder({ database: dead, dataDir: dir, maxMemoryEntries: 2, retryMinMs: 20, retryMaxMs: 50 });
+    recordCall(first, 'J-3', 3);
+    await first.close(50);
+    appendFileSync(join(dir, JOURNAL_FILE), '{"k":"turn","callId":"J-3","seq":99,"at":"2026-11-2');
+
+    const second = new BufferedCallRecorder({ database: test.database, dataDir: dir });
+    await second.flush(20_000);
+    const call = await getCall(test.database.db, 'J-3');
+    expect(call?.turns.map((t) => t.seq)).toEqual([0, 1, 2]);
+    expect(call?.events).toHaveLength(3);
+    expect(call?.endedAt).not.toBeNull();
+    expect(existsSync(join(dir, JOURNAL_FILE))).toBe(false);
+    await second.close();
+  });
+
+  it('keeps the order across the memory/disk boundary while the database is up', async () => {
+    const recorder = new BufferedCallRecorder({ database: test.database, dataDir: dir, maxMemoryEntries: 5, maxBatch: 3 });
+    recordCall(recorder, 'J-4', 60);
+    await recorder.flush(20_000);
+    expect(recorder.stats().spilled).toBeGreaterThan(100);
+    const call = await getCall(test.database.db, 'J-4');
+    expect(call?.turns).toHaveLength(60);
+    // Events were written in recording order: their write order (n) matches their seq.
+    const rows = await test.database.query<{ seq: number }>(`select (data->>'seq')::int as seq from call_events where call_id = 'J-4' order by n`);
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    await recorder.close();
+  });
+});
