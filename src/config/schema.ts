@@ -12,7 +12,7 @@ export const configSchema = z.object({
   dataDir: z.string().default('./data').describe('Embedded database, caches, generated keys (env PASOKH_DATA_DIR)'),
   databaseUrl: z.string().optional().describe('PostgreSQL URL; unset = embedded PGlite in dataDir (env DATABASE_URL)'),
   timezone: z.string().default('Asia/Tehran').describe('Time zone for greetings and calling windows'),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env PASOKH_LOG_LEVEL)'),
 
   security: z
     .object({
@@ -38,33 +38,33 @@ export const configSchema = z.object({
   audio: z
     .object({
       vad: z.enum(['silero', 'energy']).default('silero').describe('Voice activity detector; energy is the fallback when Silero cannot load'),
-      vadThreshold: z.number().min(0).max(1).default(0.5),
+      vadThreshold: z.number().min(0).max(1).default(0.5).describe('Speech probability above which a 32 ms frame counts as speech'),
       endSilenceMs: z.number().int().min(100).max(3000).default(500).describe('Silence that ends an utterance'),
       minSpeechMs: z.number().int().min(0).default(200).describe('Shorter bursts are ignored (clicks, coughs)'),
-      maxUtteranceMs: z.number().int().min(1000).default(15_000),
+      maxUtteranceMs: z.number().int().min(1000).default(15_000).describe('Longer utterances are cut and recognised as they are'),
       noInputTimeoutMs: z.number().int().min(1000).default(7_000).describe('Silence after a prompt before the caller is reprompted'),
-      bargeIn: z.boolean().default(true),
+      bargeIn: z.boolean().default(true).describe('Caller speech or a key press stops the bot and listens'),
     })
     .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true }),
 
   asr: z
     .object({
-      backend: z.enum(['onnx', 'grpc']).default('onnx'),
+      backend: z.enum(['onnx', 'grpc']).default('onnx').describe('onnx = in-process model; grpc = remote engine-server with the local model as fallback (env PASOKH_ASR_BACKEND)'),
       modelDir: z.string().default('models/asr-fa').describe('Model folder with manifest.json (onnx backend)'),
       grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend)'),
-      timeoutMs: z.number().int().positive().default(3000),
-      beamWidth: z.number().int().min(1).default(8),
-      hotwordBoost: z.number().min(0).default(2),
+      timeoutMs: z.number().int().positive().default(3000).describe('Finalisation deadline; past it the utterance counts as an engine error'),
+      beamWidth: z.number().int().min(1).default(8).describe('CTC beam width (1 = greedy)'),
+      hotwordBoost: z.number().min(0).default(2).describe('Log-score bonus for FAQ / grammar words in the beam search'),
     })
     .default({ backend: 'onnx', modelDir: 'models/asr-fa', timeoutMs: 3000, beamWidth: 8, hotwordBoost: 2 }),
 
   tts: z
     .object({
-      backend: z.enum(['espeak', 'onnx', 'grpc']).default('espeak'),
+      backend: z.enum(['espeak', 'onnx', 'grpc']).default('espeak').describe('espeak (eSpeak NG WASM), onnx (Piper/VITS voice), grpc (remote, local fallback) (env PASOKH_TTS_BACKEND)'),
       voice: z.string().default('fa').describe('eSpeak NG voice, or path to a Piper voice .onnx.json (onnx backend)'),
       rate: z.number().int().min(80).max(450).default(165).describe('Words per minute (espeak)'),
-      grpcUrl: z.string().optional(),
-      timeoutMs: z.number().int().positive().default(3000),
+      grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend) (env PASOKH_TTS_GRPC_URL)'),
+      timeoutMs: z.number().int().positive().default(3000).describe('Deadline for the first audio of an uncached text'),
       lexicon: z.record(z.string(), z.string()).default({}).describe('Brand names and terms → how to say them in Persian'),
     })
     .default({ backend: 'espeak', voice: 'fa', rate: 165, timeoutMs: 3000, lexicon: {} }),
@@ -78,19 +78,19 @@ export const configSchema = z.object({
 
   dialog: z
     .object({
-      botName: z.string().default('پاسخ'),
-      companyName: z.string().default('نت‌آسا'),
+      botName: z.string().default('پاسخ').describe('How the bot introduces itself'),
+      companyName: z.string().default('نت‌آسا').describe('Company named in the greeting'),
       maxReprompts: z.number().int().min(0).default(2).describe('No-match / no-input reprompts before hand-off'),
       lowConfidenceTurns: z.number().int().min(1).default(2).describe('Consecutive low-confidence turns before hand-off'),
-      engineTimeoutMs: z.number().int().positive().default(4000),
+      engineTimeoutMs: z.number().int().positive().default(4000).describe('Longest wait for the first synthesised audio before the turn counts as an engine error'),
     })
     .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000 }),
 
   handoff: z
     .object({
-      defaultQueue: z.string().default('general'),
-      serviceLevelSeconds: z.number().int().positive().default(20),
-      waitUpdateSeconds: z.number().int().positive().default(30),
+      defaultQueue: z.string().default('general').describe('Queue for hand-offs whose FAQ names none'),
+      serviceLevelSeconds: z.number().int().positive().default(20).describe('Service level = share of queued calls answered within this many seconds'),
+      waitUpdateSeconds: z.number().int().positive().default(30).describe('How often a waiting caller hears their position and wait'),
       offerTimeoutSeconds: z.number().positive().default(20).describe('Ring time on an agent desk before the call goes back to the queue'),
       routeIntervalMs: z.number().int().positive().default(500).describe('How often each instance routes waiting calls'),
       defaultHandleSeconds: z.number().int().positive().default(180).describe('Handle time assumed for wait estimates until calls have been answered'),
