@@ -1,8 +1,11 @@
 import type { PcmChunk } from '../../audio/types.js';
+import type { EngineFallbackEvent } from '../errors.js';
 
 export interface SynthesisOptions {
   /** Stops synthesis early (barge-in, hang-up). */
   signal?: AbortSignal;
+  /** Called when a fallback wrapper moved this text to another engine; the call records why. */
+  onFallback?: (event: EngineFallbackEvent) => void;
 }
 
 /**
