@@ -1,3 +1,4 @@
+import { maskPersonalNumbers } from '../text/mask.js';
 import type { Database } from './db.js';
 import { BufferedCallRecorder, type RecorderLogger } from './recorder/recorder.js';
 
@@ -9,7 +10,10 @@ export interface CreateCallRecorderOptions {
   database: Database;
   /** Where the spill journal lives (normally `config.dataDir`). */
   dataDir?: string;
-  /** `config.privacy.maskNumbers`: mask personal numbers in heard/bot text before storage. */
+  /**
+   * `config.privacy.maskNumbers` (default true): phone, national-ID and card numbers in heard/bot
+   * text and event data are masked before they are queued, journaled or stored.
+   */
   maskNumbers?: boolean;
   logger?: RecorderLogger;
 }
@@ -19,7 +23,7 @@ export function createCallRecorder(options: CreateCallRecorderOptions): Buffered
   return new BufferedCallRecorder({
     database: options.database,
     dataDir: options.dataDir,
-    mask: null,
+    mask: options.maskNumbers === false ? null : maskPersonalNumbers,
     logger: options.logger,
   });
 }

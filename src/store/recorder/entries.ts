@@ -67,11 +67,20 @@ function cleanTimings(t: TurnTimings | undefined): TurnTimings {
   return out;
 }
 
+/** Keys that hold provider or call identifiers (CallSid, streamSid, agentId…): never personal, never masked. */
+const IDENTIFIER_KEY = /(^id$|Id$|_id$|Sid$|sid$|Uuid$|uuid$)/;
+
+/**
+ * Event data can carry what the caller said or typed (keypad entries, transcripts), so every
+ * string is masked — except identifier fields, whose long digit runs would look like card numbers.
+ */
 function maskDeep(value: unknown, mask: TextMasker): unknown {
   if (typeof value === 'string') return mask(value);
   if (Array.isArray(value)) return value.map((v) => maskDeep(v, mask));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, mask)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, IDENTIFIER_KEY.test(k) && typeof v === 'string' ? v : maskDeep(v, mask)]),
+    );
   }
   return value;
 }
