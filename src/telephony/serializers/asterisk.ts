@@ -36,7 +36,7 @@ const mediaStartSchema = z.object({
   channel: z.string().min(1).max(256).optional(),
   channel_id: z.string().max(256).optional(),
   format: z.string().min(1).max(32),
-  optimal_frame_size: z.coerce.number().int().positive().max(65500).optional(),
+  optimal_frame_size: z.coerce.number().int().nonnegative().max(65500).optional(),
   ptime: z.coerce.number().int().positive().max(1000).optional(),
   channel_variables: z.record(z.string().max(256), z.string().max(1024)).optional(),
 });
@@ -90,15 +90,16 @@ export class AsteriskSerializer implements FrameSerializer {
 
     switch (event) {
       case 'MEDIA_START': {
+        // The format decides whether this stream can be carried at all: check it first.
+        if (typeof fields.format === 'string' && !FORMATS[fields.format]) {
+          throw new ProtocolError('unsupported_codec', `unsupported format "${fields.format.slice(0, 32)}": dial with c(ulaw), c(alaw), c(slin) or c(slin16)`, {
+            fatal: true,
+          });
+        }
         const r = mediaStartSchema.safeParse(fields);
         if (!r.success) throw new ProtocolError('bad_message', `invalid MEDIA_START: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
         const m = r.data;
         const fmt = FORMATS[m.format];
-        if (!fmt) {
-          throw new ProtocolError('unsupported_codec', `unsupported format "${m.format.slice(0, 32)}": dial with c(ulaw), c(alaw), c(slin) or c(slin16)`, {
-            fatal: true,
-          });
-        }
         this.json = isJson;
         const params: Record<string, string> = { format: m.format };
         if (m.connection_id) params.connectionId = m.connection_id;
@@ -116,7 +117,7 @@ export class AsteriskSerializer implements FrameSerializer {
             codec: fmt.codec,
             sampleRate: fmt.sampleRate,
             token: null,
-            frameBytes: m.optimal_frame_size,
+            frameBytes: m.optimal_frame_size || undefined,
           },
         ];
       }

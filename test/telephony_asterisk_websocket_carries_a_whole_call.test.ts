@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { l16Decode, l16Encode, ulawDecode, ulawEncode } from '../src/audio/g711.js';
+import { concatPcm, sineWave } from '../src/audio/pcm.js';
+import { TOKEN, TestClient, sleep, startHarness, toneLevelDb, waitFor, type Harness } from './helpers/telephony_harness.js';
+
+/** Asterisk chan_websocket as documented: TEXT control messages, BINARY media. */
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const latest = () => h.records[h.records.length - 1];
+
+describe('Asterisk chan_websocket on /media/asterisk', () => {
+  it('carries a whole ulaw call with plain-text control messages', async () => {
+    const n = h.records.length;
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}&from=09121234567`));
+    await c.opened;
+    c.sendText('MEDIA_START connection_id:7f3e2a channel:WebSocket/connection1-00000001 format:ulaw optimal_frame_size:160');
+    await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
+    const rec = latest();
+    expect(rec.channel.info).toMatchObject({ callId: '7f3e2a', protocol: 'asterisk', from: '09121234567' });
+    expect(rec.channel.info.params.channel).toBe('WebSocket/connection1-00000001');
+    expect(rec.channel.info.params.token).toBeUndefined();
+
+    // Caller audio in 160-byte frames.
+    const tone = ulawEncode(sineWave(600, 8000, 4000, 0.3));
+    for (let i = 0; i < 25; i++) c.sendBinary(tone.subarray(i * 160, i * 160 + 160));
+    await waitFor(() => rec.samples.reduce((a, s) => a + s.length, 0) === 4000, 3000, 'caller audio');
+    expect(Math.abs(toneLevelDb(concatPcm(rec.samples), 8000, 600) - 20 * Math.log10(0.3))).toBeLessThan(0.5);
+
+    // DTMF_END digit:1 → 300 ms of audio in 160-byte binary frames, paced; done once it has played.
+    c.sendText('DTMF_END digit:1');
+    await c.until(() => c.binaries().length >= 15, 3000, '15 frames');
+    const frames = c.binaries();
+    for (const f of frames) expect(f.data).toHaveLength(160);
+    const span = frames[14].at - frames[0].at;
+    expect(span).toBeGreaterThan(200);
+    expect(span).toBeLessThan(700);
+    const pcm = ulawDecode(Buffer.concat(frames.map((f) => f.data)));
+    expect(Math.abs(toneLevelDb(pcm.subarray(400, 2000), 8000, 1000) - 20 * Math.log10(0.5))).toBeLessThan(1);
+    // No marks in this protocol: done after the paced audio (plus the lead) has played out.
+    await waitFor(() => rec.outcomes.length === 1, 1000, 'playback done');
+    expect(rec.outcomes).toEqual(['played']);
+    expect(performance.now() - frames[0].at).toBeGreaterThan(280);
+
+    // MEDIA_XOFF pauses our sending; MEDIA_XON resumes it.
+    c.sendText('DTMF_END digit:2');
+    await c.until(() => c.binaries().length >= 20, 3000, 'the long answer');
+    c.sendText('MEDIA_XOFF');
+    await sleep(60);
+    const atPause = c.binaries().length;
+    await sleep(200);
+    expect(c.binaries().length).toBe(atPause);
+    c.sendText('MEDIA_XON');
+    await c.until(() => c.binaries().length >= atPause + 5, 2000, 'resumed audio');
+
+    // Barge-in → FLUSH_MEDIA, and nothing more after it.
+    c.sendText('DTMF_END digit:3');
+    await c.until(() => c.texts().includes('FLUSH_MEDIA'), 2000, 'FLUSH_MEDIA');
+    await waitFor(() => rec.outcomes.length === 2, 1000, 'cleared');
+    expect(rec.outcomes[1]).toBe('cleared');
+    const flushedAt = c.received.findIndex((r) => !r.binary && r.data.toString() === 'FLUSH_MEDIA');
+    await sleep(150);
+    expect(c.received.slice(flushedAt + 1).filter((r) => r.binary)).toEqual([]);
+
+    // Bot hang-up → HANGUP command, then the socket closes.
+    c.sendText('DTMF_END digit:9');
+    const closed = await c.closed;
+    expect(c.texts()).toContain('HANGUP');
+    expect(closed.code).toBe(1000);
+    expect(rec.digits).toEqual(['1', '2', '3', '9']);
+    expect(await rec.endedAt).toMatch(/caller pressed 9/);
+  });
+
+  it('speaks JSON control messages and slin16 when MEDIA_START arrives as JSON', async () => {
+    const n = h.records.length;
+    // Token as the password of HTTP Basic auth (websocket_client.conf username/password).
+    const basic = Buffer.from(`asterisk:${TOKEN}`).toString('base64');
+    const c = new TestClient(h.url('/media/asterisk'), { authorization: `Basic ${basic}` });
+    await c.opened;
+    c.sendJson({
+      event: 'MEDIA_START',
+      connection_id: 'media_connection1',
+      channel: 'WebSocket/media_connection1/0x5140001a0040',
+      channel_id: '1761245643.1',
+      format: 'slin16',
+      optimal_frame_size: 640,
+      ptime: 20,
+      channel_variables: { MEDIA_WEBSOCKET_CONNECTION_ID: 'media_connection1' },
+    });
+    await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
+    const rec = latest();
+    expect(rec.channel.sampleRate).toBe(16000);
+    expect(rec.channel.info.callId).toBe('1761245643.1');
+
+    const tone = sineWave(3000, 16000, 3200, 0.3);
+    c.sendBinary(l16Encode(tone));
+    await waitFor(() => rec.samples.reduce((a, s) => a + s.length, 0) === 3200, 3000, 'caller audio');
+    expect(Array.from(concatPcm(rec.samples))).toEqual(Array.from(tone)); // little-endian, lossless
+
+    c.sendJson({ event: 'DTMF_END', channel_id: '1761245643.1', digit: '1' });
+    await c.until(() => c.binaries().length >= 15, 3000, '15 slin16 frames');
+    for (const f of c.binaries()) expect(f.data).toHaveLength(640);
+    const pcm = l16Decode(Buffer.concat(c.binaries().map((f) => f.data)));
+    expect(Math.abs(toneLevelDb(pcm.subarray(800, 4000), 16000, 1000) - 20 * Math.log10(0.5))).toBeLessThan(0.5);
+
+    c.sendJson({ event: 'DTMF_END', digit: '2' });
+    await c.until(() => c.binaries().length >= 20, 3000, 'the long answer');
+    c.sendJson({ event: 'DTMF_END', digit: '3' });
+    await c.until(() => c.texts().some((t) => t === JSON.stringify({ command: 'FLUSH_MEDIA' })), 2000, 'JSON FLUSH_MEDIA');
+    c.ws.close(1000, 'bye');
+    expect(await rec.endedAt).toMatch(/socket closed/);
+  });
+
+  it('closes with 1003 and a reason on a format it cannot carry', async () => {
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
+    await c.opened;
+    c.sendText('MEDIA_START connection_id:x channel:WebSocket/x format:opus optimal_frame_size:0');
+    const closed = await c.closed;
+    expect(closed.code).toBe(1003);
+    expect(closed.reason).toMatch(/unsupported format "opus"/);
+  });
+
+  it('treats a HANGUP from the far end as the end of the call', async () => {
+    const n = h.records.length;
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
+    await c.opened;
+    c.sendText('MEDIA_START connection_id:y channel:WebSocket/y format:alaw optimal_frame_size:160');
+    await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
+    c.sendText('HANGUP');
+    expect((await c.closed).code).toBe(1000);
+    expect(await latest().endedAt).toBe('hangup');
+  });
+});
