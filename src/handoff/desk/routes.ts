@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { ApiError, errorBody, sendError } from '../../http/errors.js';
+import type { Agent } from '../agents.js';
+import { screenPop } from '../screen-pop.js';
+import type { HandoffRuntime } from '../service.js';
+import { QueueConflict } from '../store.js';
+
+export interface DeskDeps {
+  handoff: HandoffRuntime;
+}
+
+/** Wrap-up codes the desk offers (code → Persian label). */
+export const wrapUpCodes: Record<string, string> = {
+  resolved: 'حل شد',
+  'follow-up': 'نیاز به پیگیری',
+  escalated: 'ارجاع به کارشناس ارشد',
+  complaint: 'ثبت شکایت',
+  'wrong-queue': 'صف نادرست',
+  'no-answer': 'تماس‌گیرنده پاسخ نداد',
+};
+
+const pageHtml = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'index.html'), 'utf8');
+
+const loginBody = z.object({ agentId: z.string().trim().min(1).max(64), pin: z.string().min(1).max(128) });
+const presenceBody = z.object({ presence: z.enum(['available', 'after-call-work', 'offline']) });
+const wrapUpBody = z.object({
+  code: z.string().refine((c) => c in wrapUpCodes, { message: 'Unknown wrap-up code' }),
+  notes: z.string().max(4000).optional().default(''),
+});
+
+async function body<T extends z.ZodTypeAny>(c: Context, schema: T): Promise<z.infer<T>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new ApiError(400, 'bad_json', 'Body must be JSON');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ApiError(400, 'invalid', 'Invalid request body', parsed.error.issues);
+  return parsed.data;
+}
+
+const bearer = (c: Context) => /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim() ?? null;
+
+const agentJson = (a: Agent) => ({
+  id: a.id,
+  name: a.name,
+  skills: a.skills,
+  extension: a.extension,
+  presence: a.presence,
+  presenceSince: a.presenceSince.toISOString(),
+  currentEntryId: a.currentEntryId,
+});
+
+/**
+ * The agent desk: the page at `/desk` and its JSON API under `/desk/api`. Agents sign in with
+ * their id and PIN and get a bearer token for the API and the `/desk/ws` socket.
+ */
+export function createDeskRoutes(deps: DeskDeps): Hono {
+  const { handoff } = deps;
+  const app = new Hono<{ Variables: { agent: Agent } }>();
+
+  app.onError((err, c) => {
+    if (err instanceof QueueConflict) return c.json(errorBody('conflict', err.message), 409);
+    return sendError(c, err);
+  });
+
+  app.get('/', (c) => {
+    c.header('content-security-policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:");
+    return c.html(pageHtml);
+  });
+
+  app.post('/api/login', async (c) => {
+    const { agentId, pin } = await body(c, loginBody);
+    const session = await handoff.agents.signIn(agentId, pin);
+    if (!session) return c.json(errorBody('unauthorized', 'شناسه یا رمز نادرست است'), 401);
+    return c.json({ token: session.token, agent: agentJson(session.agent), wrapUpCodes });
+  });
+
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path.endsWith('/api/login')) return next();
+    const agent = await handoff.agents.agentForToken(bearer(c));
+    if (!agent) return c.json(errorBody('unauthorized', 'Sign in again'), 401);
+    c.set('agent', agent);
+    await next();
+  });
+
+  app.post('/api/logout', async (c) => {
+    const agent = c.get('agent');
+    if (agent.presence !== 'busy' && agent.presence !== 'offline' && !agent.currentEntryId) {
+      await handoff.agents.setPresence(agent.id, 'offline');
+    }
+    await handoff.agents.signOut(bearer(c)!);
+    handoff.events.emit('changed');
+    return c.json({ ok: true });
+  });
+
+  app.get('/api/me', async (c) => {
+    const agent = c.get('agent');
+    const entry = agent.currentEntryId ? await handoff.queue.get(agent.currentEntryId) : null;
+    return c.json({
+      agent: agentJson(agent),
+      call: entry ? await screenPop(handoff.database, entry) : null,
+      wrapUpCodes,
+    });
+  });
+
+  app.post('/api/presence', async (c) => {
+    const { presence } = await body(c, presenceBody);
+    const agent = await handoff.agents.setPresence(c.get('agent').id, presence);
+    handoff.events.emit('changed');
+    if (presence === 'available') void handoff.worker.tick();
+    return c.json({ agent: agentJson(agent) });
+  });
+
+  app.post('/api/offers/:id/accept', async (c) => {
+    const entry = await handoff.accept(c.req.param('id'), c.get('agent').id);
+    return c.json({ call: await screenPop(handoff.database, entry) });
+  });
+
+  app.post('/api/offers/:id/decline', async (c) => {
+    await handoff.decline(c.req.param('id'), c.get('agent').id);
+    return c.json({ ok: true });
+  });
+
+  app.post('/api/calls/:id/end', async (c) => {
+    const entry = await handoff.endCall(c.req.param('id'), c.get('agent').id);
+    return c.json({ call: await screenPop(handoff.database, entry) });
+  });
+
+  app.post('/api/calls/:id/wrapup', async (c) => {
+    const { code, notes } = await body(c, wrapUpBody);
+    const entry = await handoff.wrapUp(c.req.param('id'), c.get('agent').id, code, notes.trim() || null);
+    return c.json({ call: await screenPop(handoff.database, entry) });
+  });
+
+  app.get('/api/calls/:id', async (c) => {
+    const entry = await handoff.queue.get(c.req.param('id'));
+    const me = c.get('agent').id;
+    // An agent sees the calls offered to or taken by them, not everyone's.
+    if (!entry || (entry.offeredTo !== me && entry.answeredBy !== me)) {
+      throw new ApiError(404, 'not_found', 'No such call on your desk');
+    }
+    return c.json({ call: await screenPop(handoff.database, entry) });
+  });
+
+  app.get('/api/queue', async (c) => {
+    const entries = await handoff.queue.live();
+    return c.json({
+      entries: entries.map((e) => ({ id: e.id, queue: e.queue, state: e.state, enqueuedAt: e.enqueuedAt.toISOString(), reason: e.reason })),
+    });
+  });
+
+  return app as unknown as Hono;
+}
