@@ -1,0 +1,89 @@
+import type { Config } from '../config/schema.js';
+import type { AsrEngine } from './asr/types.js';
+import type { TtsEngine } from './tts/types.js';
+import type { EngineFallbackEvent } from './errors.js';
+import type { EngineLogger } from './grpc/proto.js';
+import { withAsrFallback } from './asr/fallback.js';
+import { withTtsFallback } from './tts/fallback.js';
+import { createGrpcAsr } from './grpc/asr-client.js';
+import { createGrpcTts } from './grpc/tts-client.js';
+import { createEspeakTts } from './tts/espeak/engine.js';
+import { createOnnxAsr } from './asr/onnx.js';
+
+export interface EngineDeps {
+  logger?: EngineLogger;
+  /** Every switch from a remote engine to the local one, process-wide (metrics, logs). */
+  onFallback?: (event: EngineFallbackEvent) => void;
+  /** Rate the TTS engines should yield (e.g. 8000 for the phone line); default: the voice's own. */
+  ttsOutputRate?: number;
+}
+
+export interface Engines {
+  asr: AsrEngine;
+  tts: TtsEngine;
+  close(): Promise<void>;
+}
+
+/**
+ * Config → engines. `grpc` backends talk to a remote engine server and are wrapped in a fallback
+ * to the local backend, so a call goes on when the inference tier is down or slow.
+ */
+export async function createEngines(config: Config, deps: EngineDeps = {}): Promise<Engines> {
+  const [asr, tts] = await Promise.all([createAsrEngine(config, deps), createTtsEngine(config, deps)]);
+  return {
+    asr,
+    tts,
+    async close() {
+      await Promise.allSettled([asr.close(), tts.close()]);
+    },
+  };
+}
+
+function fallbackReporter(deps: EngineDeps): (event: EngineFallbackEvent) => void {
+  return (event) => {
+    deps.logger?.warn({ ...event }, `${event.engine} fell back from ${event.from} to ${event.to}`);
+    deps.onFallback?.(event);
+  };
+}
+
+/** The ASR engine of `config.asr.backend` (grpc: remote with the local model as fallback). */
+export async function createAsrEngine(config: Config, deps: EngineDeps = {}): Promise<AsrEngine> {
+  const local = await createLocalAsr(config);
+  if (config.asr.backend !== 'grpc') return local;
+  const remote = createGrpcAsr({ url: requireUrl(config.asr.grpcUrl, 'asr'), sampleRate: local.sampleRate, timeoutMs: config.asr.timeoutMs });
+  return withAsrFallback(remote, local, { timeoutMs: config.asr.timeoutMs, onFallback: fallbackReporter(deps) });
+}
+
+/** The TTS engine of `config.tts.backend` (grpc: remote with the local voice as fallback). */
+export async function createTtsEngine(config: Config, deps: EngineDeps = {}): Promise<TtsEngine> {
+  const local = await createLocalTts(config, { outputRate: deps.ttsOutputRate });
+  if (config.tts.backend !== 'grpc') return local;
+  // The remote server is expected to run the same voice settings; it refuses another voice.
+  const remote = createGrpcTts({ url: requireUrl(config.tts.grpcUrl, 'tts'), voice: local.voice, timeoutMs: config.tts.timeoutMs });
+  return withTtsFallback(remote, local, { timeoutMs: config.tts.timeoutMs, onFallback: fallbackReporter(deps) });
+}
+
+function requireUrl(url: string | undefined, section: 'asr' | 'tts'): string {
+  if (!url) {
+    const env = section === 'asr' ? 'PASOKH_ASR_GRPC_URL' : 'PASOKH_TTS_GRPC_URL';
+    throw new Error(`${section}.backend is "grpc" but ${section}.grpcUrl is not set (env ${env}, e.g. "10.0.0.5:50051")`);
+  }
+  return url;
+}
+
+/** The in-process ASR engine of the config (the engine server serves this one). */
+export async function createLocalAsr(config: Config): Promise<AsrEngine> {
+  return createOnnxAsr({ modelDir: config.asr.modelDir, beamWidth: config.asr.beamWidth, hotwordBoost: config.asr.hotwordBoost });
+}
+
+/**
+ * The in-process TTS engine of the config: a Piper voice (`tts.voice` ending in .onnx.json, or
+ * backend onnx), otherwise eSpeak NG. For backend grpc this is the local fallback.
+ */
+export async function createLocalTts(config: Config, options: { outputRate?: number } = {}): Promise<TtsEngine> {
+  const piper = config.tts.backend === 'onnx' || config.tts.voice.endsWith('.onnx.json');
+  if (piper) {
+    throw new Error(`tts.backend "onnx" (Piper voice ${config.tts.voice}) is not available in this build yet; use "espeak"`);
+  }
+  return createEspeakTts({ voice: config.tts.voice, rate: config.tts.rate, lexicon: config.tts.lexicon, outputRate: options.outputRate });
+}
