@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { createMetrics } from '../src/analytics/metrics.js';
+import type { SessionMetrics } from '../src/dialog/session.js';
+import { openDatabase } from '../src/store/db.js';
+import { BufferedCallRecorder } from '../src/store/recorder.js';
+import type { TelephonyMetrics } from '../src/telephony/metrics.js';
+
+/** Reads one sample's value from Prometheus text exposition. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const got = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.keys(labels).length === Object.keys(got).length && Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[4]);
+  }
+  return undefined;
+}
+
+describe('metrics', () => {
+  it('plugs into the call session and the telephony adapters as they are typed', () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const session: SessionMetrics = metrics;
+    const telephony: TelephonyMetrics = metrics.telephony;
+    expect(session).toBeDefined();
+    expect(telephony).toBeDefined();
+  });
+
+  it('counts active and ended calls, turns, latency, hand-offs, engine errors, barge-ins and dropped frames', async () => {
+    const m = createMetrics();
+    m.callStarted('twilio');
+    m.callStarted('twilio');
+    m.callStarted('asterisk');
+    m.callEnded('twilio', 'handoff');
+    m.turn('answer', 0.62);
+    m.turn('answer', 0.95);
+    m.turn('reprompt', null);
+    m.turn('handoff', 2.4);
+    m.stage('asr', 0.12);
+    m.handoff('dtmf-0');
+    m.handoff('low-confidence');
+    m.handoff('dtmf-0');
+    m.engineError('asr');
+    m.bargeIn();
+    m.droppedFrames('twilio', 'bad_base64', 3);
+    m.telephony.frameDropped('raw', 'oversize');
+    m.telephony.callEnded('twilio', 'error:bad_json');
+
+    const text = await m.render();
+    expect(m.contentType).toMatch(/^text\/plain/);
+    expect(sample(text, 'pasokh_active_calls', { protocol: 'twilio' })).toBe(1);
+    expect(sample(text, 'pasokh_active_calls', { protocol: 'asterisk' })).toBe(1);
+    expect(sample(text, 'pasokh_calls_total', { protocol: 'twilio', outcome: 'handoff' })).toBe(1);
+    expect(sample(text, 'pasokh_turns_total', { action: 'answer' })).toBe(2);
+    expect(sample(text, 'pasokh_turns_total', { action: 'reprompt' })).toBe(1);
+    // Three observed latencies; the reprompt had none.
+    expect(sample(text, 'pasokh_turn_latency_seconds_count')).toBe(3);
+    expect(sample(text, 'pasokh_turn_latency_seconds_bucket', { le: '0.7' })).toBe(1);
+    expect(sample(text, 'pasokh_turn_latency_seconds_bucket', { le: '1' })).toBe(2);
+    expect(sample(text, 'pasokh_turn_latency_seconds_bucket', { le: '2.5' })).toBe(3);
+    expect(sample(text, 'pasokh_turn_latency_seconds_sum')).toBeCloseTo(3.97, 5);
+    expect(sample(text, 'pasokh_turn_stage_seconds_count', { stage: 'asr' })).toBe(1);
+    expect(sample(text, 'pasokh_handoffs_total', { reason: 'dtmf-0' })).toBe(2);
+    expect(sample(text, 'pasokh_handoffs_total', { reason: 'low-confidence' })).toBe(1);
+    expect(sample(text, 'pasokh_engine_errors_total', { engine: 'asr' })).toBe(1);
+    expect(sample(text, 'pasokh_barge_ins_total')).toBe(1);
+    expect(sample(text, 'pasokh_dropped_frames_total', { protocol: 'twilio', reason: 'bad_base64' })).toBe(3);
+    expect(sample(text, 'pasokh_dropped_frames_total', { protocol: 'raw', reason: 'oversize' })).toBe(1);
+    expect(sample(text, 'pasokh_media_streams_ended_total', { protocol: 'twilio', reason: 'error' })).toBe(1);
+    // Default process metrics are there too.
+    expect(sample(text, 'pasokh_process_cpu_user_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('never lets a duplicate call end drive active calls below zero', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.callStarted('raw');
+    m.callEnded('raw', 'completed');
+    m.callEnded('raw', 'completed');
+    expect(sample(await m.render(), 'pasokh_active_calls', { protocol: 'raw' })).toBe(0);
+  });
+
+  it('keeps instances apart, so several services (or tests) can live in one process', async () => {
+    const a = createMetrics({ processMetrics: false });
+    const b = createMetrics({ processMetrics: false });
+    a.bargeIn();
+    a.bargeIn();
+    expect(sample(await a.render(), 'pasokh_barge_ins_total')).toBe(2);
+    expect(sample(await b.render(), 'pasokh_barge_ins_total')).toBe(0);
+  });
+
+  it('bounds label values so a bad reason string cannot create unbounded series', async () => {
+    const m = createMetrics({ processMetrics: false });
+    m.handoff('Engine Error: ' + 'x'.repeat(500) + ' «متن»');
+    const line = (await m.render()).split('\n').find((l) => l.startsWith('pasokh_handoffs_total{'))!;
+    const reason = /reason="([^"]*)"/.exec(line)![1];
+    expect(reason.length).toBeLessThanOrEqual(48);
+    expect(reason).toMatch(/^[a-z0-9_.:-]+$/);
+  });
+
+  it('shows the call recorder backlog while the database is unreachable', async () => {
+    const dead = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+    const recorder = new BufferedCallRecorder({ database: dead, retryMinMs: 20, retryMaxMs: 40 });
+    const m = createMetrics({ processMetrics: false });
+    m.watchRecorder(() => recorder.stats());
+    recorder.callStarted({ id: 'x', protocol: 'raw', fromNumber: null, toNumber: null, startedAt: new Date() });
+    recorder.event({ callId: 'x', at: new Date(), type: 'dtmf', data: {} });
+    await recorder.flush(150);
+    const text = await m.render();
+    expect(sample(text, 'pasokh_recorder_backlog', { where: 'memory' })).toBe(2);
+    expect(sample(text, 'pasokh_recorder_records', { kind: 'retries' })).toBeGreaterThan(0);
+    await recorder.close(10);
+    await dead.close();
+  });
+});
