@@ -1,0 +1,273 @@
+import * as ort from 'onnxruntime-node';
+import { resample } from '../../audio/resample.js';
+import type { PcmChunk } from '../../audio/types.js';
+import { beamDecode, greedyDecode, HotwordTrie, indexByLength, snapToLexicon, type CtcResult, type CtcVocab, type LogProbs } from './ctc.js';
+import { LogMelExtractor } from './features.js';
+import { AsrModelError, loadManifest, type AsrManifest, type LoadedManifest } from './manifest.js';
+import { normalizeForAsr } from './text.js';
+import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
+
+export interface OnnxAsrOptions {
+  /** Folder with manifest.json, the .onnx file and (waveform models) the vocabulary file. */
+  modelDir: string;
+  /** 1 = greedy decoding; more = prefix beam search with hotword/lexicon biasing. Default 8. */
+  beamWidth?: number;
+  /** Log-score bonus per character that continues a hotword. Default 2. */
+  hotwordBoost?: number;
+  /** Words the decoder favours and snaps near-misses to (e.g. the live FAQ vocabulary). */
+  lexicon?: readonly string[];
+  /** Log-score bonus for a completed lexicon word in the beam search. Default 1. */
+  lexiconBonus?: number;
+  /** Re-decode for a partial hypothesis after this much new audio. Default 300 ms. */
+  partialIntervalMs?: number;
+  /** Threads per inference: 1 keeps one call on one core. */
+  threads?: number;
+}
+
+interface Vocab extends CtcVocab {
+  drop: ReadonlySet<number>;
+}
+
+/**
+ * CTC acoustic models run in-process with onnxruntime-node. Audio is accumulated per utterance;
+ * while the caller speaks, the utterance so far is re-decoded greedily every ~300 ms of new audio
+ * for partials (the model is small enough that this costs a few ms); `finalize` runs the model
+ * once more over the whole utterance and decodes it with the biased beam search.
+ */
+export class OnnxCtcAsr implements AsrEngine {
+  readonly name: string;
+  readonly sampleRate: number;
+  private lexiconWords = new Set<string>();
+  private lexiconIndex = new Map<number, string[]>();
+  private closed = false;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly loaded: LoadedManifest,
+    private readonly vocab: Vocab,
+    private readonly opts: Required<Omit<OnnxAsrOptions, 'lexicon'>>,
+  ) {
+    this.name = `onnx:${loaded.manifest.name}`;
+    this.sampleRate = loaded.manifest.sampleRate;
+  }
+
+  static async create(options: OnnxAsrOptions): Promise<OnnxCtcAsr> {
+    const loaded = await loadManifest(options.modelDir);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(loaded.modelPath, {
+        intraOpNumThreads: options.threads ?? 1,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new AsrModelError(`cannot load ${loaded.modelPath}: ${(err as Error).message}`);
+    }
+    const m = loaded.manifest;
+    const tokens = loaded.tokens;
+    const drop = new Set<number>();
+    tokens.forEach((t, i) => {
+      if (m.dropTokens.includes(t)) drop.add(i);
+    });
+    const vocab: Vocab = { tokens, blank: loaded.blank, wordDelimiter: m.wordDelimiter, drop };
+    const engine = new OnnxCtcAsr(session, loaded, vocab, {
+      modelDir: options.modelDir,
+      beamWidth: options.beamWidth ?? 8,
+      hotwordBoost: options.hotwordBoost ?? 2,
+      lexiconBonus: options.lexiconBonus ?? 1,
+      partialIntervalMs: options.partialIntervalMs ?? 300,
+      threads: options.threads ?? 1,
+    });
+    if (options.lexicon) engine.setLexicon(options.lexicon);
+    return engine;
+  }
+
+  get manifest(): AsrManifest {
+    return this.loaded.manifest;
+  }
+
+  /** Replaces the lexicon (call when the FAQ changes); words are normalised to the model's spelling. */
+  setLexicon(words: readonly string[]): void {
+    const set = new Set<string>();
+    for (const w of words) for (const part of normalizeForAsr(w).split(' ')) if (part) set.add(part);
+    this.lexiconWords = set;
+    this.lexiconIndex = indexByLength(set);
+  }
+
+  createStream(options: AsrStreamOptions = {}): AsrStream {
+    if (this.closed) throw new Error('ASR engine is closed');
+    return new OnnxCtcStream(this, options);
+  }
+
+  /** Whole-utterance recognition of audio at any rate (resampled to the model's rate). */
+  async transcribe(chunk: PcmChunk, options: Omit<AsrStreamOptions, 'onPartial'> = {}): Promise<AsrFinal> {
+    const pcm = chunk.sampleRate === this.sampleRate ? chunk.pcm : resample(chunk.pcm, chunk.sampleRate, this.sampleRate);
+    const stream = this.createStream(options);
+    stream.push(pcm);
+    return stream.finalize();
+  }
+
+  /** Runs the acoustic model; `input` is [nMels, frames] features or a waveform. */
+  async logProbs(input: Float32Array, frames: number): Promise<LogProbs> {
+    const m = this.loaded.manifest;
+    const dims = m.input === 'fbank' ? [1, m.features.nMels, frames] : [1, input.length];
+    const inputName = m.inputName ?? this.session.inputNames[0];
+    const outputName = m.outputName ?? this.session.outputNames[0];
+    const out = await this.session.run({ [inputName]: new ort.Tensor('float32', input, dims) });
+    const tensor = out[outputName];
+    const [, T, C] = tensor.dims as number[];
+    if (C !== this.vocab.tokens.length) {
+      throw new AsrModelError(`model emits ${C} classes but the vocabulary has ${this.vocab.tokens.length}`);
+    }
+    const data = Float32Array.from(tensor.data as Float32Array);
+    if (m.output === 'logits') logSoftmaxRows(data, T, C);
+    for (const id of this.vocab.drop) for (let t = 0; t < T; t++) data[t * C + id] = -1e9;
+    return { data, frames: T, classes: C };
+  }
+
+  decode(lp: LogProbs, hotwords: readonly string[] | undefined, beam: boolean): CtcResult {
+    if (!beam || this.opts.beamWidth <= 1) return this.post(greedyDecode(lp, this.vocab));
+    const phrases = (hotwords ?? []).map(normalizeForAsr).filter(Boolean);
+    const lexicon = phrases.length ? new Set([...this.lexiconWords, ...phrases.flatMap((p) => p.split(' '))]) : this.lexiconWords;
+    const res = beamDecode(lp, this.vocab, {
+      beamWidth: this.opts.beamWidth,
+      hotwordBoost: this.opts.hotwordBoost,
+      hotwords: phrases.length ? new HotwordTrie(phrases) : undefined,
+      lexicon,
+      lexiconBonus: this.opts.lexiconBonus,
+    });
+    const index = lexicon === this.lexiconWords ? this.lexiconIndex : indexByLength(lexicon);
+    return this.post({ ...res, text: snapToLexicon(res.text, lexicon, index) });
+  }
+
+  /** Waveform models spell with their own tokens (e.g. Latin-script exports); Persian text is normalised. */
+  private post(res: CtcResult): CtcResult {
+    return { ...res, text: res.text.replace(/\s+/g, ' ').trim() };
+  }
+
+  get partialIntervalSamples(): number {
+    return Math.round((this.opts.partialIntervalMs / 1000) * this.sampleRate);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.session.release();
+  }
+}
+
+function logSoftmaxRows(data: Float32Array, T: number, C: number): void {
+  for (let t = 0; t < T; t++) {
+    const o = t * C;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, data[o + c]);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(data[o + c] - max);
+    const lz = max + Math.log(sum);
+    for (let c = 0; c < C; c++) data[o + c] -= lz;
+  }
+}
+
+/** Accumulates one utterance; features are computed incrementally as audio arrives. */
+class OnnxCtcStream implements AsrStream {
+  private readonly extractor: LogMelExtractor | null;
+  private wave: Int16Array[] = [];
+  private samples = 0;
+  private lastPartialAt = 0;
+  private lastPartial = '';
+  private decoding: Promise<void> | null = null;
+  private state: 'open' | 'finalizing' | 'done' | 'cancelled' = 'open';
+
+  constructor(
+    private readonly engine: OnnxCtcAsr,
+    private readonly options: AsrStreamOptions,
+  ) {
+    const m = engine.manifest;
+    this.extractor = m.input === 'fbank' ? new LogMelExtractor(m.features) : null;
+  }
+
+  push(pcm: Int16Array): void {
+    if (!(pcm instanceof Int16Array)) throw new TypeError('AsrStream.push expects an Int16Array of mono PCM');
+    if (this.state !== 'open' || pcm.length === 0) return;
+    if (this.extractor) this.extractor.push(pcm);
+    else this.wave.push(pcm.slice());
+    this.samples += pcm.length;
+    if (this.options.onPartial && !this.decoding && this.samples - this.lastPartialAt >= this.engine.partialIntervalSamples) {
+      this.lastPartialAt = this.samples;
+      this.decoding = this.partial().finally(() => {
+        this.decoding = null;
+      });
+    }
+  }
+
+  private modelInput(): { input: Float32Array; frames: number } | null {
+    if (this.extractor) {
+      const f = this.extractor.features();
+      // The ×4 subsampling needs a few frames to yield any output at all.
+      return f.frames >= 8 ? { input: f.data, frames: f.frames } : null;
+    }
+    const m = this.engine.manifest;
+    if (this.samples < m.sampleRate * 0.05) return null;
+    const x = new Float32Array(this.samples);
+    let o = 0;
+    for (const c of this.wave) for (let i = 0; i < c.length; i++) x[o++] = c[i] / 32768;
+    if (m.input === 'waveform' && m.normalize) {
+      let mean = 0;
+      for (const v of x) mean += v;
+      mean /= x.length;
+      let v2 = 0;
+      for (const v of x) v2 += (v - mean) ** 2;
+      const s = 1 / Math.sqrt(v2 / x.length + 1e-7);
+      for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean) * s;
+    }
+    return { input: x, frames: x.length };
+  }
+
+  private async partial(): Promise<void> {
+    const input = this.modelInput();
+    if (!input) return;
+    try {
+      const lp = await this.engine.logProbs(input.input, input.frames);
+      if (this.state !== 'open') return;
+      const { text } = this.engine.decode(lp, undefined, false);
+      if (text && text !== this.lastPartial) {
+        this.lastPartial = text;
+        this.options.onPartial?.({ text });
+      }
+    } catch (err) {
+      // A failed partial is not fatal: finalize decodes again and reports its own error.
+      void err;
+    }
+  }
+
+  async finalize(): Promise<AsrFinal> {
+    if (this.state === 'cancelled') throw new Error('ASR stream was cancelled');
+    if (this.state !== 'open') throw new Error('ASR stream was already finalised');
+    this.state = 'finalizing';
+    const audioSeconds = this.samples / this.engine.sampleRate;
+    const input = this.modelInput();
+    this.wave = [];
+    if (!input) {
+      this.state = 'done';
+      return { text: '', confidence: 0, audioSeconds };
+    }
+    try {
+      const lp = await this.engine.logProbs(input.input, input.frames);
+      const res = this.engine.decode(lp, this.options.hotwords, true);
+      return { text: res.text, confidence: res.confidence, audioSeconds };
+    } finally {
+      this.state = 'done';
+    }
+  }
+
+  cancel(): void {
+    if (this.state === 'open' || this.state === 'finalizing') this.state = 'cancelled';
+    this.wave = [];
+  }
+}
+
+/** The in-process ONNX backend: one line for the composition root. */
+export function createOnnxAsr(options: OnnxAsrOptions): Promise<AsrEngine> {
+  return OnnxCtcAsr.create(options);
+}
