@@ -69,6 +69,21 @@ export const COLLOQUIAL: Record<string, string> = {
   ندارین: 'ندارید',
   هستین: 'هستید',
   // function words
+  یه: 'یک',
+  اینو: 'این را',
+  اونو: 'آن را',
+  اون: 'آن',
+  اونجا: 'آنجا',
+  بدونم: 'بدانم',
+  میدونم: 'می‌دانم',
+  نمیدونم: 'نمی‌دانم',
+  میدونین: 'می‌دانید',
+  برگردونید: 'برگردانید',
+  برگردونین: 'برگردانید',
+  بمونه: 'بماند',
+  مونده: 'مانده',
+  میمونه: 'می‌ماند',
+  باقیمونده: 'باقی‌مانده',
   واسه: 'برای',
   واسم: 'برایم',
   برام: 'برایم',
@@ -102,6 +117,22 @@ export const COLLOQUIAL: Record<string, string> = {
   متشکر: 'متشکرم',
   آیپی: 'آی‌پی',
 };
+
+/**
+ * Colloquial object marker glued to a possessive: «قبضمو» → «قبضم را», «پولمو» → «پولم را».
+ * Only after م (my), the common case on the phone, and only on words long enough not to be a
+ * word of their own.
+ */
+export const OBJECT_MARKER_RE = /^(\p{L}{3,}م)و$/u;
+
+/**
+ * Colloquial present-tense endings on a می‌ verb: third person «می‌رسه» → «می‌رسد», second
+ * plural «می‌کنین» → «می‌کنید». Irregular stems («می‌ده») are in COLLOQUIAL, which is tried first.
+ */
+export const VERB_ENDINGS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(ن?می\u200c\p{L}{2,})ه$/u, '$1د'],
+  [/^(ن?می\u200c\p{L}{2,})ین$/u, '$1ید'],
+];
 
 /** Multi-word spellings that collapse into one term (Latin acronyms spelt out, split compounds). */
 export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [

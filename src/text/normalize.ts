@@ -1,5 +1,5 @@
 import { digitsArToEn, digitsFaToEn } from '@persian-tools/persian-tools';
-import { COLLOQUIAL, PHRASES } from './colloquial.js';
+import { COLLOQUIAL, OBJECT_MARKER_RE, PHRASES, VERB_ENDINGS } from './colloquial.js';
 import { numberWordsToDigits } from './numbers.js';
 
 /**
@@ -96,8 +96,13 @@ export function formalize(text: string): string {
   for (const [re, to] of PHRASES) out = out.replace(re, to).replace(re, to);
   return out
     .split(' ')
-    .map((w) => COLLOQUIAL_MAP.get(stripZwnj(w)) ?? w)
+    .map((w) => COLLOQUIAL_MAP.get(stripZwnj(w)) ?? regularForm(w))
     .join(' ');
+}
+
+function regularForm(word: string): string {
+  for (const [re, to] of VERB_ENDINGS) if (re.test(word)) return word.replace(re, to);
+  return word.replace(OBJECT_MARKER_RE, '$1 را');
 }
 
 /**

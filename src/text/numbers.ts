@@ -1,64 +1,17 @@
+import { readGrammar } from './grammar-file.js';
+
 /**
  * Persian number words → digits, for whole sentences. `@persian-tools/persian-tools`'
  * `wordsToNumber` converts one number phrase but not a sentence with several numbers in it (a phone
  * number is read as groups: «صفر نهصد و دوازده سیصد …»), so the grouping lives here.
  */
 
-const UNITS: Record<string, number> = {
-  صفر: 0,
-  یک: 1,
-  یه: 1,
-  دو: 2,
-  سه: 3,
-  چهار: 4,
-  پنج: 5,
-  شش: 6,
-  شیش: 6,
-  هفت: 7,
-  هشت: 8,
-  نه: 9,
-  ده: 10,
-  یازده: 11,
-  دوازده: 12,
-  سیزده: 13,
-  چهارده: 14,
-  پانزده: 15,
-  پونزده: 15,
-  شانزده: 16,
-  شونزده: 16,
-  هفده: 17,
-  هیفده: 17,
-  هجده: 18,
-  هیجده: 18,
-  نوزده: 19,
-  بیست: 20,
-  سی: 30,
-  چهل: 40,
-  پنجاه: 50,
-  شصت: 60,
-  هفتاد: 70,
-  هشتاد: 80,
-  نود: 90,
-  صد: 100,
-  یکصد: 100,
-  دویست: 200,
-  سیصد: 300,
-  چهارصد: 400,
-  پانصد: 500,
-  پونصد: 500,
-  ششصد: 600,
-  شیشصد: 600,
-  هفتصد: 700,
-  هشتصد: 800,
-  نهصد: 900,
-};
-
-const MULTIPLIERS: Record<string, number> = {
-  هزار: 1_000,
-  میلیون: 1_000_000,
-  ملیون: 1_000_000,
-  میلیارد: 1_000_000_000,
-};
+// The words live in grammars/numbers.json, shared with the recogniser's vocabulary biasing.
+const UNITS: Record<string, number> = {};
+const MULTIPLIERS: Record<string, number> = {};
+for (const rule of readGrammar('numbers').rules) {
+  for (const phrase of rule.phrases) (rule.multiplier ? MULTIPLIERS : UNITS)[phrase] = Number(rule.value);
+}
 
 /** Words that are also ordinary words («یه سوال»، «نه ممنون»، «سی دی»): numbers only in company. */
 const AMBIGUOUS = new Set(['یک', 'یه', 'نه', 'سی']);

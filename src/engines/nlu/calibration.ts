@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * What turns raw similarity into a confidence, and where to accept it. Chosen on held-out data by
+ * `tools/eval-nlu.ts --write-model` (logistic fit of "the top answer is right" on the top score, its
+ * margin over the runner-up and the utterance's vocabulary coverage; threshold maximising balanced accuracy on in-scope and
+ * out-of-scope lines) and stored beside the FAQ fixture it was tuned with.
+ */
+export const nluModelSchema = z.object({
+  /** Accept threshold on the calibrated confidence. */
+  threshold: z.number().min(0).max(1),
+  calibration: z.object({ score: z.number(), margin: z.number(), coverage: z.number().default(0), bias: z.number() }),
+  matcher: z.object({
+    wordWeight: z.number().min(0).max(1),
+    secondWeight: z.number().min(0).max(1),
+    centroidWeight: z.number().min(0).max(1).default(0),
+  }),
+  /** Provenance: data and figures the values were chosen on. */
+  tunedOn: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type NluModel = z.infer<typeof nluModelSchema>;
+
+export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', import.meta.url);
+
+/** Used only when the tuned file is missing; the eval script overwrites it with measured values. */
+export const FALLBACK_MODEL: NluModel = {
+  threshold: 0.5,
+  calibration: { score: 10, margin: 10, coverage: 2, bias: -6 },
+  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3 },
+};
+
+let loaded: NluModel | null = null;
+
+export function loadNluModel(path: URL | string = NLU_MODEL_PATH): NluModel {
+  if (loaded && path === NLU_MODEL_PATH) return loaded;
+  let model: NluModel;
+  try {
+    model = nluModelSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    model = FALLBACK_MODEL;
+  }
+  if (path === NLU_MODEL_PATH) loaded = model;
+  return model;
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/**
+ * Calibrated probability that the intent with `score` is right, given the best other intent's score
+ * and the share of the utterance's words the knowledge base knows.
+ */
+export function confidenceOf(model: NluModel, score: number, bestOther: number, coverage: number): number {
+  const c = model.calibration;
+  return sigmoid(c.score * score + c.margin * (score - bestOther) + c.coverage * coverage + c.bias);
+}

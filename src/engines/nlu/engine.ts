@@ -1,0 +1,99 @@
+import type { Faq, KbSnapshot } from '../../knowledge/types.js';
+import { normalizePersian } from '../../text/normalize.js';
+import { confidenceOf, loadNluModel, type NluModel } from './calibration.js';
+import { grammarVocabulary } from './grammars.js';
+import { TfidfMatcher, type TrainingExample } from './matcher.js';
+import { parseSlots } from './slots.js';
+import { detectSystemIntent } from './system.js';
+import type { Alternative, NluEngine, NluResult, ParseContext } from './types.js';
+
+export interface NluEngineOptions {
+  /** Overrides the tuned accept threshold (config `nlu.threshold`). */
+  threshold?: number;
+  /** Tuned calibration and matcher weights; defaults to `fixtures/faq/nlu-model.json`. */
+  model?: NluModel;
+  /** How many alternatives to return (the best one included). */
+  alternatives?: number;
+  timeZone?: string;
+}
+
+/** Every enabled FAQ's canonical question and example utterances, as matcher training lines. */
+export function trainingExamples(faqs: readonly Faq[]): TrainingExample[] {
+  const out: TrainingExample[] = [];
+  for (const faq of faqs) {
+    if (!faq.enabled) continue;
+    out.push({ intent: faq.id, text: faq.question });
+    for (const text of faq.examples) out.push({ intent: faq.id, text });
+  }
+  return out;
+}
+
+/** Builds the NLU for one knowledge-base snapshot; the snapshot never changes under it. */
+export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions = {}): NluEngine {
+  const model = options.model ?? loadNluModel();
+  const threshold = options.threshold ?? model.threshold;
+  const faqs = new Map(snapshot.faqs.filter((f) => f.enabled).map((f) => [f.id, f]));
+  const matcher = TfidfMatcher.train(trainingExamples(snapshot.faqs), model.matcher);
+  const nAlternatives = options.alternatives ?? 3;
+  let vocabularyCache: readonly string[] | null = null;
+
+  const empty = (system: NluResult['system'], slots: NluResult['slots']): NluResult => ({
+    intent: null,
+    confidence: 0,
+    action: null,
+    answer: null,
+    queue: null,
+    alternatives: [],
+    slots,
+    system,
+    kbVersion: snapshot.version,
+  });
+
+  const accept = (faq: Faq, confidence: number, rest: Omit<NluResult, 'intent' | 'confidence' | 'action' | 'answer' | 'queue'>): NluResult => ({
+    intent: faq.id,
+    confidence,
+    action: faq.action,
+    answer: faq.answer,
+    queue: faq.queue,
+    ...rest,
+  });
+
+  return {
+    name: 'tfidf-ngram',
+    threshold,
+    parse(text: string, context: ParseContext = {}): NluResult {
+      const slots = parseSlots(text, { choiceCount: context.choices?.length, timeZone: options.timeZone });
+      const system = detectSystemIntent(text);
+      if (context.choices && slots.choice !== undefined) {
+        const picked = faqs.get(context.choices[slots.choice - 1] ?? '');
+        if (picked) return accept(picked, 1, { alternatives: [], slots, system, kbVersion: snapshot.version });
+      }
+      // A bare yes/no or "say it again" is an answer to the bot, never a question for the FAQ.
+      if (system === 'yes' || system === 'no' || system === 'repeat') return empty(system, slots);
+      if (faqs.size === 0) return empty(system, slots);
+      const { ranked, coverage } = matcher.analyse(text);
+      if (ranked.length === 0 || ranked[0].score === 0) return empty(system, slots);
+      const alternatives: Alternative[] = ranked.slice(0, nAlternatives).map((r, i) => ({
+        intent: r.intent,
+        confidence: confidenceOf(model, r.score, i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score, coverage),
+        question: faqs.get(r.intent)?.question,
+      }));
+      const top = alternatives[0];
+      const rest = { alternatives, slots, system, kbVersion: snapshot.version };
+      if (top.confidence >= threshold) return accept(faqs.get(top.intent)!, top.confidence, rest);
+      return { ...empty(system, slots), confidence: top.confidence, alternatives };
+    },
+    vocabulary(): readonly string[] {
+      if (!vocabularyCache) {
+        const words = new Set<string>(grammarVocabulary());
+        for (const faq of faqs.values()) {
+          for (const text of [faq.question, ...faq.examples]) {
+            for (const w of normalizePersian(text, { numbers: false }).split(' ')) if (w.length > 1) words.add(w);
+          }
+        }
+        vocabularyCache = [...words].sort();
+      }
+      return vocabularyCache;
+    },
+  };
+}

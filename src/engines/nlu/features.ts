@@ -1,0 +1,122 @@
+import { distance } from 'fastest-levenshtein';
+import { tokenizePersian } from '../../text/normalize.js';
+
+/**
+ * Turning an utterance into the tokens and features the matcher compares. Words carry meaning,
+ * character n-grams carry morphology (اینترنتم / اینترنتمون / اینترنت) and survive the spelling
+ * slips of a speech recogniser, so both are kept and weighed together by the matcher.
+ */
+
+/** Greetings and politeness that callers wrap around every request; they say nothing about it. */
+const FILLERS = new Set([
+  'سلام',
+  'علیکم',
+  'خسته',
+  'نباشید',
+  'نباشین',
+  'لطفا',
+  'ببخشید',
+  'ببخشین',
+  'آقا',
+  'خانم',
+  'عزیز',
+  'الو',
+  'اه',
+  'ام',
+  'خب',
+  'راستش',
+  'بخیر',
+]);
+
+/** Possessive and plural endings, longest first, tried when a word is not in the vocabulary. */
+const SUFFIXES = ['هایمان', 'هایشان', 'هایتان', 'های', 'ها', 'مون', 'تون', 'شون', 'مان', 'تان', 'شان', 'ام', 'ای', 'م', 'ت', 'ش', 'ی', 'و'];
+
+export function contentTokens(text: string): string[] {
+  return tokenizePersian(text).filter((t) => !FILLERS.has(t));
+}
+
+/**
+ * Maps words the knowledge base never uses onto ones it does: first by stripping an ending, then
+ * by edit distance (fastest-levenshtein), because a recogniser's slip is usually one letter. The
+ * vocabulary is bucketed by length so that a lookup compares a few hundred words, not all, and
+ * answers are cached because callers repeat the same words.
+ */
+export class VocabularyCorrector {
+  private readonly byLength = new Map<number, string[]>();
+  private readonly cache = new Map<string, string | null>();
+
+  constructor(private readonly vocabulary: ReadonlyMap<string, number>) {
+    for (const word of vocabulary.keys()) {
+      const list = this.byLength.get(word.length) ?? [];
+      list.push(word);
+      this.byLength.set(word.length, list);
+    }
+  }
+
+  /** Whether `token` is a vocabulary word or one with an ending stripped (not an edit-distance guess). */
+  isExact(token: string, corrected: string): boolean {
+    return token === corrected || (token.startsWith(corrected) && token.length - corrected.length <= 6);
+  }
+
+  /** The vocabulary word `token` most likely stands for, or null when none is close. */
+  correct(token: string): string | null {
+    if (this.vocabulary.has(token)) return token;
+    const cached = this.cache.get(token);
+    if (cached !== undefined) return cached;
+    const found = this.lookup(token);
+    if (this.cache.size > 20_000) this.cache.clear();
+    this.cache.set(token, found);
+    return found;
+  }
+
+  private lookup(token: string): string | null {
+    if (/^\d+$/.test(token)) return null;
+    for (const suffix of SUFFIXES) {
+      if (token.length - suffix.length >= 3 && token.endsWith(suffix)) {
+        const stem = token.slice(0, -suffix.length);
+        if (this.vocabulary.has(stem)) return stem;
+      }
+    }
+    // Short words are too close to too many others: «کلاس» is not a slip for «کلا».
+    if (token.length < 5) return null;
+    const maxDist = token.length >= 8 ? 2 : 1;
+    let best: string | null = null;
+    let bestDist = maxDist + 1;
+    let bestDf = -1;
+    for (let len = token.length - maxDist; len <= token.length + maxDist; len++) {
+      for (const word of this.byLength.get(len) ?? []) {
+        if (word.length < 3) continue;
+        const d = distance(token, word);
+        const df = this.vocabulary.get(word) ?? 0;
+        if (d < bestDist || (d === bestDist && df > bestDf)) {
+          best = word;
+          bestDist = d;
+          bestDf = df;
+        }
+      }
+    }
+    return bestDist <= maxDist ? best : null;
+  }
+}
+
+/** Word unigrams and bigrams. */
+export function wordFeatures(tokens: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    out.push(tokens[i]);
+    if (i > 0) out.push(`${tokens[i - 1]}_${tokens[i]}`);
+  }
+  return out;
+}
+
+/** Character 3- to 5-grams over the words, with a space marking each word's edges. */
+export function charFeatures(tokens: readonly string[], min = 3, max = 5): string[] {
+  const out: string[] = [];
+  for (const token of tokens) {
+    const s = ` ${token} `;
+    for (let n = min; n <= max; n++) {
+      for (let i = 0; i + n <= s.length; i++) out.push(s.slice(i, i + n));
+    }
+  }
+  return out;
+}

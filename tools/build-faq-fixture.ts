@@ -1,0 +1,40 @@
+/**
+ * Builds fixtures/faq/ from the shared sample ISP FAQ: the catalogue with example utterances merged
+ * from train.jsonl, keeping every fourth utterance of each intent out as the development split the
+ * accept threshold is tuned on. Deterministic, so re-running it reproduces the committed files.
+ *
+ *   npx tsx tools/build-faq-fixture.ts [--src ../shared/datasets/faq-isp] [--out fixtures/faq]
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: { src: { type: 'string', default: '../shared/datasets/faq-isp' }, out: { type: 'string', default: 'fixtures/faq' } },
+});
+const catalogue = JSON.parse(readFileSync(join(values.src!, 'catalogue.json'), 'utf8'));
+const lines = readFileSync(join(values.src!, 'train.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l) as { text: string; intent: string });
+
+const seen = new Map<string, number>();
+const train: typeof lines = [];
+const dev: typeof lines = [];
+for (const line of lines) {
+  const k = seen.get(line.intent) ?? 0;
+  seen.set(line.intent, k + 1);
+  (k % 4 === 3 ? dev : train).push(line);
+}
+const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
+  ...f,
+  queue: f.action === 'handoff' ? (f.queue ?? (f.id === 'complaint' ? 'complaints' : f.id === 'install_appointment' ? 'technical' : 'general')) : null,
+  tags: [],
+  enabled: true,
+  examples: train.filter((l) => l.intent === f.id).map((l) => l.text),
+}));
+writeFileSync(join(values.out!, 'catalogue.json'), JSON.stringify({ ...catalogue, faqs }, null, 2) + '\n');
+const jsonl = (rows: typeof lines) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+writeFileSync(join(values.out!, 'train.jsonl'), jsonl(train));
+writeFileSync(join(values.out!, 'dev-in-scope.jsonl'), jsonl(dev));
+console.log(JSON.stringify({ faqs: faqs.length, train: train.length, dev: dev.length }));
