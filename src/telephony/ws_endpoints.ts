@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../config/schema.js';
@@ -11,6 +11,14 @@ import { AsteriskSerializer } from './serializers/asterisk.js';
 import { RawSerializer } from './serializers/raw.js';
 import { TwilioSerializer } from './serializers/twilio.js';
 import type { CallChannel, Protocol } from './types.js';
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Anything that emits Node's 'upgrade' event: http.Server, https.Server, @hono/node-server's serve(). */
+export interface UpgradeEmitter {
+  on(event: 'upgrade', listener: UpgradeListener): unknown;
+  off(event: 'upgrade', listener: UpgradeListener): unknown;
+}
 
 export interface MediaEndpointOptions {
   config: Config;
@@ -39,7 +47,7 @@ function bytesOf(data: RawData): Uint8Array {
  * Serve the media WebSockets on an existing HTTP server. Only upgrades to the three media paths are
  * touched; any other path is left to other 'upgrade' listeners (the agent desk has its own).
  */
-export function attachMediaEndpoints(server: Server, options: MediaEndpointOptions): { close(): Promise<void> } {
+export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpointOptions): { close(): Promise<void> } {
   const logger = options.logger ?? silentLogger;
   const { config } = options;
   const maxFrameBytes = config.telephony.maxFrameBytes;
