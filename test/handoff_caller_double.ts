@@ -1,6 +1,7 @@
 import type { AskOptions, CallIO, CallerReply } from '../src/dialog/types.js';
 import type { NluResult } from '../src/engines/nlu/types.js';
 import type { PlaybackOutcome } from '../src/telephony/types.js';
+import type { HandoffRequest } from '../src/handoff/types.js';
 
 /**
  * A scripted caller for the queue's unit tests: it records every prompt, answers `ask`s from a
@@ -87,4 +88,19 @@ export class ScriptedCaller implements CallIO {
   note(type: string, data?: Record<string, unknown>): void {
     this.notes.push({ type, data });
   }
+}
+
+/** A hand-off request as the call session sends it. */
+export function request(callId: string, extra: Partial<HandoffRequest> = {}): HandoffRequest {
+  return {
+    callId,
+    protocol: 'twilio',
+    callerNumber: '09121234567',
+    providerCallId: `CA${callId}`,
+    queue: 'general',
+    reason: 'caller-request',
+    intent: null,
+    transcript: [{ role: 'caller', text: 'می‌خواهم با اپراتور صحبت کنم', at: new Date().toISOString() }],
+    ...extra,
+  };
 }

@@ -1,23 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
-import type { HandoffRequest } from '../src/handoff/types.js';
 import { backends, type TestDatabase } from './helpers/databases.js';
-import { ScriptedCaller } from './handoff_caller_double.js';
+import { request, ScriptedCaller } from './handoff_caller_double.js';
 
-export function request(callId: string, extra: Partial<HandoffRequest> = {}): HandoffRequest {
-  return {
-    callId,
-    protocol: 'twilio',
-    callerNumber: '09121234567',
-    providerCallId: `CA${callId}`,
-    queue: 'general',
-    reason: 'caller-request',
-    intent: null,
-    transcript: [{ role: 'caller', text: 'می‌خواهم با اپراتور صحبت کنم', at: new Date().toISOString() }],
-    ...extra,
-  };
-}
 
 describe.each(backends)('the waiting caller ($name)', (backend) => {
   let db: TestDatabase;

@@ -19,7 +19,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** ASCII digits of a spoken or typed reply (NLU digits slot first, then any digits in the text). */
 function replyDigits(reply: CallerReply): string | null {
-  if (reply.kind === 'dtmf') return reply.digits.replace(/[^0-9]/g, '') || null;
+  if (reply.kind === 'dtmf') return String(digitsFaToEn(String(digitsArToEn(reply.digits)))).replace(/[^0-9]/g, '') || null;
   if (reply.kind === 'speech') {
     if (reply.nlu.slots.digits) return reply.nlu.slots.digits;
     const text = String(digitsFaToEn(String(digitsArToEn(reply.text))));
