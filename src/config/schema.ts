@@ -63,11 +63,14 @@ export const configSchema = z.object({
       backend: z.enum(['espeak', 'onnx', 'grpc']).default('espeak').describe('espeak (eSpeak NG WASM), onnx (Piper/VITS voice), grpc (remote, local fallback) (env PASOKH_TTS_BACKEND)'),
       voice: z.string().default('fa').describe('eSpeak NG voice, or path to a Piper voice .onnx.json (onnx backend)'),
       rate: z.number().int().min(80).max(450).default(165).describe('Words per minute (espeak)'),
+      pitch: z.number().int().min(0).max(99).default(50).describe('Voice pitch 0–99 (espeak)'),
+      lengthScale: z.number().positive().max(4).optional().describe('Speaking-rate override for Piper voices (>1 slower; onnx backend)'),
+      cacheMemoryMb: z.number().int().min(1).default(64).describe('Answer-cache audio held in memory; the database keeps all of it'),
       grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend) (env PASOKH_TTS_GRPC_URL)'),
       timeoutMs: z.number().int().positive().default(3000).describe('Deadline for the first audio of an uncached text'),
       lexicon: z.record(z.string(), z.string()).default({}).describe('Brand names and terms → how to say them in Persian'),
     })
-    .default({ backend: 'espeak', voice: 'fa', rate: 165, timeoutMs: 3000, lexicon: {} }),
+    .default({ backend: 'espeak', voice: 'fa', rate: 165, pitch: 50, cacheMemoryMb: 64, timeoutMs: 3000, lexicon: {} }),
 
   nlu: z
     .object({

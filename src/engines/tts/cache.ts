@@ -209,7 +209,8 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
   // Keys being synthesised now, so a warm and a call for the same text store it once.
   const inFlight = new Set<string>();
 
-  async function* synthesizeMiss(text: string, signal: AbortSignal | undefined, persist: boolean): AsyncGenerator<PcmChunk> {
+  async function* synthesizeMiss(text: string, synthOptions: SynthesisOptions, persist: boolean): AsyncGenerator<PcmChunk> {
+    const signal = synthOptions.signal;
     const key = synthKey(spoken(text));
     const owner = !inFlight.has(key);
     if (owner) inFlight.add(key);
@@ -217,7 +218,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
     let resampler: Resampler | null = null;
     let complete = false;
     try {
-      for await (const chunk of inner.synthesize(text, { signal })) {
+      for await (const chunk of inner.synthesize(text, synthOptions)) {
         if (rate === undefined) rate = chunk.sampleRate; // first audio tells us the engine's rate
         let pcm = chunk.pcm;
         if (chunk.sampleRate !== rate) {
@@ -261,7 +262,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
       return;
     }
     counters.misses++;
-    yield* synthesizeMiss(text, synthOptions.signal, storeMisses);
+    yield* synthesizeMiss(text, synthOptions, storeMisses);
   }
 
   // Background warming: one text at a time so call-time synthesis is never starved.
@@ -274,7 +275,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
       const job = queue.shift()!;
       try {
         if (!(await find(job.text)) && !inFlight.has(synthKey(spoken(job.text)))) {
-          for await (const _ of synthesizeMiss(job.text, undefined, true)) {
+          for await (const _ of synthesizeMiss(job.text, {}, true)) {
             // drained into the store by synthesizeMiss
           }
           counters.warmed++;
