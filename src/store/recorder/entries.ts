@@ -4,7 +4,13 @@ import type { CallEnd, CallEventRecord, CallRecord, TurnRecord, TurnTimings } fr
  * What the recorder queues: plain JSON (dates as ISO strings) so that the same object can sit in
  * memory, go to the spill journal as one line, and come back unchanged on replay.
  */
-export type RecorderEntry =
+export type RecorderEntry = EntryBody & {
+  /** The recorder run that queued it and its number in that run (lets `flush` wait for its own entries). */
+  r?: string;
+  n?: number;
+};
+
+type EntryBody =
   | {
       k: 'call';
       id: string;

@@ -71,7 +71,12 @@ export class BufferedCallRecorder implements CallRecorder {
   private running = false;
   private closed = false;
   private wake: (() => void) | null = null;
-  private idleWaiters: Array<() => void> = [];
+  /** Flushes waiting for the entry numbered `target` (this run's numbering) to be written. */
+  private flushWaiters: Array<{ target: number; resolve: () => void }> = [];
+  /** Entries of this run are numbered as they are queued; `writtenThrough` follows the writes. */
+  private readonly runId = randomUUID().slice(0, 8);
+  private lastQueued = 0;
+  private writtenThrough = 0;
   private counters = { written: 0, spilled: 0, retries: 0, deadLettered: 0, dropped: 0 };
   private lastError: string | null = null;
 
@@ -112,9 +117,13 @@ export class BufferedCallRecorder implements CallRecorder {
     this.safely('callEnded', () => endEntry(end));
   }
 
-  /** Resolves once everything queued so far is written, or after `timeoutMs` (never rejects). */
+  /**
+   * Resolves once everything queued before the call is written (records queued later do not hold
+   * it up), or after `timeoutMs` (never rejects; check `stats()` to tell which).
+   */
   flush(timeoutMs = 5_000): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
+    const target = this.lastQueued;
+    if (this.writtenThrough >= target && !this.replaying()) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
@@ -124,7 +133,7 @@ export class BufferedCallRecorder implements CallRecorder {
         resolve();
       };
       const timer = setTimeout(finish, Math.max(0, timeoutMs));
-      this.idleWaiters.push(finish);
+      this.flushWaiters.push({ target, resolve: finish });
       // A flush is a good moment to retry now rather than at the end of a long backoff.
       this.schedule();
       this.wake?.();
@@ -152,7 +161,7 @@ export class BufferedCallRecorder implements CallRecorder {
       this.counters.dropped += rest.length;
       this.log.error({ lost: rest.length }, 'call recorder closed with unwritten records and no data dir');
     }
-    this.resolveIdle();
+    this.resolveWaiters(true);
   }
 
   stats(): RecorderStats {
@@ -174,6 +183,8 @@ export class BufferedCallRecorder implements CallRecorder {
   }
 
   private enqueue(entry: RecorderEntry): void {
+    entry.r = this.runId;
+    entry.n = ++this.lastQueued;
     if (this.closed) {
       if (this.journal) {
         this.journal.append(entry);
@@ -200,6 +211,17 @@ export class BufferedCallRecorder implements CallRecorder {
 
   private isIdle(): boolean {
     return this.queue.length === 0 && !(this.journal?.pending ?? false);
+  }
+
+  /** Entries from a previous run are still ahead in the journal (only before this run queued any). */
+  private replaying(): boolean {
+    return this.lastQueued === 0 && !this.isIdle();
+  }
+
+  /** Marks entries as done (written or dead-lettered), in queue order, and wakes finished flushes. */
+  private done(entries: RecorderEntry[]): void {
+    for (const e of entries) if (e.r === this.runId && e.n !== undefined && e.n > this.writtenThrough) this.writtenThrough = e.n;
+    this.resolveWaiters(false);
   }
 
   private schedule(): void {
@@ -229,6 +251,7 @@ export class BufferedCallRecorder implements CallRecorder {
           if (this.closed) break;
           this.queue.splice(0, batch.length);
           this.counters.written += batch.length;
+          this.done(batch);
           if (failures > 0) this.log.info({ retries: failures }, 'call recorder: database reachable again');
           failures = 0;
         } catch (err) {
@@ -236,6 +259,7 @@ export class BufferedCallRecorder implements CallRecorder {
           if (isPermanent(err)) {
             const handled = await this.writeOneByOne(batch);
             this.queue.splice(0, handled);
+            this.done(batch.slice(0, handled));
             if (handled < batch.length) {
               failures++;
               await this.sleep(this.backoff(failures));
@@ -253,7 +277,7 @@ export class BufferedCallRecorder implements CallRecorder {
       }
     } finally {
       this.running = false;
-      if (this.isIdle()) this.resolveIdle();
+      if (this.isIdle()) this.resolveWaiters(true);
       else if (!this.closed) this.schedule();
     }
   }
@@ -312,9 +336,11 @@ export class BufferedCallRecorder implements CallRecorder {
     });
   }
 
-  private resolveIdle(): void {
-    const waiters = this.idleWaiters.splice(0);
-    for (const w of waiters) w();
+  private resolveWaiters(all: boolean): void {
+    if (this.flushWaiters.length === 0) return;
+    const ready = this.flushWaiters.filter((w) => all || (w.target <= this.writtenThrough && !this.replaying()));
+    this.flushWaiters = this.flushWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 }
 
