@@ -4,10 +4,8 @@ import type { TtsEngine } from './tts/types.js';
 import type { EngineFallbackEvent } from './errors.js';
 import type { EngineLogger } from './grpc/proto.js';
 import { withAsrFallback } from './asr/fallback.js';
-import { withTtsFallback } from './tts/fallback.js';
 import { createGrpcAsr } from './grpc/asr-client.js';
-import { createGrpcTts } from './grpc/tts-client.js';
-import { createEspeakTts } from './tts/espeak/engine.js';
+import { createTtsEngine as createTtsFromConfig } from './tts/index.js';
 import { createOnnxAsr } from './asr/onnx.js';
 
 export interface EngineDeps {
@@ -54,13 +52,13 @@ export async function createAsrEngine(config: Config, deps: EngineDeps = {}): Pr
   return withAsrFallback(remote, local, { timeoutMs: config.asr.timeoutMs, onFallback: fallbackReporter(deps) });
 }
 
-/** The TTS engine of `config.tts.backend` (grpc: remote with the local voice as fallback). */
+/**
+ * The TTS engine of `config.tts.backend` (grpc: remote with the local eSpeak voice as fallback).
+ * The TTS module owns the per-backend wiring (`createTtsEngine` in tts/index.ts); this adds the
+ * logging of fallbacks. The call path wants it behind the answer cache: `createCachedTtsFromConfig`.
+ */
 export async function createTtsEngine(config: Config, deps: EngineDeps = {}): Promise<TtsEngine> {
-  const local = await createLocalTts(config, { outputRate: deps.ttsOutputRate });
-  if (config.tts.backend !== 'grpc') return local;
-  // The remote server is expected to run the same voice settings; it refuses another voice.
-  const remote = createGrpcTts({ url: requireUrl(config.tts.grpcUrl, 'tts'), voice: local.voice, timeoutMs: config.tts.timeoutMs });
-  return withTtsFallback(remote, local, { timeoutMs: config.tts.timeoutMs, onFallback: fallbackReporter(deps) });
+  return createTtsFromConfig(config.tts, { outputRate: deps.ttsOutputRate, onFallback: fallbackReporter(deps) });
 }
 
 function requireUrl(url: string | undefined, section: 'asr' | 'tts'): string {
@@ -77,13 +75,11 @@ export async function createLocalAsr(config: Config): Promise<AsrEngine> {
 }
 
 /**
- * The in-process TTS engine of the config: a Piper voice (`tts.voice` ending in .onnx.json, or
- * backend onnx), otherwise eSpeak NG. For backend grpc this is the local fallback.
+ * The in-process TTS engine of the config (what the engine server serves): the configured eSpeak
+ * or Piper voice; for backend grpc, the local eSpeak voice.
  */
 export async function createLocalTts(config: Config, options: { outputRate?: number } = {}): Promise<TtsEngine> {
-  const piper = config.tts.backend === 'onnx' || config.tts.voice.endsWith('.onnx.json');
-  if (piper) {
-    throw new Error(`tts.backend "onnx" (Piper voice ${config.tts.voice}) is not available in this build yet; use "espeak"`);
-  }
-  return createEspeakTts({ voice: config.tts.voice, rate: config.tts.rate, lexicon: config.tts.lexicon, outputRate: options.outputRate });
+  // With backend grpc, tts.voice names the remote server's voice; locally that is plain eSpeak "fa".
+  const tts = config.tts.backend === 'grpc' ? { ...config.tts, backend: 'espeak' as const, voice: 'fa' } : config.tts;
+  return createTtsFromConfig(tts, { outputRate: options.outputRate });
 }

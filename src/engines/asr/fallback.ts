@@ -7,7 +7,7 @@ export interface AsrFallbackOptions {
   timeoutMs: number;
   /** Process-wide notice (logs, metrics); each stream's own `onFallback` is called as well. */
   onFallback?: (event: EngineFallbackEvent) => void;
-  /** After a failure, send utterances straight to the fallback for this long (default 10 s). */
+  /** After a failure, send utterances straight to the fallback for this long (default 10 s; keep it above the gRPC reconnect back-off of 1 s). */
   cooldownMs?: number;
 }
 

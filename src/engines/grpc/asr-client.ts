@@ -20,9 +20,11 @@ export const CLIENT_CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 1,
-  // Reconnect quickly once a restarted engine server is back.
+  // Reconnect quickly once a restarted engine server is back. The fallback wrappers' cool-down
+  // must be longer than the longest back-off, or the first attempt after it finds the channel
+  // still backing off and fails without trying.
   'grpc.initial_reconnect_backoff_ms': 200,
-  'grpc.max_reconnect_backoff_ms': 2_000,
+  'grpc.max_reconnect_backoff_ms': 1_000,
 };
 
 /**

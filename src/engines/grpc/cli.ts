@@ -13,6 +13,7 @@ const usage = `Usage: npm run engine-server -- [options]
   --engines LIST      asr,tts (default) | asr | tts
   --asr-model DIR     ASR model folder (default: config asr.modelDir)
   --tts-voice VOICE   eSpeak voice or Piper .onnx.json (default: config tts.voice)
+  --tts-rate HZ       resample synthesised audio to this rate (e.g. 8000); default: the voice's own
 Serves the local engines of the configuration (PASOKH_CONFIG, env) until SIGINT/SIGTERM.
 The log (JSON lines on stdout) says "engine server listening" with the port once it is ready.`;
 
@@ -26,6 +27,7 @@ const argsSchema = z.object({
     .pipe(z.array(z.enum(['asr', 'tts'], { error: '--engines takes asr, tts or asr,tts' })).min(1, '--engines is empty')),
   'asr-model': z.string().min(1).optional(),
   'tts-voice': z.string().min(1).optional(),
+  'tts-rate': z.coerce.number().int('--tts-rate must be an integer').min(8000, '--tts-rate must be 8000–48000').max(48000, '--tts-rate must be 8000–48000').optional(),
   help: z.boolean().optional(),
 });
 
@@ -41,6 +43,7 @@ export async function runEngineServer(argv: string[], env: NodeJS.ProcessEnv = p
         engines: { type: 'string' },
         'asr-model': { type: 'string' },
         'tts-voice': { type: 'string' },
+        'tts-rate': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -78,7 +81,7 @@ export async function runEngineServer(argv: string[], env: NodeJS.ProcessEnv = p
   try {
     [asr, tts] = await Promise.all([
       args.engines.includes('asr') ? createLocalAsr(config) : undefined,
-      args.engines.includes('tts') ? createLocalTts(config) : undefined,
+      args.engines.includes('tts') ? createLocalTts(config, { outputRate: args['tts-rate'] }) : undefined,
     ]);
   } catch (err) {
     logger.error({ err }, 'engine server could not load its engines');

@@ -229,8 +229,14 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     });
 
     call.on('end', () => {
-      // The client half-closed. After finalize that is the normal end; before it the utterance is abandoned.
-      if (!finalizing) fail(grpc.status.INVALID_ARGUMENT, 'stream closed before finalize; utterance dropped');
+      // The client half-closed. After finalize that is the normal end; before it the utterance is
+      // abandoned: stop the engine now. A cancelled call also ends the read side, a moment before
+      // 'cancelled' arrives, so only call it a bad request if no cancellation follows.
+      if (finalizing) return;
+      stream?.cancel();
+      setTimeout(() => {
+        if (!done && !call.cancelled) fail(grpc.status.INVALID_ARGUMENT, 'stream closed before finalize; utterance dropped');
+      }, 100).unref();
     });
   }
 

@@ -8,7 +8,7 @@ export interface TtsFallbackOptions {
   timeoutMs: number;
   /** Process-wide notice (logs, metrics); a call's own `onFallback` is called as well. */
   onFallback?: (event: EngineFallbackEvent) => void;
-  /** After a failure, synthesise straight on the fallback for this long (default 10 s). */
+  /** After a failure, synthesise straight on the fallback for this long (default 10 s; keep it above the gRPC reconnect back-off of 1 s). */
   cooldownMs?: number;
 }
 
