@@ -31,6 +31,8 @@ export class QueueWorker {
 
   /** Routes now (after an enqueue or an agent becoming free) instead of waiting for the timer. */
   tick(): Promise<void> {
+    // A process that does not route (route: false) never offers calls, even on a nudge.
+    if (!this.timer) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.running;
