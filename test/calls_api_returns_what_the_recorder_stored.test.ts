@@ -106,6 +106,11 @@ describe.each(backends)('call records API on $name', ({ open }) => {
   it('filters by caller number (Persian digits accepted), outcome and time range', async () => {
     const byNumber = await (await app.request(`/api/calls?from=${encodeURIComponent('+۹۸۹۳۵۱۱۱۲۲۳۳')}`)).json();
     expect(byNumber.calls.map((c: any) => c.id)).toEqual(['CA-3', 'CA-2']);
+    // Staff type the number as they see it on a phone: 0935 111 2233 is the same caller.
+    const local = await (await app.request(`/api/calls?from=${encodeURIComponent('0935 111 2233')}`)).json();
+    expect(local.calls.map((c: any) => c.id)).toEqual(['CA-3', 'CA-2']);
+    const other = await (await app.request('/api/calls?from=09351112234')).json();
+    expect(other.calls).toEqual([]);
 
     const abandoned = await (await app.request('/api/calls?outcome=abandoned')).json();
     expect(abandoned.calls.map((c: any) => c.id)).toEqual(['CA-4']);

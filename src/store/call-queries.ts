@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { callEvents, calls, turns, type CallRow, type TurnRow } from './schema/calls.js';
 
@@ -50,6 +50,7 @@ export interface CallDetail extends CallSummary {
 }
 
 export interface CallListFilter {
+  /** Matches the number as stored and, for Iranian numbers, its other spellings (0912…, +98912…, 98912…). */
   fromNumber?: string;
   outcome?: string;
   since?: Date;
@@ -57,6 +58,17 @@ export interface CallListFilter {
   /** Keyset cursor: calls strictly older than this (started_at, id) pair. */
   before?: { startedAt: Date; id: string };
   limit: number;
+}
+
+/**
+ * Providers send caller ids as +98912…, 98912… or 0912…, and ops staff type whichever they see;
+ * every spelling of the same Iranian number is looked up (an `in` list keeps the index usable).
+ */
+export function numberSpellings(number: string): string[] {
+  const out = new Set([number]);
+  const m = /^\+?(?:0098|98|0)?(\d{10})$/.exec(number);
+  if (m) for (const prefix of ['+98', '98', '0', '0098', '']) out.add(prefix + m[1]);
+  return [...out];
 }
 
 const toIso = (d: Date | string | null): string | null => (d == null ? null : new Date(d).toISOString());
@@ -106,7 +118,7 @@ const turnCountSql = sql<number>`(select count(*) from ${turns} where ${turns.ca
 /** Newest first, keyset-paged on (started_at, id) so pages stay stable while calls keep arriving. */
 export async function listCalls(db: Db, filter: CallListFilter): Promise<CallSummary[]> {
   const where: SQL[] = [];
-  if (filter.fromNumber) where.push(eq(calls.fromNumber, filter.fromNumber));
+  if (filter.fromNumber) where.push(inArray(calls.fromNumber, numberSpellings(filter.fromNumber)));
   if (filter.outcome) where.push(eq(calls.outcome, filter.outcome));
   if (filter.since) where.push(gte(calls.startedAt, filter.since));
   if (filter.until) where.push(lt(calls.startedAt, filter.until));
