@@ -1,0 +1,168 @@
+import { LIMITS, type RowProblem } from './validate.js';
+
+/**
+ * Reading an uploaded FAQ file into raw rows for validation. JSON is the catalogue shape
+ * (`{"faqs": [...]}` or a bare array); CSV has a header row, as Excel exports it: UTF-8 with or
+ * without BOM, comma (or semicolon/tab) separated, examples and tags separated by `|`.
+ */
+
+export interface ParsedUpload {
+  rows: Record<string, unknown>[];
+  /** Row number for each row as the ops team sees it (CSV: file line; JSON: 1-based index). */
+  rowNumbers: number[];
+  problems: RowProblem[];
+  format: 'json' | 'csv';
+}
+
+const fileProblem = (message: string): ParsedUpload => ({ rows: [], rowNumbers: [], problems: [{ field: '(file)', message }], format: 'json' });
+
+/** Strict UTF-8 decoding: a file saved in Windows-1256 must be refused, not imported as mojibake. */
+export function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+export function parseUpload(bytes: Uint8Array, hint?: { contentType?: string; filename?: string }): ParsedUpload {
+  if (bytes.byteLength === 0) return fileProblem('the file is empty');
+  if (bytes.byteLength > LIMITS.fileBytes) return fileProblem(`the file is larger than ${LIMITS.fileBytes} bytes`);
+  const text = decodeUtf8(bytes);
+  if (text === null) return fileProblem('the file is not valid UTF-8 (save it as "CSV UTF-8" or JSON in UTF-8)');
+  const body = text.replace(/^\ufeff/, '');
+  if (body.trim() === '') return fileProblem('the file is empty');
+  const looksJson = /^\s*[[{]/.test(body);
+  const isJson =
+    hint?.contentType?.includes('json') || hint?.filename?.toLowerCase().endsWith('.json') || (looksJson && !hint?.filename?.toLowerCase().endsWith('.csv'));
+  return isJson ? parseJsonUpload(body) : parseCsvUpload(body);
+}
+
+export function parseJsonUpload(body: string): ParsedUpload {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (err) {
+    return fileProblem(`the file is not valid JSON: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(data) ? data : (data as { faqs?: unknown })?.faqs;
+  if (!Array.isArray(list)) return fileProblem('JSON must be {"faqs": [...]} or an array of FAQs');
+  const rows = list.map((r) => (r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : { __notObject: r }));
+  return { rows, rowNumbers: rows.map((_, i) => i + 1), problems: [], format: 'json' };
+}
+
+const COLUMNS = ['id', 'question', 'answer', 'action', 'queue', 'examples', 'tags', 'enabled'];
+const REQUIRED = ['id', 'question', 'answer'];
+
+export function parseCsvUpload(body: string): ParsedUpload {
+  const firstLine = body.slice(0, body.search(/\r?\n|$/));
+  const delimiter = [',', ';', '\t'].sort((a, b) => countKnown(firstLine, b) - countKnown(firstLine, a))[0];
+  const records = parseCsv(body, delimiter);
+  if (records.error) return { ...fileProblem(records.error), format: 'csv' };
+  const [header, ...data] = records.rows;
+  const names = header.map((h) => h.trim().toLowerCase());
+  const missing = REQUIRED.filter((c) => !names.includes(c));
+  if (missing.length) {
+    return { ...fileProblem(`the header row lacks column(s): ${missing.join(', ')} (expected ${COLUMNS.join(', ')})`), format: 'csv' };
+  }
+  const unknown = names.filter((n) => n && !COLUMNS.includes(n));
+  const problems: RowProblem[] = unknown.length ? [{ field: '(header)', message: `unknown column(s): ${unknown.join(', ')}` }] : [];
+  const rows: Record<string, unknown>[] = [];
+  const rowNumbers: number[] = [];
+  data.forEach((cells, i) => {
+    if (cells.every((c) => c.trim() === '')) return; // Excel leaves blank lines at the end
+    const get = (col: string) => {
+      const k = names.indexOf(col);
+      return k < 0 ? undefined : (cells[k] ?? '');
+    };
+    const row: Record<string, unknown> = {
+      id: get('id'),
+      question: get('question'),
+      answer: get('answer'),
+      action: blankToUndefined(get('action'))?.trim().toLowerCase(),
+      queue: blankToUndefined(get('queue')),
+      examples: splitList(get('examples')),
+      tags: splitList(get('tags')),
+    };
+    const enabled = blankToUndefined(get('enabled'));
+    if (enabled !== undefined) row.enabled = parseBool(enabled);
+    if (cells.length > names.length && cells.slice(names.length).some((c) => c.trim())) {
+      row.__extraCells = cells.length - names.length;
+    }
+    rows.push(row);
+    rowNumbers.push(records.lines[i + 1]);
+  });
+  return { rows, rowNumbers, problems, format: 'csv' };
+}
+
+function countKnown(line: string, delimiter: string): number {
+  return line.split(delimiter).filter((h) => COLUMNS.includes(h.trim().toLowerCase())).length;
+}
+
+function blankToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v;
+}
+
+function splitList(v: string | undefined): string[] | undefined {
+  if (v === undefined) return undefined;
+  return v
+    .split('|')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function parseBool(v: string): boolean | string {
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'y', 'بله', 'آری', 'فعال'].includes(s)) return true;
+  if (['false', '0', 'no', 'n', 'خیر', 'نه', 'غیرفعال'].includes(s)) return false;
+  return v; // left as text so validation names it
+}
+
+/** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF. */
+export function parseCsv(body: string, delimiter = ','): { rows: string[][]; lines: number[]; error?: string } {
+  const rows: string[][] = [];
+  const lines: number[] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let rowStart = 1;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (quoted) {
+      if (ch === '"') {
+        if (body[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else {
+        if (ch === '\n') line++;
+        field += ch;
+      }
+      continue;
+    }
+    if (ch === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (ch === delimiter) {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && body[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      lines.push(rowStart);
+      row = [];
+      field = '';
+      line++;
+      rowStart = line;
+    } else field += ch;
+  }
+  if (quoted) return { rows, lines, error: `a quoted field opened on line ${rowStart} is never closed` };
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+    lines.push(rowStart);
+  }
+  return { rows, lines };
+}
