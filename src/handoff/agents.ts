@@ -1,7 +1,7 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Database } from '../store/db.js';
-import type { Presence } from './store.js';
+import type { Presence, QueueStore } from './store.js';
 import { QueueConflict } from './store.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
@@ -58,7 +58,11 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 
 /** Agents, their PINs (scrypt-hashed) and desk sessions (only a hash of the token is stored). */
 export class AgentStore {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    /** Lets a presence change decline the call ringing on the desk. */
+    private readonly queue?: QueueStore,
+  ) {}
 
   private q<T = Record<string, any>>(text: string, params?: unknown[]) {
     return this.database.query<T>(text, params);
@@ -123,8 +127,15 @@ export class AgentStore {
    * going offline or into after-call work; an agent on a call must end it and wrap up first.
    */
   async setPresence(id: string, presence: Exclude<Presence, 'busy'>): Promise<Agent> {
-    const agent = await this.get(id);
+    let agent = await this.get(id);
     if (!agent) throw new QueueConflict('Unknown agent');
+    if (agent.presence === 'busy' && agent.currentEntryId && presence !== 'available' && this.queue) {
+      const entry = await this.queue.get(agent.currentEntryId);
+      if (entry?.state === 'offered' && entry.offeredTo === id) {
+        await this.queue.decline(entry.id, id).catch(() => {});
+        agent = (await this.get(id))!;
+      }
+    }
     if (agent.presence === 'busy' || (agent.currentEntryId && agent.presence === 'after-call-work')) {
       throw new QueueConflict('Finish the current call (and its wrap-up) first');
     }

@@ -62,7 +62,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
   const hc = config.handoff;
   const instanceId = deps.instanceId ?? `pasokh-${randomUUID().slice(0, 8)}`;
   const queue = new QueueStore(database, deps.reofferAfterSeconds ?? 60);
-  const agents = new AgentStore(database);
+  const agents = new AgentStore(database, queue);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const changed = () => events.emit('changed');
