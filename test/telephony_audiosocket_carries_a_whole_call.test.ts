@@ -105,20 +105,33 @@ describe('AudioSocket over TCP', () => {
     expect(await records[3].endedAt).toMatch(/connection/);
   });
 
+  it('treats the peer closing its side of the socket as a hang-up, even mid-answer', async () => {
+    const c = new AsClient(server.port);
+    c.send(0x01, UUID);
+    await waitFor(() => records.length === 5, 3000, 'the call to start');
+    c.send(0x03, Buffer.from('2'));
+    await waitFor(() => c.audio().length >= 3, 3000, 'bot audio');
+    const t0 = performance.now();
+    c.socket.end();
+    expect(await records[4].endedAt).toBe('connection closed by peer');
+    expect(performance.now() - t0).toBeLessThan(500);
+    await c.ended;
+  });
+
   it('drops malformed messages but keeps the call', async () => {
     const c = new AsClient(server.port);
     c.send(0x10, new Uint8Array(320)); // audio before the UUID
     c.send(0x01, UUID);
-    await waitFor(() => records.length === 5, 3000, 'the call to start');
+    await waitFor(() => records.length === 6, 3000, 'the call to start');
     c.send(0x10, new Uint8Array(321)); // odd byte count
     c.send(0x03, Buffer.from('xy')); // not a digit
     c.send(0x42, Buffer.from('??')); // unknown kind
     c.send(0x10, new Uint8Array(320));
-    await waitFor(() => records[4].samples.length === 1, 2000, 'the good frame');
+    await waitFor(() => records[5].samples.length === 1, 2000, 'the good frame');
     expect(counters.dropped['audiosocket:media_before_start']).toBe(1);
     expect(counters.dropped['audiosocket:bad_payload']).toBe(2);
     expect(counters.dropped['audiosocket:unknown_event']).toBe(1);
-    expect(records[4].ended).toBeNull();
+    expect(records[5].ended).toBeNull();
     c.send(0x00);
     await c.ended;
   });

@@ -158,6 +158,28 @@ describe('Twilio Media Streams on /media/twilio', () => {
     expect(closed.reason).toMatch(/unsupported mediaFormat/);
   });
 
+  it('still closes cleanly when the reason would echo long non-ASCII peer text (close frames cap at 123 bytes)', async () => {
+    const c = new TestClient(h.url('/media/twilio'));
+    await c.opened;
+    const s = start();
+    s.start.mediaFormat = { encoding: 'کدک'.repeat(20), sampleRate: 8000, channels: 1 };
+    c.sendJson(s);
+    const closed = await c.closed;
+    expect(closed.code).toBe(1003);
+    expect(closed.reason).toMatch(/^unsupported mediaFormat \?+/);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+  });
+
+  it('closes with 1008 and the reason when the start message is malformed', async () => {
+    const c = new TestClient(h.url('/media/twilio'));
+    await c.opened;
+    const s = start() as any;
+    delete s.start.callSid;
+    c.sendJson(s);
+    const closed = await c.closed;
+    expect(closed).toEqual({ code: 1008, reason: expect.stringMatching(/^invalid start message: start.callSid/) });
+  });
+
   it('hangs up from the bot side by closing the stream', async () => {
     const c = new TestClient(h.url('/media/twilio'));
     await c.opened;

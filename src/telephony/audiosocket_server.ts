@@ -74,6 +74,12 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
     socket.on('data', (chunk) => {
       for (const frame of deframer.push(chunk)) conn.handleFrame(frame, true);
     });
+    // The peer closing its side is a hang-up ("socket closure is also sufficient"): stop at once
+    // rather than wait to flush bot audio nobody will hear.
+    socket.on('end', () => {
+      conn.handleClose('connection closed by peer');
+      socket.destroy();
+    });
     socket.on('close', (hadError) => {
       sockets.delete(socket);
       conn.handleClose(hadError ? 'connection reset' : 'connection closed');

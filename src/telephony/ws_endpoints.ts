@@ -81,7 +81,9 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
           return ws.bufferedAmount;
         },
         close(code, reason) {
-          if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+          // Close reasons are capped at 123 bytes and may echo peer text: keep them short ASCII.
+          const safe = reason.replace(/[^\x20-\x7e]/g, '?').slice(0, 120);
+          if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, safe);
           // A peer that never answers the close handshake is cut off.
           setTimeout(() => ws.terminate(), 2000).unref();
         },

@@ -97,7 +97,9 @@ export class AsteriskSerializer implements FrameSerializer {
           });
         }
         const r = mediaStartSchema.safeParse(fields);
-        if (!r.success) throw new ProtocolError('bad_message', `invalid MEDIA_START: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`);
+        if (!r.success) {
+          throw new ProtocolError('bad_message', `invalid MEDIA_START: ${r.error.issues[0].path.join('.')}: ${r.error.issues[0].message}`, { fatal: true });
+        }
         const m = r.data;
         const fmt = FORMATS[m.format];
         this.json = isJson;

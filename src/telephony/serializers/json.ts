@@ -19,12 +19,16 @@ export function parseJsonEvent(data: Uint8Array, binary: boolean, eventKey = 'ev
   return { event, body: body as Record<string, unknown> };
 }
 
-/** zod parse that throws a ProtocolError naming the first problem. */
-export function validate<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+/**
+ * zod parse that throws a ProtocolError naming the first problem. Start messages are validated as fatal:
+ * a stream whose start cannot be read will never become a call, so it is closed with the reason
+ * instead of waiting for the start timeout.
+ */
+export function validate<T>(schema: z.ZodType<T>, body: unknown, what: string, options: { fatal?: boolean } = {}): T {
   const r = schema.safeParse(body);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ProtocolError('bad_message', `invalid ${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ProtocolError('bad_message', `invalid ${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, options);
   }
   return r.data;
 }

@@ -42,7 +42,7 @@ export class RawSerializer implements FrameSerializer {
         if (codec !== 'l16' && rate !== 8000) {
           throw new ProtocolError('unsupported_codec', `${codec} is 8000 Hz only (G.711); use l16 for 16000 Hz`, { fatal: true });
         }
-        const m = validate(startSchema, body, 'start message');
+        const m = validate(startSchema, body, 'start message', { fatal: true });
         return [
           {
             type: 'start',

@@ -72,7 +72,7 @@ export class TwilioSerializer implements FrameSerializer {
         validate(connectedSchema, body, 'connected message');
         return [{ type: 'ignored', what: 'connected' }];
       case 'start': {
-        const m = validate(startSchema, body, 'start message');
+        const m = validate(startSchema, body, 'start message', { fatal: true });
         const fmt = m.start.mediaFormat;
         if (fmt.encoding !== 'audio/x-mulaw' || fmt.sampleRate !== 8000 || fmt.channels !== 1) {
           throw new ProtocolError(
