@@ -67,17 +67,23 @@ class Shards:
 
     def refresh(self):
         for path in sorted(glob.glob(self.pattern)):
-            if path in self.loaded or path.endswith(".tmp.npz"):
+            if path in self.loaded or path.endswith(".tmp.npz") or path.endswith(".feats.pt"):
                 continue
             z = np.load(path)
             audio, lens, texts = z["audio"], z["lens"], z["texts"]
             offs = np.concatenate([[0], np.cumsum(lens)])
+            # Features are computed once and cached next to the shard (half precision): on 2 shared
+            # cores the FFTs would otherwise cost a fifth of every training step.
+            cache = path[:-4] + ".feats.pt"
+            feats = torch.load(cache) if os.path.exists(cache) else None
+            if feats is None:
+                feats = [features(audio[offs[i]:offs[i + 1]]).half() for i in range(len(lens))]
+                torch.save(feats, cache + ".tmp")
+                os.replace(cache + ".tmp", cache)
             for i in range(len(lens)):
                 t = encode(str(texts[i]))
-                if t and out_frames(1 + (lens[i] - 200) // 80) >= len(t) + 1:
-                    # Features are computed once and kept (half precision): on 2 shared cores the
-                    # FFTs would otherwise cost a fifth of every training step.
-                    self.items.append((features(audio[offs[i]:offs[i + 1]]).half(), t, str(texts[i])))
+                if t and out_frames(feats[i].shape[1]) >= len(t) + 1:
+                    self.items.append((feats[i], t, str(texts[i])))
             self.loaded[path] = len(lens)
         return len(self.items)
 
@@ -161,7 +167,7 @@ def main():
     ap.add_argument("--channels", type=int, default=192)
     ap.add_argument("--kernels", default="5,5,7,7,9,9,11,11")
     ap.add_argument("--dropout", type=float, default=0.0)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=1, help="1: on shared cores a second intra-op thread makes every op wait for it")
     ap.add_argument("--min-shards", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)

@@ -146,6 +146,17 @@ export class OnnxCtcAsr implements AsrEngine {
     return { ...res, text: res.text.replace(/\s+/g, ' ').trim() };
   }
 
+  /** Greedy and biased-beam transcripts of one utterance from a single model run (evaluation). */
+  async decodeBoth(pcm: Int16Array, hotwords?: readonly string[]): Promise<{ greedy: CtcResult; beam: CtcResult }> {
+    const stream = new OnnxCtcStream(this, {});
+    stream.push(pcm);
+    const input = stream.modelInput();
+    stream.cancel();
+    if (!input) return { greedy: { text: '', confidence: 0 }, beam: { text: '', confidence: 0 } };
+    const lp = await this.logProbs(input.input, input.frames);
+    return { greedy: this.decode(lp, hotwords, false), beam: this.decode(lp, hotwords, true) };
+  }
+
   get partialIntervalSamples(): number {
     return Math.round((this.opts.partialIntervalMs / 1000) * this.sampleRate);
   }
@@ -201,7 +212,8 @@ class OnnxCtcStream implements AsrStream {
     }
   }
 
-  private modelInput(): { input: Float32Array; frames: number } | null {
+  /** What the model runs on for the audio so far; null while too short to yield any output. */
+  modelInput(): { input: Float32Array; frames: number } | null {
     if (this.extractor) {
       const f = this.extractor.features();
       // The ×4 subsampling needs a few frames to yield any output at all.

@@ -1,0 +1,101 @@
+/**
+ * From audio to intent: the FAQ test utterances, spoken by a synthetic caller in the voice variant
+ * the model never heard (eSpeak NG fa+f4, telephone band, noise, μ-law), go through the ASR engine
+ * (biased towards the live FAQ vocabulary, as in a call) and then the NLU; intent accuracy from
+ * audio is reported beside intent accuracy from the typed text of the same lines. Ends with one
+ * JSON line.
+ *
+ *   npm run eval:asr-intent -- [--test fixtures/faq/test.jsonl] [--model models/asr-fa] [--variant f4]
+ *
+ * The audio is synthesised once into models/asr-fa/work/intent-audio-<variant>/ (gitignored) by
+ * models/asr-fa/recipe/synth_manifest.py.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resample } from '../src/audio/resample.js';
+import { readWav } from '../src/audio/wav.js';
+import { OnnxCtcAsr } from '../src/engines/asr/onnx.js';
+import { normalizeForAsr } from '../src/engines/asr/text.js';
+import { createNluEngine } from '../src/engines/nlu/engine.js';
+import type { Faq } from '../src/knowledge/types.js';
+import { scoreTexts } from './lib/asr-eval.js';
+
+const { values } = parseArgs({
+  options: {
+    test: { type: 'string', default: 'fixtures/faq/test.jsonl' },
+    faq: { type: 'string', default: 'fixtures/faq/catalogue.json' },
+    train: { type: 'string', default: 'fixtures/faq/train.jsonl' },
+    model: { type: 'string', default: 'models/asr-fa' },
+    variant: { type: 'string', default: 'f4' },
+    beam: { type: 'string', default: '8' },
+    'hotword-boost': { type: 'string', default: '2' },
+  },
+});
+
+const audioDir = resolve(`models/asr-fa/work/intent-audio-${values.variant}`);
+if (!existsSync(`${audioDir}/manifest.jsonl`)) {
+  execFileSync('python3', ['models/asr-fa/recipe/synth_manifest.py', '--in', values.test!, '--out', audioDir, '--variant', values.variant!], { stdio: 'inherit' });
+}
+const lines = readFileSync(`${audioDir}/manifest.jsonl`, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l) as { audio: string; text: string; intent: string | null });
+
+// The knowledge base the bot would run with: catalogue + example utterances.
+const catalogue = JSON.parse(readFileSync(values.faq!, 'utf8')) as { faqs: Array<{ id: string; question: string; answer: string; action: Faq['action'] }> };
+const examples = new Map<string, string[]>();
+for (const l of readFileSync(values.train!, 'utf8').split('\n')) {
+  if (!l.trim()) continue;
+  const row = JSON.parse(l) as { text: string; intent: string };
+  examples.set(row.intent, [...(examples.get(row.intent) ?? []), row.text]);
+}
+const faqs: Faq[] = catalogue.faqs.map((f) => ({ ...f, queue: null, tags: [], enabled: true, examples: examples.get(f.id) ?? [] }));
+const nlu = createNluEngine({ version: 1, faqs });
+const hotwords = [...nlu.vocabulary()];
+
+const asr = await OnnxCtcAsr.create({ modelDir: values.model!, beamWidth: Number(values.beam), hotwordBoost: Number(values['hotword-boost']), lexicon: hotwords });
+let textRight = 0;
+let audioRight = 0;
+let inScope = 0;
+let textInRight = 0;
+let audioInRight = 0;
+const pairs: Array<[string, string]> = [];
+for (const line of lines) {
+  const wav = await readWav(resolve(audioDir, line.audio));
+  const pcm = wav.sampleRate === asr.sampleRate ? wav.pcm : resample(wav.pcm, wav.sampleRate, asr.sampleRate);
+  const stream = asr.createStream({ hotwords });
+  stream.push(pcm);
+  const heard = (await stream.finalize()).text;
+  pairs.push([normalizeForAsr(heard), normalizeForAsr(line.text)]);
+  const fromText = nlu.parse(line.text).intent;
+  const fromAudio = nlu.parse(heard).intent;
+  const expected = line.intent ?? null;
+  if (fromText === expected) textRight++;
+  if (fromAudio === expected) audioRight++;
+  if (expected !== null) {
+    inScope++;
+    if (fromText === expected) textInRight++;
+    if (fromAudio === expected) audioInRight++;
+  }
+}
+await asr.close();
+const { cer, wer } = scoreTexts(pairs);
+const r = (x: number) => Math.round(x * 10000) / 10000;
+const summary = {
+  test: values.test,
+  voice: `espeak-ng fa+${values.variant} (held out of training), telephone band`,
+  utterances: lines.length,
+  inScope,
+  accuracyFromText: r(textRight / lines.length),
+  accuracyFromAudio: r(audioRight / lines.length),
+  inScopeAccuracyFromText: r(textInRight / Math.max(inScope, 1)),
+  inScopeAccuracyFromAudio: r(audioInRight / Math.max(inScope, 1)),
+  asrCer: r(cer),
+  asrWer: r(wer),
+  nlu: nlu.name,
+  asr: asr.name,
+};
+console.log(`intent accuracy: from text ${(summary.accuracyFromText * 100).toFixed(1)}%, from audio ${(summary.accuracyFromAudio * 100).toFixed(1)}% (${lines.length} lines, ${inScope} in scope; ASR CER ${(cer * 100).toFixed(1)}% WER ${(wer * 100).toFixed(1)}%)`);
+console.log(JSON.stringify(summary));
