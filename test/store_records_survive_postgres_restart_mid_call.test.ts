@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +12,29 @@ import { BufferedCallRecorder } from '../src/store/recorder.js';
  * The shared PostgreSQL on this machine serves everyone's tests, so this test restarts a
  * throwaway cluster of its own: initdb into a temp dir, start, record half a call, stop the
  * server (fast shutdown kills the recorder's connections), keep recording, start it again.
+ * Skipped, with a message, only where the PostgreSQL server binaries are not installed.
  */
-const BIN = '/usr/lib/postgresql/15/bin';
-const haveBinaries = existsSync(join(BIN, 'initdb')) && existsSync(join(BIN, 'pg_ctl'));
-if (!haveBinaries) console.warn(`skipping PostgreSQL restart test: no PostgreSQL binaries in ${BIN}`);
+function findBinaries(): string | null {
+  const candidates = process.env.PASOKH_PG_BIN ? [process.env.PASOKH_PG_BIN] : [];
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
+  } catch {
+    // no Debian-style PostgreSQL install
+  }
+  return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
+}
+const BIN = findBinaries() ?? '';
+const haveBinaries = BIN !== '';
+if (!haveBinaries) console.warn('skipping PostgreSQL restart test: no initdb/pg_ctl under /usr/lib/postgresql/*/bin (set PASOKH_PG_BIN)');
 
+// initdb refuses to run as root, so as root the server runs as the postgres user.
+const isRoot = process.getuid?.() === 0;
 const asPostgres = (cmd: string, args: string[]) =>
-  execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 }).toString();
+  (isRoot
+    ? execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 })
+    : execFileSync(join(BIN, cmd), args, { stdio: 'pipe', timeout: 60_000 })
+  ).toString();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,7 +75,7 @@ describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'pasokh-pg-restart-'));
-    chownSync(root, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+    if (isRoot) chownSync(root, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
     pgdata = join(root, 'data');
     asPostgres('initdb', ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
     port = await freePort();
@@ -87,10 +103,14 @@ describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the
     await recorder.flush(10_000);
     expect((await getCall(database.db, 'restart-1'))?.turns).toHaveLength(3);
 
+    // Stop the server while a write is likely on the wire: its outcome is unknown to the recorder.
+    for (let seq = 3; seq < 5; seq++) recorder.turn(turn(seq));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
     stop();
 
     // The call goes on while the database is down: recording returns at once and never throws.
-    for (let seq = 3; seq < 10; seq++) {
+    for (let seq = 5; seq < 10; seq++) {
       recorder.turn(turn(seq));
       recorder.event({ callId: 'restart-1', at: at(seq * 3000 + 1), type: 'dtmf', data: { digit: String(seq) } });
     }
@@ -109,13 +129,13 @@ describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the
     expect(call).toMatchObject({ outcome: 'handoff', handoffReason: 'caller-request', endedAt: at(45_000).toISOString() });
     expect(call!.turns.map((t) => t.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(call!.turns[7]).toMatchObject({ heardText: 'پرسش شماره 7', timings: { asrMs: 107, totalMs: 647 } });
-    expect(call!.events.map((e) => e.type)).toEqual(['barge-in', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'handoff']);
-    expect(call!.events.slice(1, 8).map((e) => e.data.digit)).toEqual(['3', '4', '5', '6', '7', '8', '9']);
+    expect(call!.events.map((e) => e.type)).toEqual(['barge-in', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'dtmf', 'handoff']);
+    expect(call!.events.slice(1, 6).map((e) => e.data.digit)).toEqual(['5', '6', '7', '8', '9']);
 
     // Exactly once, counted straight from the tables.
     const [counts] = await database.query<{ calls: string; turns: string; events: string }>(
       `select (select count(*) from calls) as calls, (select count(*) from turns) as turns, (select count(*) from call_events) as events`,
     );
-    expect(counts).toEqual({ calls: '1', turns: '10', events: '9' });
+    expect(counts).toEqual({ calls: '1', turns: '10', events: '7' });
   });
 });
