@@ -109,6 +109,27 @@ describe('TTS over gRPC from a real engine-server process', () => {
     }
   });
 
+  it('holds synthesis back while the client reads slowly (back-pressure), instead of buffering the whole answer', async () => {
+    const text = 'برای خرید بسته جدید می‌توانید از اپلیکیشن یا سایت استفاده کنید. '.repeat(6);
+    const finished = () => server.logs.filter((l) => l.msg === 'tts text synthesised');
+    const before = finished().length;
+    let chunks = 0;
+    const started = Date.now();
+    for await (const _ of remote.synthesize(text)) {
+      chunks++;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const readMs = Date.now() - started;
+    await server.waitForLog(() => finished().length > before);
+    const serverMs = Number(finished().at(-1)!.totalMs);
+    expect(chunks).toBeGreaterThan(200);
+    expect(readMs).toBeGreaterThan(2000);
+    // The server can only finish once the reader has taken all but the few dozen chunks that fit
+    // in the HTTP/2 window and stream buffers (≈ 0.5 s of reading here). Without back-pressure it
+    // finishes as fast as eSpeak synthesises, long before the reader is done.
+    expect(serverMs).toBeGreaterThan(readMs - 1200);
+  });
+
   it('stops synthesising on the server when the caller barges in', async () => {
     const stop = new AbortController();
     let received = 0;
