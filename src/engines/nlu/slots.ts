@@ -125,7 +125,8 @@ function parseDate(words: string[], options: SlotOptions): Slots['date'] | undef
     if (day === undefined || day < 1 || day > 31) continue;
     const month = Number(m.value.slice(6));
     const yearSpan = spans.find((s) => s.start === m.end);
-    const year = yearSpan && yearSpan.groups.length === 1 ? Number(yearSpan.groups[0]) : undefined;
+    const typedYear = /^\d{4}$/.test(ord[m.end] ?? '') ? Number(ord[m.end]) : undefined;
+    const year = typedYear ?? (yearSpan && yearSpan.groups.length === 1 ? Number(yearSpan.groups[0]) : undefined);
     return valid({ ...(year !== undefined && year >= 1300 && year <= 1500 ? { year } : {}), month, day });
   }
   return undefined;

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createNluEngine } from '../src/engines/nlu/engine.js';
+import { loadNluModel } from '../src/engines/nlu/calibration.js';
+import type { Faq } from '../src/knowledge/types.js';
+
+const faqs = JSON.parse(readFileSync(new URL('../fixtures/faq/catalogue.json', import.meta.url), 'utf8')).faqs as Faq[];
+const nlu = createNluEngine({ version: 7, faqs });
+
+describe('NLU on the sample ISP FAQ', () => {
+  it('answers «اینترنتم قطع شده چیکار کنم» with internet_outage', () => {
+    const r = nlu.parse('اینترنتم قطع شده چیکار کنم');
+    expect(r.intent).toBe('internet_outage');
+    expect(r.action).toBe('answer');
+    expect(r.answer).toBe(faqs.find((f) => f.id === 'internet_outage')!.answer);
+    expect(r.kbVersion).toBe(7);
+    expect(r.confidence).toBeGreaterThanOrEqual(nlu.threshold);
+  });
+
+  it('understands the same request in Arabic letters, with ZWNJ variants and a recogniser slip', () => {
+    for (const text of ['اينترنتم قطع شده چيكار كنم', 'انترنتم قطعه، چی کار کنم؟', 'اینترنت‌مون قطع شده چه کار باید کرد']) {
+      expect(nlu.parse(text).intent, text).toBe('internet_outage');
+    }
+  });
+
+  it('tells neighbouring FAQs apart', () => {
+    expect(nlu.parse('قبضمو چطوری پرداخت کنم').intent).toBe('pay_bill');
+    expect(nlu.parse('مبلغ قبض من چقدره').intent).toBe('bill_amount');
+    expect(nlu.parse('سرعت اینترنتم خیلی پایینه').intent).toBe('internet_slow');
+    expect(nlu.parse('رمز وای فای رو چطور عوض کنم').intent).toBe('wifi_password');
+  });
+
+  it('rejects out-of-scope requests but still offers ranked alternatives', () => {
+    for (const text of ['بهترین رستوران ایتالیایی شهر کجاست', 'یه شعر از حافظ بخون', 'حساب اینستاگرامم هک شده']) {
+      const r = nlu.parse(text);
+      expect(r.intent, text).toBeNull();
+      expect(r.answer).toBeNull();
+      expect(r.confidence).toBeLessThan(nlu.threshold);
+      expect(r.alternatives.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('returns calibrated confidences in [0, 1], best first, with the FAQ question for clarifying', () => {
+    const r = nlu.parse('می‌خوام بسته اینترنت بخرم');
+    expect(r.alternatives).toHaveLength(3);
+    const confs = r.alternatives.map((a) => a.confidence);
+    expect([...confs].sort((a, b) => b - a)).toEqual(confs);
+    for (const c of confs) expect(c).toBeGreaterThanOrEqual(0), expect(c).toBeLessThanOrEqual(1);
+    expect(r.alternatives[0].question).toBe(faqs.find((f) => f.id === r.alternatives[0].intent)!.question);
+  });
+
+  it('uses the threshold tuned by the eval script unless one is given', () => {
+    expect(nlu.threshold).toBe(loadNluModel().threshold);
+    const text = 'اینترنتم قطع شده چیکار کنم';
+    const confidence = nlu.parse(text).confidence;
+    const strict = createNluEngine({ version: 1, faqs }, { threshold: (confidence + 1) / 2 });
+    expect(strict.threshold).toBe((confidence + 1) / 2);
+    expect(strict.parse(text).intent).toBeNull();
+  });
+
+  it('ignores disabled FAQs and copes with an empty knowledge base', () => {
+    const without = createNluEngine({ version: 2, faqs: faqs.map((f) => (f.id === 'internet_outage' ? { ...f, enabled: false } : f)) });
+    expect(without.parse('اینترنتم قطع شده چیکار کنم').intent).not.toBe('internet_outage');
+    const empty = createNluEngine({ version: 0, faqs: [] });
+    expect(empty.parse('اینترنتم قطع شده').intent).toBeNull();
+    expect(nlu.parse('').intent).toBeNull();
+  });
+
+  it('exposes the knowledge base and grammar words for recogniser biasing', () => {
+    const vocab = nlu.vocabulary();
+    expect(vocab).toContain('اینترنت');
+    expect(vocab).toContain('اپراتور');
+    expect(vocab).toContain('خرداد');
+  });
+});
