@@ -17,7 +17,7 @@ let twilioStatus = 200;
 let pbxStatus = 200;
 
 const capture = async (req: Request) => {
-  seen.push({ method: req.method, url: req.url, headers: Object.fromEntries(req.headers), body: await req.text() });
+  seen.push({ method: req.method, url: req.url, headers: Object.fromEntries([...(req.headers as unknown as Iterable<[string, string]>)]), body: await req.text() });
 };
 const provider = setupServer(
   http.post('https://api.twilio.com/2010-04-01/Accounts/:sid/Calls/:call', async ({ request: req }) => {
