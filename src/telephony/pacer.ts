@@ -5,8 +5,9 @@ import { performance } from 'node:perf_hooks';
  *
  * Frames are due at absolute times `anchor + k·frameMs` (kept as a running `nextDue`), never at
  * "now + 20 ms", so timer lateness does not accumulate into drift. The pacer runs `leadFrames` ahead
- * of real time to cover timer jitter at the far end's jitter buffer. If the event loop stalls longer
- * than the lead, the pacer does not burst to catch up: it re-anchors (the far end already heard a gap).
+ * of real time to cover timer jitter at the far end's jitter buffer. A late timer sends what is due;
+ * if the event loop stalls for more than a couple of frames beyond the lead, the pacer does not burst
+ * the backlog: it re-anchors (the far end has already heard the gap).
  *
  * The pacer pulls: `next()` sends whatever is due (a frame, or a zero-length event such as a mark)
  * and returns the air time it consumed in ms, or null when nothing is queued.
@@ -24,6 +25,8 @@ export class FramePacer {
   private readonly next: () => number | null;
   readonly now: () => number;
   private nextDue = -Infinity;
+  /** Lateness tolerated before the schedule is re-anchored rather than caught up. */
+  private readonly maxBehindMs: number;
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
   private stopped = false;
@@ -34,6 +37,7 @@ export class FramePacer {
     this.lead = Math.max(0, opts.leadFrames);
     this.next = opts.next;
     this.now = opts.now ?? (() => performance.now());
+    this.maxBehindMs = (this.lead + 2) * this.frameMs;
   }
 
   /** When the far end will have played everything sent so far (monotonic ms). */
@@ -81,9 +85,10 @@ export class FramePacer {
     this.pumping = true;
     try {
       const now = this.now();
-      // Re-anchor after idling or a stall: at most `lead` frames go out at once.
-      const earliest = now - this.lead * this.frameMs;
-      if (this.nextDue < earliest) this.nextDue = earliest;
+      // A timer that fires a little late just sends what is due (the schedule stays absolute).
+      // After idling or a real stall, re-anchor instead of bursting out the whole backlog:
+      // at most `lead` frames go out at once.
+      if (now - this.nextDue > this.maxBehindMs) this.nextDue = now - this.lead * this.frameMs;
       while (!this.paused && !this.stopped && this.nextDue <= now + 0.5) {
         const airtime = this.next();
         if (airtime === null) return; // idle until kicked
