@@ -34,7 +34,7 @@ beforeEach(async () => {
 
 const csv = (s: string, bom = false) => (bom ? '\ufeff' : '') + s;
 const post = (body: string | Uint8Array, type: string, query = '') =>
-  app.request(`/api/faqs/import${query}`, { method: 'POST', headers: { ...auth, 'content-type': type }, body });
+  app.request(`/api/faqs/import${query}`, { method: 'POST', headers: { ...auth, 'content-type': type }, body: body as unknown as BodyInit });
 const parse = async (text: string) =>
   (await (await app.request('/api/nlu/parse', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ text }) })).json()) as {
     intent: string | null;
