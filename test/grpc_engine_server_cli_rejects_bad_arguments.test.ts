@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', 'src/engines/grpc/main.ts', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as NodeJS.ErrnoException & { code?: unknown }).code as number | null) ?? 1 : 0, stdout, stderr });
+      const code = err ? (err as { code?: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
     });
   });
 }
