@@ -57,6 +57,23 @@ describe('espeak backend (eSpeak NG WASM, Persian voice)', () => {
     expect(tts.spokenForm!('کد ۴۵۶')).toBe('کد چهار پنج شش');
   });
 
+  it('pauses audibly between the groups of a dictated phone number', async () => {
+    const pcm = joined(await collect(tts, 'شماره‌ی ۰۹۱۲۱۲۳۴۵۶۷ است.'));
+    const host = await sharedEspeakHost();
+    const frame = Math.round(host.sampleRate / 50);
+    let pauses = 0;
+    let quiet = 0;
+    for (let i = 0; i + frame <= pcm.length; i += frame) {
+      if (rms(pcm.subarray(i, i + frame)) < 100) quiet++;
+      else {
+        if (quiet * 20 >= 120) pauses++;
+        quiet = 0;
+      }
+    }
+    // «صفر نهصد و دوازده، صد و بیست و سه، چهل و پنج، شصت و هفت»: three breaks between four groups.
+    expect(pauses).toBeGreaterThanOrEqual(3);
+  });
+
   it('yields the first audio long before the whole answer is synthesised', async () => {
     const started = performance.now();
     let firstAt = 0;

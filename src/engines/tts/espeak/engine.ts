@@ -18,6 +18,13 @@ export interface EspeakTtsOptions {
   lexicon?: Record<string, string>;
   /** Replaces the built-in Persian spoken-form normaliser (tests, other languages). */
   spokenForm?: (text: string) => string;
+  /**
+   * Silence after a clause («،» ؛ ,) and after a sentence (. ؟ !), in ms (defaults 150 and 300).
+   * eSpeak's own pause at a clause end is only ~30 ms at telephone speaking rates; the groups of a
+   * phone number or a tracking code need a pause a caller can hear to write them down.
+   */
+  clausePauseMs?: number;
+  sentencePauseMs?: number;
   /** Defaults to the process-wide eSpeak worker. */
   host?: EspeakHost;
 }
@@ -40,14 +47,24 @@ export async function createEspeakTts(options: EspeakTtsOptions = {}): Promise<T
   const spokenForm = options.spokenForm ?? createSpokenForm({ lexicon: options.lexicon });
   const nativeRate = host.sampleRate;
   const outputRate = options.outputRate ?? nativeRate;
+  const clausePause = new Int16Array(Math.round(((options.clausePauseMs ?? 150) / 1000) * nativeRate));
+  const sentencePause = new Int16Array(Math.round(((options.sentencePauseMs ?? 300) / 1000) * nativeRate));
+  const pauseAfter = (piece: string) => (/[.!?؟…]["»)\]]*$/u.test(piece) ? sentencePause : /[،؛,;:]$/u.test(piece) ? clausePause : null);
 
   async function* synthesize(text: string, synthOptions: SynthesisOptions = {}): AsyncGenerator<PcmChunk> {
     const signal = synthOptions.signal;
     const resampler = outputRate === nativeRate ? null : new Resampler(nativeRate, outputRate);
-    for (const piece of splitForSpeech(spokenForm(text))) {
+    const pieces = splitForSpeech(spokenForm(text));
+    for (let i = 0; i < pieces.length; i++) {
       if (signal?.aborted) return;
-      for await (const block of host.synthesize({ text: piece, voice, rate, pitch, signal })) {
+      for await (const block of host.synthesize({ text: pieces[i], voice, rate, pitch, signal })) {
         const pcm = resampler ? resampler.push(block) : block;
+        if (pcm.length > 0) yield { pcm, sampleRate: outputRate };
+      }
+      // No pause after the last piece: the caller's turn (and the endpointer) starts right away.
+      const pause = i < pieces.length - 1 ? pauseAfter(pieces[i]) : null;
+      if (pause && pause.length > 0 && !signal?.aborted) {
+        const pcm = resampler ? resampler.push(pause) : pause.slice();
         if (pcm.length > 0) yield { pcm, sampleRate: outputRate };
       }
     }
