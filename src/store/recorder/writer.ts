@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../db.js';
 import { callEvents, calls, turns } from '../schema/calls.js';
 import type { RecorderEntry } from './entries.js';
@@ -55,16 +55,16 @@ export async function writeBatch(db: Db, entries: RecorderEntry[]): Promise<void
   if (callRows.length) await db.insert(calls).values(callRows).onConflictDoNothing();
   if (turnRows.length) await db.insert(turns).values(turnRows).onConflictDoNothing();
   if (eventRows.length) await db.insert(callEvents).values(eventRows).onConflictDoNothing();
-  for (const end of ends) {
-    await db
-      .update(calls)
-      .set({
-        endedAt: new Date(end.endedAt),
-        outcome: end.outcome,
-        handoffReason: end.handoffReason,
-        handoffQueue: end.handoffQueue,
-      })
-      .where(eq(calls.id, end.callId));
+  if (ends.length) {
+    // One statement for all ends in the batch; if a call was ended twice, the later end wins.
+    const last = new Map(ends.map((e) => [e.callId, e]));
+    const rows = [...last.values()].map(
+      (e) => sql`(${e.callId}::text, ${e.endedAt}::timestamptz, ${e.outcome}::text, ${e.handoffReason}::text, ${e.handoffQueue}::text)`,
+    );
+    await db.execute(sql`
+      update ${calls} set ended_at = v.ended_at, outcome = v.outcome, handoff_reason = v.handoff_reason, handoff_queue = v.handoff_queue
+      from (values ${sql.join(rows, sql`, `)}) as v(id, ended_at, outcome, handoff_reason, handoff_queue)
+      where ${calls.id} = v.id`);
   }
 }
 
