@@ -27,7 +27,8 @@ export function timeOfDayGreeting(hour: number): string {
 export function greeting(ctx: PromptContext, hour: number, callerName?: string | null): string {
   const hello = timeOfDayGreeting(hour);
   const who = callerName ? `${callerName} عزیز، ` : '';
-  return `${who}${hello}. به ${ctx.companyName} خوش آمدید. من ${ctx.botName}، دستیار صوتی هستم. لطفاً بفرمایید چطور می‌توانم کمکتان کنم؟ برای صحبت با همکارانم هر زمان کلید صفر را بزنید.`;
+  // Short on purpose: callers are impatient, and the way to a human is said up front.
+  return `${who}${hello}، به ${ctx.companyName} خوش آمدید. بفرمایید، چطور می‌توانم کمکتان کنم؟ برای صحبت با همکارانم، صفر را بزنید.`;
 }
 
 export const prompts = {

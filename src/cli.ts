@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/**
+ * pasokh serve | call | faq | engine-server
+ * (benchmarks and evaluations are `npm run bench:* / eval:*`, scripts under tools/)
+ */
+import { loadConfig, ConfigError } from './config/load.js';
+
+const usage = `Usage: pasokh <command> [options]
+  serve            run the service (HTTP, WebSocket media, admin API) on the embedded defaults
+  call             simulated caller over the real WebSocket: --text "…" | --wav f.wav | --dtmf 0
+  faq import FILE  import FAQs (JSON or CSV) into the knowledge base
+  engine-server    serve the ASR and TTS engines over gRPC (--port 50051)
+Benchmarks and evaluations: npm run bench:calls | bench:tts | eval:nlu | eval:asr`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve': {
+      const { startService } = await import('./service.js');
+      const service = await startService(loadConfig());
+      const stop = async () => {
+        await service.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return new Promise<number>(() => {});
+    }
+    case 'call': {
+      const [{ runCallCommand }, { createTtsEngine }] = await Promise.all([import('./sim/cli.js'), import('./engines/factory.js')]);
+      return runCallCommand(rest, () => createTtsEngine(loadConfig()));
+    }
+    case 'faq': {
+      const { runFaqCommand } = await import('./knowledge/cli.js');
+      return runFaqCommand(rest);
+    }
+    case 'engine-server': {
+      const { runEngineServer } = await import('./engines/grpc/cli.js');
+      return runEngineServer(rest);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(usage);
+      return command ? 0 : 2;
+    default:
+      console.error(`Unknown command: ${command}\n${usage}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  },
+);

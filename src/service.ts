@@ -1,0 +1,149 @@
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import pino from 'pino';
+import { EnergyDetector, SileroModel, type VoiceActivityDetector } from './audio/vad.js';
+import type { Config } from './config/schema.js';
+import { resolveSecrets } from './config/secrets.js';
+import { fixedPrompts } from './dialog/prompts.js';
+import { CallSession, type SessionMetrics } from './dialog/session.js';
+import { createEngines } from './engines/factory.js';
+import { createAnswerCache } from './engines/tts/cache.js';
+import { createApp } from './http/app.js';
+import { createCallRoutes } from './http/routes/calls.js';
+import { createCallRecorder } from './store/recorder.js';
+import { openDatabase } from './store/db.js';
+import { attachMediaEndpoints, startAudioSocketServer } from './telephony/index.js';
+import type { CallChannel } from './telephony/types.js';
+import { createKnowledgeBase } from './knowledge/service.js';
+import { createNluProvider } from './engines/nlu/provider.js';
+import { createNluRoutes } from './engines/nlu/routes.js';
+import { createFaqRoutes } from './knowledge/routes.js';
+import { createMetrics } from './analytics/metrics.js';
+import { createKpiRoutes } from './http/routes/kpis.js';
+import { createAudioRoutes } from './engines/tts/routes.js';
+import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes } from './handoff/index.js';
+
+export interface RunningService {
+  readonly config: Config;
+  readonly port: number;
+  readonly url: string;
+  readonly adminKey: string;
+  readonly mediaToken: string;
+  readonly server: Server;
+  /** Calls in progress on this instance. */
+  activeCalls(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → knowledge base + NLU → engines (+ answer cache) →
+ * recorder, metrics, hand-off → HTTP app, media endpoints. Nothing else wires modules together.
+ */
+export async function startService(config: Config): Promise<RunningService> {
+  const logger = pino({ level: config.logLevel, base: { service: 'pasokh' } });
+  const secrets = resolveSecrets(config);
+  const effective: Config = { ...config, security: { ...config.security, adminKeys: secrets.adminKeys, mediaTokens: secrets.mediaTokens } };
+  if (secrets.generatedFile) logger.info({ file: secrets.generatedFile }, 'admin key and media token are in this file (set PASOKH_ADMIN_KEY / PASOKH_MEDIA_TOKEN to choose your own)');
+
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
+  const metrics = createMetrics();
+  const kb = await createKnowledgeBase(database, { onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
+  const nlu = createNluProvider(kb, { threshold: config.nlu.threshold });
+
+  const engines = await createEngines(config, { logger, ttsOutputRate: 8000, onFallback: (e) => metrics.engineError(e.engine) });
+  const tts = await createAnswerCache({ database, inner: engines.tts, outputRate: 8000, logger });
+  tts.attachKnowledgeBase(kb);
+  const promptTexts = () => fixedPrompts({ companyName: config.dialog.companyName, botName: config.dialog.botName });
+  void tts.warm(Object.values(promptTexts()));
+
+  const recorder = createCallRecorder({ database, dataDir: config.dataDir, maskNumbers: config.privacy.maskNumbers, logger });
+  metrics.watchRecorder(() => recorder.stats());
+  const vad = await loadVad(config, logger);
+  const handoff = createHandoffService({ database, config: effective, logger });
+
+  const sessions = new Set<CallSession>();
+  const onCall = (channel: CallChannel) => {
+    const session = new CallSession(channel, {
+      config: effective,
+      asr: engines.asr,
+      tts,
+      nlu,
+      kb,
+      createVad: vad,
+      recorder,
+      handoff,
+      metrics,
+      logger,
+    });
+    sessions.add(session);
+    void session.run().finally(() => sessions.delete(session));
+  };
+
+  const app = createApp({
+    adminKeys: () => secrets.adminKeys,
+    api: [
+      { path: '/calls', app: createCallRoutes({ database }) },
+      { path: '/faqs', app: createFaqRoutes({ kb }) },
+      { path: '/nlu', app: createNluRoutes({ nlu }) },
+      { path: '/kpis', app: createKpiRoutes({ database, timezone: config.timezone }) },
+      { path: '/queue', app: createQueueRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
+      { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
+      { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
+    ],
+    pages: [{ path: '/desk', app: createDeskRoutes({ handoff }) }],
+    readiness: [
+      { name: 'database', check: () => database.ping() },
+      { name: 'engines', check: () => true },
+    ],
+    renderMetrics: () => metrics.render(),
+  });
+
+  const server = createServer(getRequestListener(app.fetch));
+  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony });
+  const desk = attachDeskSocket(server, { handoff });
+  const audioSocket =
+    config.telephony.audioSocketPort !== null
+      ? await startAudioSocketServer({ port: config.telephony.audioSocketPort, host: config.host, allow: config.security.audioSocketAllow, onCall, logger })
+      : null;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url, audioSocketPort: audioSocket?.port ?? null, database: database.kind }, 'Pasokh is answering');
+
+  return {
+    config: effective,
+    port,
+    url,
+    adminKey: secrets.adminKeys[0],
+    mediaToken: secrets.mediaTokens[0],
+    server,
+    activeCalls: () => sessions.size,
+    async stop() {
+      await media.close();
+      await desk.close();
+      await audioSocket?.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await handoff.close();
+      await recorder.close();
+      await tts.close();
+      await engines.close();
+      await database.close();
+    },
+  };
+}
+
+/** Silero when it loads; the energy detector otherwise, so a missing model never makes calls deaf. */
+async function loadVad(config: Config, logger: pino.Logger): Promise<(rate: number) => VoiceActivityDetector> {
+  if (config.audio.vad === 'silero') {
+    try {
+      const model = await SileroModel.load();
+      return (rate) => (rate === 8000 || rate === 16000 ? model.createDetector(rate) : new EnergyDetector(rate));
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'Silero VAD unavailable; using the energy detector');
+    }
+  }
+  return (rate) => new EnergyDetector(rate);
+}

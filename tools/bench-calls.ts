@@ -1,0 +1,102 @@
+/**
+ * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port]
+ * Starts a local service on a free port (or targets --url), runs M scripted simulated calls N at
+ * a time over the real WebSocket, and prints turn latency (end of caller speech → first bot
+ * audio frame), underruns, CPU seconds per call-minute and the endpoint silence in force.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load.js';
+import { createTtsEngine } from '../src/engines/factory.js';
+import { startService, type RunningService } from '../src/service.js';
+import { speechFor } from '../src/sim/cli.js';
+import { simulateTwilioCall, type CallerStep } from '../src/sim/twilio-caller.js';
+
+const { values } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '1' },
+    calls: { type: 'string', default: '4' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+  },
+});
+const concurrency = Number(values.concurrency);
+const totalCalls = Number(values.calls);
+
+const questions = ['اینترنتم قطع شده چیکار کنم', 'سرعت اینترنتم خیلی پایینه', 'قبضم رو چطوری پرداخت کنم'];
+
+const percentile = (xs: number[], p: number) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]);
+};
+
+async function main() {
+  const config = loadConfig(process.env, { port: 0, logLevel: 'warn', dataDir: values.url ? undefined : mkdtempSync(join(tmpdir(), 'pasokh-bench-')) });
+  let service: RunningService | null = null;
+  let url = values.url;
+  let token = values.token ?? process.env.PASOKH_MEDIA_TOKEN ?? '';
+  if (!url) {
+    service = await startService(config);
+    url = service.url;
+    token = service.mediaToken;
+  }
+  const tts = await createTtsEngine(config);
+  const speech = await Promise.all(questions.map((q) => speechFor(tts, q)));
+  await tts.close();
+
+  const latencies: number[] = [];
+  let underruns = 0;
+  let callSeconds = 0;
+  let failed = 0;
+  const cpuStart = process.cpuUsage();
+  const wallStart = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < totalCalls) {
+      const i = next++;
+      const steps: CallerStep[] = [{ kind: 'speech', pcm: speech[i % speech.length], label: questions[i % speech.length] }];
+      const started = performance.now();
+      try {
+        const result = await simulateTwilioCall({ url: `${url!.replace(/^http/, 'ws')}/media/twilio`, token, steps });
+        for (const s of result.steps) if (s.latencyMs !== null) latencies.push(s.latencyMs);
+        underruns += result.underruns;
+      } catch (err) {
+        failed++;
+        console.error(`call ${i} failed: ${(err as Error).message}`);
+      }
+      callSeconds += (performance.now() - started) / 1000;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const cpu = process.cpuUsage(cpuStart);
+  const wall = (performance.now() - wallStart) / 1000;
+  await service?.stop();
+
+  const figures = {
+    bench: 'calls',
+    concurrency,
+    calls: totalCalls,
+    failed,
+    endpointSilenceMs: config.audio.endSilenceMs,
+    turnLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
+    overEndpointMs: { p50: (percentile(latencies, 50) ?? 0) - config.audio.endSilenceMs, p95: (percentile(latencies, 95) ?? 0) - config.audio.endSilenceMs },
+    underruns,
+    // Service and simulated callers share this process when no --url is given: an upper bound.
+    cpuSecondsPerCallMinute: service ? Number((((cpu.user + cpu.system) / 1e6) / (callSeconds / 60)).toFixed(3)) : null,
+    wallSeconds: Number(wall.toFixed(1)),
+  };
+  console.log(`turn latency p50 ${figures.turnLatencyMs.p50} ms, p95 ${figures.turnLatencyMs.p95} ms, p99 ${figures.turnLatencyMs.p99} ms (endpoint silence ${figures.endpointSilenceMs} ms)`);
+  console.log(`underruns ${underruns}, failed calls ${failed}, CPU s per call-minute ${figures.cpuSecondsPerCallMinute}`);
+  console.log(JSON.stringify(figures));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
