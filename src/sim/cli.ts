@@ -124,12 +124,14 @@ export async function runCallCommand(argv: string[], createTts: () => Promise<Tt
     console.error('Nothing to say: give --text "…", --wav file.wav or --dtmf digits');
     return 2;
   }
-  const result = await simulateTwilioCall({
-    url: `${base.replace(/^http/, 'ws')}/media/twilio`,
-    token: values.token ?? secrets.mediaTokens[0],
-    from: values.from,
-    steps,
-  });
+  const wsUrl = `${base.replace(/^http/, 'ws')}/media/twilio`;
+  let result: SimulatedCallResult;
+  try {
+    result = await simulateTwilioCall({ url: wsUrl, token: values.token ?? secrets.mediaTokens[0], from: values.from, steps });
+  } catch (err) {
+    console.error(`Cannot reach Pasokh at ${wsUrl} (${(err as Error).message}). Is the service running (npm start)? Use --url to point elsewhere.`);
+    return 1;
+  }
   const stored = await fetchStoredCall(base, values['admin-key'] ?? secrets.adminKeys[0], result.callSid);
   const report = reportCall(result, stored);
   for (const turn of report.turns) console.log(JSON.stringify(turn));

@@ -34,7 +34,7 @@ export interface SimulatedCallResult {
   streamSid: string;
   greetingMs: number;
   steps: StepResult[];
-  /** Gaps over 40 ms between consecutive frames inside one bot utterance. */
+  /** Times the caller's playout buffer ran dry for over 40 ms inside one bot utterance. */
   underruns: number;
   /** Every bot audio frame, decoded, with arrival times (for --save-audio). */
   botAudio: Int16Array[];
@@ -87,7 +87,9 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     if (msg.event === 'media') {
       const bytes = Buffer.from(msg.media?.payload ?? '', 'base64');
       botAudio.push(ulawDecode(new Uint8Array(bytes)));
-      if (inUtterance && now - lastBotFrameAt > 40 + 20) underruns++;
+      // Like a real far end, the caller plays from a jitter buffer: an underrun is the buffer
+      // running dry for more than 40 ms in the middle of an utterance, not a late packet.
+      if (inUtterance && now - playoutUntil > 40) underruns++;
       inUtterance = true;
       lastBotFrameAt = now;
       botFrames++;
