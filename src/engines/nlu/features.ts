@@ -42,14 +42,18 @@ export function contentTokens(text: string): string[] {
  * answers are cached because callers repeat the same words.
  */
 export class VocabularyCorrector {
-  private readonly byLength = new Map<number, string[]>();
+  /** Single-deletion variants → vocabulary words (SymSpell): candidates without a full scan. */
+  private readonly deletions = new Map<string, string[]>();
   private readonly cache = new Map<string, string | null>();
 
   constructor(private readonly vocabulary: ReadonlyMap<string, number>) {
     for (const word of vocabulary.keys()) {
-      const list = this.byLength.get(word.length) ?? [];
-      list.push(word);
-      this.byLength.set(word.length, list);
+      if (word.length < 4 || /^\d+$/.test(word)) continue;
+      for (const variant of deletionsOf(word)) {
+        const list = this.deletions.get(variant);
+        if (list) list.push(word);
+        else this.deletions.set(variant, [word]);
+      }
     }
   }
 
@@ -83,20 +87,31 @@ export class VocabularyCorrector {
     let best: string | null = null;
     let bestDist = maxDist + 1;
     let bestDf = -1;
-    for (let len = token.length - maxDist; len <= token.length + maxDist; len++) {
-      for (const word of this.byLength.get(len) ?? []) {
-        if (word.length < 3) continue;
-        const d = distance(token, word);
-        const df = this.vocabulary.get(word) ?? 0;
-        if (d < bestDist || (d === bestDist && df > bestDf)) {
-          best = word;
-          bestDist = d;
-          bestDf = df;
-        }
+    // Words one deletion away from the token, or sharing a one-deletion variant with it: every
+    // word within one edit, and many within two.
+    const candidates = new Set<string>();
+    for (const variant of [token, ...deletionsOf(token)]) {
+      if (this.vocabulary.has(variant)) candidates.add(variant);
+      for (const word of this.deletions.get(variant) ?? []) candidates.add(word);
+    }
+    for (const word of candidates) {
+      if (word.length < 3) continue;
+      const d = distance(token, word);
+      const df = this.vocabulary.get(word) ?? 0;
+      if (d < bestDist || (d === bestDist && df > bestDf)) {
+        best = word;
+        bestDist = d;
+        bestDf = df;
       }
     }
     return bestDist <= maxDist ? best : null;
   }
+}
+
+function deletionsOf(word: string): Set<string> {
+  const out = new Set<string>();
+  for (let i = 0; i < word.length; i++) out.add(word.slice(0, i) + word.slice(i + 1));
+  return out;
 }
 
 /** Word unigrams and bigrams. */

@@ -54,6 +54,14 @@ export class TfidfMatcher {
   private readonly wordWeight: number;
   private readonly secondWeight: number;
   private readonly centroidWeight: number;
+  // Scratch buffers reused by every parse: a parse allocates almost nothing, so the garbage
+  // collector does not add pauses to the latency tail.
+  private readonly dw: Float32Array;
+  private readonly dc: Float32Array;
+  private readonly cw: Float32Array;
+  private readonly cc: Float32Array;
+  private readonly best: Float64Array;
+  private readonly second: Float64Array;
 
   private constructor(
     intents: string[],
@@ -72,6 +80,12 @@ export class TfidfMatcher {
     this.wordWeight = options.wordWeight ?? 0.5;
     this.secondWeight = options.secondWeight ?? 0.2;
     this.centroidWeight = options.centroidWeight ?? 0;
+    this.dw = new Float32Array(exampleIntent.length);
+    this.dc = new Float32Array(exampleIntent.length);
+    this.cw = new Float32Array(intents.length);
+    this.cc = new Float32Array(intents.length);
+    this.best = new Float64Array(intents.length);
+    this.second = new Float64Array(intents.length);
   }
 
   static train(examples: readonly TrainingExample[], options: MatcherOptions = {}): TfidfMatcher {
@@ -107,7 +121,7 @@ export class TfidfMatcher {
 
   /** Every intent's similarity to `text`, best first. Scores are in [0, 1]. */
   score(text: string): IntentScore[] {
-    return this.analyse(text).ranked;
+    return this.analyse(text, this.intents.length).ranked;
   }
 
   /**
@@ -115,21 +129,21 @@ export class TfidfMatcher {
    * words the knowledge base knows. Out-of-scope questions are mostly words the FAQ never uses
    * («گاز», «پرواز»), which similarity alone hides when one common word happens to match.
    */
-  analyse(text: string): { ranked: IntentScore[]; coverage: number } {
+  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
     const n = this.exampleIntent.length;
-    const nk = this.intents.length;
-    const dw = new Float32Array(n);
-    const dc = new Float32Array(n);
-    const cw = new Float32Array(nk);
-    const cc = new Float32Array(nk);
+    const { dw, dc, cw, cc, best, second } = this;
+    dw.fill(0);
+    dc.fill(0);
+    cw.fill(0);
+    cc.fill(0);
+    best.fill(0);
+    second.fill(0);
     // Character evidence from both spellings: the caller's word and the word it was corrected to.
     const charTokens = corrected.map((c, i) => (c === raw[i] ? c : `${raw[i]} ${c}`));
     accumulate(this.chars, charFeatures(charTokens), dc, cc);
     accumulate(this.words, wordFeatures(corrected), dw, cw);
     const wordMass = mass(this.words, corrected, guessed);
-    const best = new Float64Array(this.intents.length);
-    const second = new Float64Array(this.intents.length);
     const a = this.wordWeight;
     for (let i = 0; i < n; i++) {
       const s = a * dw[i] + (1 - a) * dc[i];
@@ -141,11 +155,17 @@ export class TfidfMatcher {
     }
     const b = this.secondWeight;
     const c = this.centroidWeight;
-    const out: IntentScore[] = this.intents.map((intent, k) => ({
-      intent,
-      score: (1 - c) * ((1 - b) * best[k] + b * second[k]) + c * (a * cw[k] + (1 - a) * cc[k]),
-    }));
-    return { ranked: out.sort((x, y) => y.score - x.score), coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0 };
+    // Keep only the `top` best intents (insertion into a short sorted list; no full sort).
+    const ranked: IntentScore[] = [];
+    for (let k = 0; k < this.intents.length; k++) {
+      const score = (1 - c) * ((1 - b) * best[k] + b * second[k]) + c * (a * cw[k] + (1 - a) * cc[k]);
+      if (ranked.length === top && score <= ranked[top - 1].score) continue;
+      let i = ranked.length;
+      while (i > 0 && ranked[i - 1].score < score) i--;
+      ranked.splice(i, 0, { intent: this.intents[k], score });
+      if (ranked.length > top) ranked.pop();
+    }
+    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0 };
   }
 }
 
