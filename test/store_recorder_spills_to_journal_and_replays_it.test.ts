@@ -1,6 +1,8 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getCall } from '../src/store/call-queries.js';
 import { openDatabase, type Database } from '../src/store/db.js';
@@ -98,5 +100,38 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
     const rows = await test.database.query<{ seq: number }>(`select (data->>'seq')::int as seq from call_events where call_id = 'J-4' order by n`);
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i));
     await recorder.close();
+  });
+
+  it('gives a second process sharing the data dir its own journal, and adopts it after that process is gone', async () => {
+    const holder = new BufferedCallRecorder({ database: dead, dataDir: dir, maxMemoryEntries: 1, retryMinMs: 20, retryMaxMs: 50 });
+    recordCall(holder, 'P-1', 2);
+
+    // Another service process on the same host and data dir, whose database is down too.
+    const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+    const script = join(dir, 'other-process.mts');
+    writeFileSync(
+      script,
+      `import { openDatabase } from ${JSON.stringify(pathToFileURL(join(repo, 'src/store/db.ts')).href)};
+       import { BufferedCallRecorder } from ${JSON.stringify(pathToFileURL(join(repo, 'src/store/recorder.ts')).href)};
+       const dead = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+       const r = new BufferedCallRecorder({ database: dead, dataDir: ${JSON.stringify(dir)}, maxMemoryEntries: 1, retryMinMs: 20, retryMaxMs: 50 });
+       r.callStarted({ id: 'C-1', protocol: 'raw', fromNumber: null, toNumber: null, startedAt: new Date('2026-11-22T09:00:00Z') });
+       for (let seq = 0; seq < 3; seq++) r.turn({ callId: 'C-1', seq, at: new Date(), input: 'speech', heardText: 'x', partialsCount: 0, intent: null, confidence: null, action: 'answer', botText: null, timings: {} });
+       await r.close(50);
+       await dead.close();
+       console.log(process.pid);`,
+    );
+    const childPid = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, timeout: 60_000 }).toString().trim().split('\n').pop();
+    const childJournal = join(dir, `recorder-journal-${childPid}.jsonl`);
+    expect(readFileSync(childJournal, 'utf8').trim().split('\n')).toHaveLength(4); // call + 3 turns
+    await holder.close(50);
+    expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).not.toContain('C-1');
+
+    const next = new BufferedCallRecorder({ database: test.database, dataDir: dir });
+    await next.flush(20_000);
+    expect((await getCall(test.database.db, 'C-1'))?.turns).toHaveLength(3);
+    expect((await getCall(test.database.db, 'P-1'))?.turns).toHaveLength(2);
+    await next.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('recorder-journal'))).toEqual([]);
   });
 });

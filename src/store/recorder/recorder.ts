@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Database } from '../db.js';
 import type { CallEnd, CallEventRecord, CallRecord, CallRecorder, TurnRecord } from '../types.js';
 import { callEntry, endEntry, eventEntry, turnEntry, type RecorderEntry, type TextMasker } from './entries.js';
+import { claimJournal, type JournalClaim } from './journal-claim.js';
 import { SpillJournal } from './journal.js';
 import { isPermanent, sqlState, writeBatch } from './writer.js';
 
@@ -43,7 +44,9 @@ export interface RecorderStats {
   lastError: string | null;
 }
 
-export const JOURNAL_FILE = 'recorder-journal.jsonl';
+const JOURNAL_BASE = 'recorder-journal';
+/** The journal of the process that holds the data dir's journal lock (others add `-<pid>`). */
+export const JOURNAL_FILE = `${JOURNAL_BASE}.jsonl`;
 export const DEAD_LETTER_FILE = 'recorder-dead-letter.jsonl';
 
 const silentLogger: RecorderLogger = { info() {}, warn() {}, error() {} };
@@ -61,6 +64,7 @@ export class BufferedCallRecorder implements CallRecorder {
   private readonly mask: TextMasker | null;
   private readonly log: RecorderLogger;
   private readonly journal: SpillJournal | null;
+  private readonly claim: JournalClaim | null;
   private readonly deadLetterPath: string | null;
   private readonly maxMemory: number;
   private readonly maxBatch: number;
@@ -88,10 +92,10 @@ export class BufferedCallRecorder implements CallRecorder {
     this.maxBatch = Math.max(1, options.maxBatch ?? 500);
     this.retryMinMs = options.retryMinMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5_000;
-    this.journal = options.dataDir
-      ? new SpillJournal(join(options.dataDir, JOURNAL_FILE), (err) =>
-          this.log.error({ err: String(err) }, 'call recorder journal I/O failed'),
-        )
+    this.claim = options.dataDir ? claimJournal(options.dataDir, JOURNAL_BASE) : null;
+    if (this.claim?.adopted.length) this.log.info({ adopted: this.claim.adopted }, 'call recorder adopted journals left by stopped processes');
+    this.journal = this.claim
+      ? new SpillJournal(this.claim.path, (err) => this.log.error({ err: String(err) }, 'call recorder journal I/O failed'))
       : null;
     this.deadLetterPath = options.dataDir ? join(options.dataDir, DEAD_LETTER_FILE) : null;
     // Replay whatever a previous run left in the journal.
@@ -161,6 +165,7 @@ export class BufferedCallRecorder implements CallRecorder {
       this.counters.dropped += rest.length;
       this.log.error({ lost: rest.length }, 'call recorder closed with unwritten records and no data dir');
     }
+    this.claim?.release();
     this.resolveWaiters(true);
   }
 
