@@ -224,6 +224,18 @@ describe.each(backends)('answer cache storage on $name', ({ open }) => {
       expect(same(stored!.audio.pcm, audio)).toBe(true);
       const rows = await db.database.query<{ n: number }>("select count(*)::int as n from tts_audio where source = 'tts'");
       expect(rows[0].n).toBe(1);
+
+      // Recordings: replaced in one statement, read back exactly, found by text on another instance.
+      const take1 = sineWave(300, 8000, 8000, 0.2);
+      const take2 = sineWave(350, 8000, 12000, 0.2);
+      await cache.putRecording('prompt:greeting', text, { pcm: take1, sampleRate: 8000 });
+      await cache.putRecording('prompt:greeting', text, { pcm: take2, sampleRate: 8000 });
+      const back = await again.getRecording('prompt:greeting');
+      expect(same(back!.pcm, take2)).toBe(true);
+      await again.refreshRecordings();
+      expect((await again.lookup(text))?.source).toBe('recording');
+      const recs = await db.database.query<{ n: number }>("select count(*)::int as n from tts_audio where source = 'recording'");
+      expect(recs[0].n).toBe(1);
     } finally {
       await db.drop();
     }
