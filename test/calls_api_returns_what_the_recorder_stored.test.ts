@@ -37,6 +37,8 @@ describe.each(backends)('call records API on $name', ({ open }) => {
       recorder.callStarted({ id: `CA-${i}`, protocol: i % 2 ? 'asterisk' : 'raw', fromNumber: i <= 3 ? '+989351112233' : null, toNumber: null, startedAt: at(i * 60_000) });
       recorder.callEnded({ callId: `CA-${i}`, endedAt: at(i * 60_000 + 30_000), outcome: i === 4 ? 'abandoned' : 'completed', handoffReason: null });
     }
+    // A call still in progress, started before the others (so listings by time are unchanged).
+    recorder.callStarted({ id: 'CA-7', protocol: 'raw', fromNumber: null, toNumber: null, startedAt: at(-3_600_000) });
     await recorder.flush(10_000);
     expect(recorder.stats()).toMatchObject({ queued: 0, journalPending: false, deadLettered: 0 });
   });
@@ -99,8 +101,8 @@ describe.each(backends)('call records API on $name', ({ open }) => {
       cursor = body.nextCursor;
       pages++;
     } while (cursor && pages < 10);
-    expect(seen).toEqual(['CA-6', 'CA-5', 'CA-4', 'CA-3', 'CA-2', 'CA-1']);
-    expect(pages).toBe(3);
+    expect(seen).toEqual(['CA-6', 'CA-5', 'CA-4', 'CA-3', 'CA-2', 'CA-1', 'CA-7']);
+    expect(pages).toBe(4);
   });
 
   it('filters by caller number (Persian digits accepted), outcome and time range', async () => {
@@ -111,6 +113,11 @@ describe.each(backends)('call records API on $name', ({ open }) => {
     expect(local.calls.map((c: any) => c.id)).toEqual(['CA-3', 'CA-2']);
     const other = await (await app.request('/api/calls?from=09351112234')).json();
     expect(other.calls).toEqual([]);
+
+    const live = await (await app.request('/api/calls?status=active')).json();
+    expect(live.calls.map((c: any) => c.id)).toEqual(['CA-7']);
+    const ended = await (await app.request('/api/calls?status=ended&limit=200')).json();
+    expect(ended.calls).toHaveLength(6);
 
     const abandoned = await (await app.request('/api/calls?outcome=abandoned')).json();
     expect(abandoned.calls.map((c: any) => c.id)).toEqual(['CA-4']);
@@ -129,6 +136,7 @@ describe.each(backends)('call records API on $name', ({ open }) => {
       ['outcome=DROP%20TABLE', 'outcome'],
       ['from=not-a-number', 'from'],
       ['colour=blue', ''],
+      ['status=lost', 'status'],
     ] as const) {
       const res = await app.request(`/api/calls?${query}`);
       expect(res.status, query).toBe(400);

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { callEvents, calls, turns, type CallRow, type TurnRow } from './schema/calls.js';
 
@@ -53,6 +53,8 @@ export interface CallListFilter {
   /** Matches the number as stored and, for Iranian numbers, its other spellings (0912…, +98912…, 98912…). */
   fromNumber?: string;
   outcome?: string;
+  /** `active`: not ended yet (live calls); `ended`: finished. */
+  status?: 'active' | 'ended';
   since?: Date;
   until?: Date;
   /** Keyset cursor: calls strictly older than this (started_at, id) pair. */
@@ -120,6 +122,8 @@ export async function listCalls(db: Db, filter: CallListFilter): Promise<CallSum
   const where: SQL[] = [];
   if (filter.fromNumber) where.push(inArray(calls.fromNumber, numberSpellings(filter.fromNumber)));
   if (filter.outcome) where.push(eq(calls.outcome, filter.outcome));
+  if (filter.status === 'active') where.push(isNull(calls.endedAt));
+  if (filter.status === 'ended') where.push(isNotNull(calls.endedAt));
   if (filter.since) where.push(gte(calls.startedAt, filter.since));
   if (filter.until) where.push(lt(calls.startedAt, filter.until));
   if (filter.before) {

@@ -42,6 +42,7 @@ const listQuery = z
       .refine((s) => /^\+?[0-9*#]+$/.test(s), { message: 'expected a phone number' })
       .optional(),
     outcome: z.string().trim().regex(/^[a-z][a-z0-9_-]{0,39}$/, 'expected an outcome such as completed, handoff, abandoned, error').optional(),
+    status: z.enum(['active', 'ended']).optional(),
     since: instant.optional(),
     until: instant.optional(),
   })
@@ -64,7 +65,7 @@ function decodeCursor(cursor: string): { startedAt: Date; id: string } {
 }
 
 /**
- * `GET /` — stored calls, newest first: `?limit=&cursor=&from=&outcome=&since=&until=` →
+ * `GET /` — stored calls, newest first: `?limit=&cursor=&from=&outcome=&status=active|ended&since=&until=` →
  * `{calls: CallSummary[], nextCursor: string | null}`.
  * `GET /:id` — one call with its turns (in order, with per-stage timings) and events.
  * Mount at `/api/calls` behind the admin key.
@@ -82,6 +83,7 @@ export function createCallRoutes(deps: CallRoutesDeps): Hono {
       const rows = await listCalls(deps.database.db, {
         fromNumber: q.from,
         outcome: q.outcome,
+        status: q.status,
         since: q.since,
         until: q.until,
         before: q.cursor ? decodeCursor(q.cursor) : undefined,
