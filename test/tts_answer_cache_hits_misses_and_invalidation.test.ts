@@ -183,6 +183,22 @@ describe('answer cache', () => {
     expect(await cache.lookup('پاسخ بعد از لغو اشتراک.')).toBeNull();
   });
 
+  it('prunes old call-time misses (dynamic texts) but keeps warmed answers however old', async () => {
+    const inner = counted(await createEspeakTts({ outputRate: 8000 }));
+    const cache = await createAnswerCache({ database: db.database, inner, outputRate: 8000, recordingRefreshMs: 0, missRetentionDays: 7 });
+    const dynamic = 'شما نفر ۷ در صف هستید.';
+    const answer = 'ثبت‌نام سرویس جدید از بخش ثبت‌نام آنلاین سایت انجام می‌شود.';
+    await collect(cache, dynamic);
+    await cache.warm([answer]);
+    await cache.idle();
+    await db.database.query("update tts_audio set created_at = now() - interval '8 days' where text = any($1::text[])", [[dynamic, answer]]);
+    expect(await cache.prune()).toBe(1);
+    expect(await cache.lookup(dynamic)).toBeNull();
+    expect((await cache.lookup(answer))?.source).toBe('tts');
+    await collect(cache, dynamic);
+    expect(inner.calls.filter((t) => t === dynamic)).toHaveLength(2);
+  });
+
   it('a recording takes precedence over synthesis for its text, and deleting it restores synthesis', async () => {
     const inner = counted(await createEspeakTts({ outputRate: 8000 }));
     const cache = await cacheOver(inner);

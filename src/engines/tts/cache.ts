@@ -17,6 +17,11 @@ export interface AnswerCacheOptions {
   memoryBytes?: number;
   /** Store call-time misses too (default true); warm() and the knowledge base always store. */
   storeMisses?: boolean;
+  /**
+   * Call-time misses (dynamic texts: names, amounts, tracking codes) are dropped from the database
+   * after this many days (default 7; 0 = keep). Warmed answers and prompts are never pruned.
+   */
+  missRetentionDays?: number;
   /** How often to re-read which recordings exist, so uploads on another instance take effect (default 30 s; 0 = never). */
   recordingRefreshMs?: number;
   logger?: { warn(obj: object, msg: string): void };
@@ -57,6 +62,8 @@ export interface AnswerCache extends TtsEngine {
   deleteRecording(owner: string): Promise<boolean>;
   /** Re-reads which recordings exist (uploads made by other instances). */
   refreshRecordings(): Promise<void>;
+  /** Deletes stored call-time misses older than the retention; returns how many. Runs hourly by itself. */
+  prune(): Promise<number>;
   /** Resolves when the background warm queue is empty and every store has reached the database. */
   idle(): Promise<void>;
 }
@@ -204,6 +211,25 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
     );
   }
 
+  // Keys of warmed texts (answers, prompts): kept however old they are.
+  const pinned = new Set<string>();
+  const retentionDays = options.missRetentionDays ?? 7;
+  async function prune(): Promise<number> {
+    if (retentionDays <= 0) return 0;
+    const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
+    const rows = await database.query<{ key: string }>(
+      "delete from tts_audio where source = 'tts' and created_at < $1 and not (key = any($2::text[])) returning key",
+      [cutoff, [...pinned]],
+    );
+    for (const r of rows) {
+      knownKeys.delete(r.key);
+      forget(r.key);
+    }
+    return rows.length;
+  }
+  const pruneTimer = retentionDays > 0 ? setInterval(() => prune().catch((err) => log.warn({ err }, 'tts cache: prune failed')), 3_600_000) : null;
+  pruneTimer?.unref();
+
   // Database writes not yet finished (idle() waits for them).
   const writes = new Set<Promise<void>>();
   // Keys being synthesised now, so a warm and a call for the same text store it once.
@@ -273,6 +299,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
   async function runQueue() {
     while (queue.length > 0 && !closed) {
       const job = queue.shift()!;
+      pinned.add(synthKey(spoken(job.text)));
       try {
         if (!(await find(job.text)) && !inFlight.has(synthKey(spoken(job.text)))) {
           for await (const _ of synthesizeMiss(job.text, {}, true)) {
@@ -375,6 +402,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
     getRecording,
     deleteRecording,
     refreshRecordings,
+    prune,
     async idle() {
       while (running || writes.size > 0) {
         if (running) await running;
@@ -384,6 +412,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
     async close() {
       closed = true;
       if (refreshTimer) clearInterval(refreshTimer);
+      if (pruneTimer) clearInterval(pruneTimer);
       queue.splice(0).forEach((j) => j.done());
       await running;
       await Promise.all([...writes]);

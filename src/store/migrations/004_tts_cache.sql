@@ -1,6 +1,7 @@
 -- Synthesised answers and uploaded recordings, as PCM at the rate they are played at.
 -- Synthesised rows: key = sha256(voice, rate, spoken text); a changed text or voice is a new key,
--- so nothing is ever invalidated in place and a rollback finds its audio still there.
+-- so nothing is ever invalidated in place and a rollback finds its audio still there. Call-time
+-- misses (dynamic texts) are pruned after a retention period; warmed answers and prompts are kept.
 -- Recording rows: key = sha256('recording', owner, rate); `owner` is what ops uploaded it for
 -- ('faq:<id>' or 'prompt:<key>'), and `text_hash` (sha256 of rate + spoken text) is how a call finds
 -- it: a recording plays for exactly the text it was recorded for, and takes precedence over synthesis.
