@@ -159,5 +159,9 @@ describe('desk WebSocket', () => {
     expect((await notMine.json()).error.code).toBe('conflict');
     const badWrap = await post('/calls/x/wrapup', { code: 'made-up' });
     expect(badWrap.status).toBe(400);
+    // Guessing PINs locks the id after five wrong tries, even for the right PIN.
+    for (let i = 0; i < 4; i++) expect((await post('/login', { agentId: 'leila', pin: `99${i}9` }, false)).status).toBe(401);
+    const locked = await post('/login', { agentId: 'leila', pin: '5555' }, false);
+    expect(locked.status).toBe(429);
   });
 });

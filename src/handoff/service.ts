@@ -125,6 +125,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       defaultHandleSeconds: hc.defaultHandleSeconds,
       pollMs: deps.pollMs ?? 250,
       replyTimeoutMs: deps.replyTimeoutMs ?? config.audio.noInputTimeoutMs,
+      isClosed: () => closed,
     });
     const outcome = await wait.run();
     changed();
@@ -187,8 +188,9 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       closed = true;
       await readyPromise.catch(() => {});
       await worker.stop();
-      // Waiting callers' entries stay in the database; another instance will serve them.
-      await Promise.race([Promise.allSettled([...active]), new Promise((r) => setTimeout(r, 100))]);
+      // Waiting callers' entries stay in the database; another instance will serve them. Their
+      // wait loops notice `closed` at their next poll and return.
+      await Promise.race([Promise.allSettled([...active]), new Promise((r) => setTimeout(r, 2000))]);
     },
   };
 }

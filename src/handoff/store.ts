@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../store/db.js';
 import type { QueueConfig } from './config.js';
-import { inTransaction } from './sql.js';
+import { inTransaction, type Query } from './sql.js';
 import type { HandoffRequest, TranscriptLine } from './types.js';
 
 export type EntryState = 'waiting' | 'offered' | 'connected' | 'callback' | 'abandoned' | 'transferred';
@@ -208,21 +208,8 @@ export class QueueStore {
            order by priority desc, enqueued_at, id limit 20 for update skip locked`,
         );
         for (const c of candidates) {
-          const agents = await q(
-            `select a.id from handoff_agents a
-               join handoff_entries e on e.id = $1
-               left join handoff_queues qu on qu.name = e.queue
-             where a.presence = 'available' and a.current_entry_id is null
-               and (qu.skill is null or qu.skill = any(a.skills))
-               and not exists (select 1 from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id
-                               and f.responded_at > now() - make_interval(secs => $2))
-             order by (select count(*) from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id),
-                      a.idle_since, a.id
-             limit 1 for update of a skip locked`,
-            [c.id, this.reofferAfterSeconds],
-          );
-          if (!agents[0]) continue;
-          const agentId: string = agents[0].id;
+          const agentId = await this.lockAgentFor(q, c.id);
+          if (!agentId) continue;
           const took = await q(
             `update handoff_agents set presence = 'busy', presence_since = now(), current_entry_id = $1
              where id = $2 and presence = 'available' and current_entry_id is null returning id`,
@@ -230,13 +217,13 @@ export class QueueStore {
           );
           if (!took[0]) continue;
           const offered = await q(
-            `update handoff_entries set state = 'offered', offered_to = $2, offered_at = now(),
-               offer_expires_at = now() + make_interval(secs => $3)
+            `update handoff_entries set state = 'offered', offered_to = $2, offered_at = clock_timestamp(),
+               offer_expires_at = clock_timestamp() + make_interval(secs => $3)
              where id = $1 and state in ('waiting', 'callback') returning id`,
             [c.id, agentId, offerTimeoutSeconds],
           );
           if (!offered[0]) throw new Error('entry changed under its row lock');
-          await q(`insert into handoff_offers (entry_id, agent_id, instance_id) values ($1, $2, $3)`, [
+          await q(`insert into handoff_offers (entry_id, agent_id, instance_id, offered_at) values ($1, $2, $3, clock_timestamp())`, [
             c.id,
             agentId,
             instanceId,
@@ -249,6 +236,36 @@ export class QueueStore {
       made.push(offer);
     }
     return made;
+  }
+
+  /**
+   * Locks the longest-idle free agent who may take the entry. The lock waits (rather than skips)
+   * so that an agent whose row is briefly held — presence just changed, another router offering —
+   * is seen as they are once it is released; skipping would hand the agent to a later caller.
+   * When the locked re-check finds the agent taken (FOR UPDATE … LIMIT 1 then returns nothing),
+   * a fresh statement looks again.
+   */
+  private async lockAgentFor(q: Query, entryId: string): Promise<string | null> {
+    const eligible = `from handoff_agents a
+         join handoff_entries e on e.id = $1
+         left join handoff_queues qu on qu.name = e.queue
+       where a.presence = 'available' and a.current_entry_id is null
+         and (qu.skill is null or qu.skill = any(a.skills))
+         and not exists (select 1 from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id
+                         and f.responded_at > now() - make_interval(secs => $2))`;
+    const params = [entryId, this.reofferAfterSeconds];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const locked = await q(
+        `select a.id ${eligible}
+         order by (select count(*) from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id), a.idle_since, a.id
+         limit 1 for update of a`,
+        params,
+      );
+      if (locked[0]) return locked[0].id as string;
+      const [{ n }] = await q(`select count(*) as n ${eligible}`, params);
+      if (Number(n) === 0) return null;
+    }
+    return null;
   }
 
   /**
@@ -268,7 +285,7 @@ export class QueueStore {
          update handoff_agents g set presence = 'offline', presence_since = now(), current_entry_id = null
          from e where g.id = e.agent_id and g.current_entry_id = e.id returning g.id),
        o as (
-         update handoff_offers f set outcome = 'timeout', responded_at = now()
+         update handoff_offers f set outcome = 'timeout', responded_at = clock_timestamp()
          from e where f.entry_id = e.id and f.outcome is null returning f.id)
        select e.id, e.agent_id, (select count(*) from a) as agents, (select count(*) from o) as offers from e`,
     );
@@ -284,7 +301,7 @@ export class QueueStore {
         [entryId, agentId],
       );
       if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
-      await q(`update handoff_offers set outcome = 'accepted', responded_at = now() where entry_id = $1 and outcome is null`, [
+      await q(`update handoff_offers set outcome = 'accepted', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
         entryId,
       ]);
       return entryFromRow(rows[0]);
@@ -301,7 +318,7 @@ export class QueueStore {
         [entryId, agentId],
       );
       if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
-      await q(`update handoff_offers set outcome = 'declined', responded_at = now() where entry_id = $1 and outcome is null`, [
+      await q(`update handoff_offers set outcome = 'declined', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
         entryId,
       ]);
       await q(
@@ -360,7 +377,7 @@ export class QueueStore {
         [entryId],
       );
       if (before[0].state === 'offered') {
-        await q(`update handoff_offers set outcome = 'withdrawn', responded_at = now() where entry_id = $1 and outcome is null`, [
+        await q(`update handoff_offers set outcome = 'withdrawn', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
           entryId,
         ]);
         await q(

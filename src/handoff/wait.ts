@@ -13,6 +13,8 @@ export interface WaitOptions {
   pollMs: number;
   /** Silence allowed after the call-back offer and number prompts. */
   replyTimeoutMs: number;
+  /** The service is shutting down: stop waiting (the entry stays queued for other instances). */
+  isClosed?: () => boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,6 +111,7 @@ export class QueueWait {
   /** The entry's fate once it is out of the caller's hands (agent accepted, transferred …). */
   private async settled(): Promise<HandoffOutcome | null> {
     if (this.io.ended) throw new Hangup();
+    if (this.options.isClosed?.()) return { kind: 'failed', error: 'hand-off service is shutting down' };
     const entry = await this.store.get(this.entryId);
     if (!entry) return { kind: 'failed', error: 'queue entry disappeared' };
     if (entry.state === 'connected') {

@@ -23,6 +23,9 @@ export const wrapUpCodes: Record<string, string> = {
   'no-answer': 'تماس‌گیرنده پاسخ نداد',
 };
 
+const MAX_LOGIN_FAILURES = 5;
+const LOCKOUT_MS = 5 * 60_000;
+
 const pageHtml = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'index.html'), 'utf8');
 
 const loginBody = z.object({ agentId: z.string().trim().min(1).max(64), pin: z.string().min(1).max(128) });
@@ -74,10 +77,22 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
     return c.html(pageHtml);
   });
 
+  // PINs are short: a few wrong tries lock the id for a while (per instance; enough to stop guessing).
+  const failures = new Map<string, { count: number; until: number }>();
   app.post('/api/login', async (c) => {
     const { agentId, pin } = await body(c, loginBody);
+    const now = Date.now();
+    const f = failures.get(agentId);
+    if (f && f.count >= MAX_LOGIN_FAILURES && f.until > now) {
+      return c.json(errorBody('too_many_attempts', 'چند بار رمز نادرست وارد شد؛ چند دقیقه‌ی دیگر دوباره تلاش کنید'), 429);
+    }
     const session = await handoff.agents.signIn(agentId, pin);
-    if (!session) return c.json(errorBody('unauthorized', 'شناسه یا رمز نادرست است'), 401);
+    if (!session) {
+      const next = f && f.until > now ? f.count + 1 : 1;
+      failures.set(agentId, { count: next, until: now + LOCKOUT_MS });
+      return c.json(errorBody('unauthorized', 'شناسه یا رمز نادرست است'), 401);
+    }
+    failures.delete(agentId);
     return c.json({ token: session.token, agent: agentJson(session.agent), wrapUpCodes });
   });
 
