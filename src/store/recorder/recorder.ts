@@ -73,6 +73,8 @@ export class BufferedCallRecorder implements CallRecorder {
 
   private queue: RecorderEntry[] = [];
   private running = false;
+  /** Settles when the current pump loop has exited (close waits for it before persisting). */
+  private pumping: Promise<void> = Promise.resolve();
   private closed = false;
   private wake: (() => void) | null = null;
   /** Flushes waiting for the entry numbered `target` (this run's numbering) to be written. */
@@ -127,7 +129,7 @@ export class BufferedCallRecorder implements CallRecorder {
    */
   flush(timeoutMs = 5_000): Promise<void> {
     const target = this.lastQueued;
-    if (this.writtenThrough >= target && !this.replaying()) return Promise.resolve();
+    if (this.closed || (this.writtenThrough >= target && !this.replaying())) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
@@ -153,6 +155,10 @@ export class BufferedCallRecorder implements CallRecorder {
     await this.flush(timeoutMs);
     this.closed = true;
     this.wake?.();
+    // Let the loop reach a safe point: a journal read must land in the queue before the queue is
+    // persisted. A write hanging on a dead connection is not waited for long; its batch is still
+    // queued and will be persisted (and, if it did land, replayed harmlessly).
+    await Promise.race([this.pumping, new Promise((r) => setTimeout(r, 3_000).unref?.())]);
     const rest = this.queue.splice(0);
     if (this.journal) {
       try {
@@ -232,7 +238,7 @@ export class BufferedCallRecorder implements CallRecorder {
   private schedule(): void {
     if (this.running || this.closed) return;
     this.running = true;
-    setImmediate(() => void this.pump());
+    this.pumping = new Promise<void>((resolve) => setImmediate(() => void this.pump().finally(resolve)));
   }
 
   private async pump(): Promise<void> {
@@ -253,7 +259,6 @@ export class BufferedCallRecorder implements CallRecorder {
         const batch = this.queue.slice(0, this.maxBatch);
         try {
           await writeBatch(this.database.db, batch);
-          if (this.closed) break;
           this.queue.splice(0, batch.length);
           this.counters.written += batch.length;
           this.done(batch);
