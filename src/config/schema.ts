@@ -32,8 +32,15 @@ export const configSchema = z.object({
     .object({
       audioSocketPort: z.number().int().min(0).max(65535).nullable().default(null).describe('TCP port for Asterisk AudioSocket; null = off (env PASOKH_AUDIOSOCKET_PORT)'),
       maxFrameBytes: z.number().int().positive().default(64 * 1024).describe('Largest accepted WebSocket/TCP frame'),
+      paceLeadFrames: z
+        .number()
+        .int()
+        .min(0)
+        .max(25)
+        .default(2)
+        .describe('Bot audio frames (20 ms each) sent ahead of real time to ride out jitter; barge-in flushes them'),
     })
-    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024 }),
+    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024, paceLeadFrames: 2 }),
 
   audio: z
     .object({

@@ -27,7 +27,7 @@ export interface MediaEndpointOptions {
   metrics?: TelephonyMetrics;
   /** Override of the 15 s wait for a start message (tests). */
   startTimeoutMs?: number;
-  /** Frames sent ahead of real time (default 2). */
+  /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames). */
   leadFrames?: number;
 }
 
@@ -101,7 +101,7 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
         metrics: options.metrics,
         maxFrameBytes,
         startTimeoutMs: options.startTimeoutMs,
-        leadFrames: options.leadFrames,
+        leadFrames: options.leadFrames ?? config.telephony.paceLeadFrames,
         extraInfo: { from: q.get('from'), to: q.get('to'), params },
       });
       ws.on('message', (data, isBinary) => conn.handleFrame(bytesOf(data), isBinary));
