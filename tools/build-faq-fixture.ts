@@ -1,7 +1,8 @@
 /**
- * Builds fixtures/faq/ from the shared sample ISP FAQ: the catalogue with example utterances merged
- * from train.jsonl, keeping every fourth utterance of each intent out as the development split the
- * accept threshold is tuned on. Deterministic, so re-running it reproduces the committed files.
+ * Builds fixtures/faq/ from the shared sample ISP FAQ: the catalogue with every example utterance
+ * of train.jsonl merged in (the accept threshold is tuned by cross-validation over them, see
+ * tools/eval-nlu.ts), and a copy of train.jsonl so evaluations run from the repository alone.
+ * Deterministic, so re-running it reproduces the committed files.
  *
  *   npx tsx tools/build-faq-fixture.ts [--src ../shared/datasets/faq-isp] [--out fixtures/faq]
  */
@@ -18,14 +19,7 @@ const lines = readFileSync(join(values.src!, 'train.jsonl'), 'utf8')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as { text: string; intent: string });
 
-const seen = new Map<string, number>();
-const train: typeof lines = [];
-const dev: typeof lines = [];
-for (const line of lines) {
-  const k = seen.get(line.intent) ?? 0;
-  seen.set(line.intent, k + 1);
-  (k % 4 === 3 ? dev : train).push(line);
-}
+const train = lines;
 const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
   ...f,
   queue: f.action === 'handoff' ? (f.queue ?? (f.id === 'complaint' ? 'complaints' : f.id === 'install_appointment' ? 'technical' : 'general')) : null,
@@ -36,5 +30,4 @@ const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
 writeFileSync(join(values.out!, 'catalogue.json'), JSON.stringify({ ...catalogue, faqs }, null, 2) + '\n');
 const jsonl = (rows: typeof lines) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 writeFileSync(join(values.out!, 'train.jsonl'), jsonl(train));
-writeFileSync(join(values.out!, 'dev-in-scope.jsonl'), jsonl(dev));
-console.log(JSON.stringify({ faqs: faqs.length, train: train.length, dev: dev.length }));
+console.log(JSON.stringify({ faqs: faqs.length, train: train.length }));

@@ -30,6 +30,8 @@ export interface Prediction {
   score: number;
   margin: number;
   coverage: number;
+  word: number;
+  unknown: number;
   confidence: number;
 }
 
@@ -100,27 +102,34 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** Logistic regression of "top answer is right" on [score, margin, coverage], gradient descent. */
-export function fitCalibration(rows: { score: number; margin: number; coverage: number; label: 0 | 1 }[]) {
-  const w = [0, 0, 0];
+export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown'] as const;
+type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
+
+/** Logistic regression of "top answer is right" on the calibration features, gradient descent. */
+export function fitCalibration(rows: Row[]) {
+  const m = CALIBRATION_FEATURES.length;
+  const w = new Array<number>(m).fill(0);
   let b = 0;
   const lr = 0.5;
   const l2 = 1e-3;
+  const xs = rows.map((r) => CALIBRATION_FEATURES.map((f) => r[f]));
   for (let epoch = 0; epoch < 5000; epoch++) {
-    const g = [0, 0, 0];
+    const g = new Array<number>(m).fill(0);
     let gb = 0;
-    for (const r of rows) {
-      const x = [r.score, r.margin, r.coverage];
-      const p = 1 / (1 + Math.exp(-(w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + b)));
-      const e = p - r.label;
-      for (let k = 0; k < 3; k++) g[k] += e * x[k];
+    rows.forEach((r, j) => {
+      const x = xs[j];
+      let z = b;
+      for (let k = 0; k < m; k++) z += w[k] * x[k];
+      const e = 1 / (1 + Math.exp(-z)) - r.label;
+      for (let k = 0; k < m; k++) g[k] += e * x[k];
       gb += e;
-    }
+    });
     const n = rows.length || 1;
-    for (let k = 0; k < 3; k++) w[k] -= lr * (g[k] / n + l2 * w[k]);
+    for (let k = 0; k < m; k++) w[k] -= lr * (g[k] / n + l2 * w[k]);
     b -= lr * (gb / n);
   }
-  return { score: round(w[0], 4), margin: round(w[1], 4), coverage: round(w[2], 4), bias: round(b, 4) };
+  const out = Object.fromEntries(CALIBRATION_FEATURES.map((f, k) => [f, round(w[k], 4)])) as Record<(typeof CALIBRATION_FEATURES)[number], number>;
+  return { ...out, bias: round(b, 4) };
 }
 
 /**
@@ -130,7 +139,7 @@ export function fitCalibration(rows: { score: number; margin: number; coverage: 
 export function chooseThreshold(
   gold: Labelled[],
   preds: Prediction[],
-  maxFalseAccept = 0.05,
+  maxFalseAccept = 0.1,
 ): { threshold: number; in_scope_accuracy: number; oos_false_accept: number | null } {
   const nIn = gold.filter((g) => g.intent !== null).length;
   const nOut = gold.length - nIn;

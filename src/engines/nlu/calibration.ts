@@ -10,7 +10,14 @@ import { z } from 'zod';
 export const nluModelSchema = z.object({
   /** Accept threshold on the calibrated confidence. */
   threshold: z.number().min(0).max(1),
-  calibration: z.object({ score: z.number(), margin: z.number(), coverage: z.number().default(0), bias: z.number() }),
+  calibration: z.object({
+    score: z.number(),
+    margin: z.number(),
+    coverage: z.number().default(0),
+    word: z.number().default(0),
+    unknown: z.number().default(0),
+    bias: z.number(),
+  }),
   matcher: z.object({
     wordWeight: z.number().min(0).max(1),
     secondWeight: z.number().min(0).max(1),
@@ -27,7 +34,7 @@ export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', im
 /** Used only when the tuned file is missing; the eval script overwrites it with measured values. */
 export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
-  calibration: { score: 10, margin: 10, coverage: 2, bias: -6 },
+  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bias: -6 },
   matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3 },
 };
 
@@ -50,11 +57,21 @@ export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
-/**
- * Calibrated probability that the intent with `score` is right, given the best other intent's score
- * and the share of the utterance's words the knowledge base knows.
- */
-export function confidenceOf(model: NluModel, score: number, bestOther: number, coverage: number): number {
+/** What the calibration looks at for one candidate intent. */
+export interface Evidence {
+  score: number;
+  /** Best score among the other intents. */
+  bestOther: number;
+  /** Share of the utterance's (IDF-weighted) words the knowledge base knows. */
+  coverage: number;
+  /** Word-only similarity of the intent's nearest phrasing. */
+  word: number;
+  /** How many of the utterance's words the knowledge base has never seen. */
+  unknown: number;
+}
+
+/** Calibrated probability that the candidate intent is what the caller wants. */
+export function confidenceOf(model: NluModel, e: Evidence): number {
   const c = model.calibration;
-  return sigmoid(c.score * score + c.margin * (score - bestOther) + c.coverage * coverage + c.bias);
+  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bias);
 }

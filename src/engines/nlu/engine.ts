@@ -71,11 +71,17 @@ export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions 
       // A bare yes/no or "say it again" is an answer to the bot, never a question for the FAQ.
       if (system === 'yes' || system === 'no' || system === 'repeat') return empty(system, slots);
       if (faqs.size === 0) return empty(system, slots);
-      const { ranked, coverage } = matcher.analyse(text);
+      const { ranked, coverage, unknown } = matcher.analyse(text);
       if (ranked.length === 0 || ranked[0].score === 0) return empty(system, slots);
       const alternatives: Alternative[] = ranked.slice(0, nAlternatives).map((r, i) => ({
         intent: r.intent,
-        confidence: confidenceOf(model, r.score, i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score, coverage),
+        confidence: confidenceOf(model, {
+          score: r.score,
+          bestOther: i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score,
+          coverage,
+          word: r.word,
+          unknown,
+        }),
         question: faqs.get(r.intent)?.question,
       }));
       const top = alternatives[0];

@@ -28,11 +28,21 @@ const FILLERS = new Set([
   'بخیر',
 ]);
 
+/**
+ * Function words: they occur in every request, in scope or not, so they only blur similarity and
+ * make an out-of-scope question look familiar («قبض گاز را از کجا پرداخت کنم» knows را، از، کجا).
+ */
+const STOPWORDS = new Set([
+  'را', 'از', 'به', 'که', 'و', 'در', 'با', 'برای', 'این', 'آن', 'یک', 'من', 'ما', 'شما', 'تو', 'هم', 'است', 'هست',
+  'بود', 'شد', 'را', 'یا', 'اگر', 'ولی', 'اما', 'تا', 'دیگر', 'دیگه', 'خیلی', 'همین', 'چه', 'بله', 'آیا', 'الان',
+  'باید', 'هر', 'رو', 'ها', 'های', 'ی', 'اینکه', 'چون', 'پس', 'کنم', 'کنید', 'کند', 'کرد', 'کردم', 'دارم', 'داریم',
+]);
+
 /** Possessive and plural endings, longest first, tried when a word is not in the vocabulary. */
 const SUFFIXES = ['هایمان', 'هایشان', 'هایتان', 'های', 'ها', 'مون', 'تون', 'شون', 'مان', 'تان', 'شان', 'ام', 'ای', 'م', 'ت', 'ش', 'ی', 'و'];
 
 export function contentTokens(text: string): string[] {
-  return tokenizePersian(text).filter((t) => !FILLERS.has(t));
+  return tokenizePersian(text).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t));
 }
 
 /**

@@ -29,6 +29,8 @@ export interface MatcherOptions {
 export interface IntentScore {
   intent: string;
   score: number;
+  /** Word-only cosine of the intent's nearest phrasing: shared words, not just shared letters. */
+  word: number;
 }
 
 interface Space {
@@ -62,6 +64,7 @@ export class TfidfMatcher {
   private readonly cc: Float32Array;
   private readonly best: Float64Array;
   private readonly second: Float64Array;
+  private readonly bestWord: Float64Array;
 
   private constructor(
     intents: string[],
@@ -86,6 +89,7 @@ export class TfidfMatcher {
     this.cc = new Float32Array(intents.length);
     this.best = new Float64Array(intents.length);
     this.second = new Float64Array(intents.length);
+    this.bestWord = new Float64Array(intents.length);
   }
 
   static train(examples: readonly TrainingExample[], options: MatcherOptions = {}): TfidfMatcher {
@@ -129,10 +133,11 @@ export class TfidfMatcher {
    * words the knowledge base knows. Out-of-scope questions are mostly words the FAQ never uses
    * («گاز», «پرواز»), which similarity alone hides when one common word happens to match.
    */
-  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number } {
+  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
     const n = this.exampleIntent.length;
-    const { dw, dc, cw, cc, best, second } = this;
+    const { dw, dc, cw, cc, best, second, bestWord } = this;
+    bestWord.fill(0);
     dw.fill(0);
     dc.fill(0);
     cw.fill(0);
@@ -148,6 +153,7 @@ export class TfidfMatcher {
     for (let i = 0; i < n; i++) {
       const s = a * dw[i] + (1 - a) * dc[i];
       const k = this.exampleIntent[i];
+      if (dw[i] > bestWord[k]) bestWord[k] = dw[i];
       if (s > best[k]) {
         second[k] = best[k];
         best[k] = s;
@@ -162,10 +168,13 @@ export class TfidfMatcher {
       if (ranked.length === top && score <= ranked[top - 1].score) continue;
       let i = ranked.length;
       while (i > 0 && ranked[i - 1].score < score) i--;
-      ranked.splice(i, 0, { intent: this.intents[k], score });
+      ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k] });
       if (ranked.length > top) ranked.pop();
     }
-    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0 };
+    // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
+    let unknown = 0;
+    for (const w of corrected) if (!this.vocabulary.has(w)) unknown++;
+    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown };
   }
 }
 
