@@ -123,12 +123,30 @@ describe('Twilio Media Streams on /media/twilio', () => {
     expect(await rec.endedAt).toBe('stop');
   });
 
+  it('counts media frames lost upstream (chunk numbers jump) and fills them with silence', async () => {
+    const c = new TestClient(h.url('/media/twilio'));
+    await c.opened;
+    c.sendJson(start());
+    await waitFor(() => h.records.length === 2, 3000, 'the call to start');
+    const rec = h.records[1];
+    const before = h.counters.dropped['twilio:upstream_gap'] ?? 0;
+    const loud = ulawEncode(sineWave(440, 8000, 160, 0.5));
+    for (const chunk of [1, 2, 5, 6]) c.sendJson(media(loud, chunk));
+    await waitFor(() => rec.samples.reduce((n, s) => n + s.length, 0) === 6 * 160, 2000, 'audio with the gap filled');
+    expect((h.counters.dropped['twilio:upstream_gap'] ?? 0) - before).toBe(2);
+    const all = concatPcm(rec.samples);
+    expect(all.subarray(320, 640).every((v) => v === 0)).toBe(true); // the two lost frames, as silence
+    expect(all.subarray(640, 800).some((v) => v !== 0)).toBe(true);
+    c.sendJson(stop);
+    await c.closed;
+  });
+
   it('accepts the token as a query parameter too', async () => {
     const c = new TestClient(h.url(`/media/twilio?token=${TOKEN}`));
     await c.opened;
     c.sendJson(connected);
     c.sendJson(start(null));
-    await waitFor(() => h.records.length === 2, 3000, 'the call to start');
+    await waitFor(() => h.records.length === 3, 3000, 'the call to start');
     c.sendJson(stop);
     expect((await c.closed).code).toBe(1000);
   });
@@ -137,8 +155,8 @@ describe('Twilio Media Streams on /media/twilio', () => {
     const c = new TestClient(h.url('/media/twilio'));
     await c.opened;
     c.sendJson(start());
-    await waitFor(() => h.records.length === 3, 3000, 'the call to start');
-    const rec = h.records[2];
+    await waitFor(() => h.records.length === 4, 3000, 'the call to start');
+    const rec = h.records[3];
     c.sendJson(dtmf('2'));
     await c.until(() => botMedia(c).length >= 5, 3000, 'the answer to start');
     c.ws.terminate();
@@ -184,7 +202,7 @@ describe('Twilio Media Streams on /media/twilio', () => {
     const c = new TestClient(h.url('/media/twilio'));
     await c.opened;
     c.sendJson(start());
-    await waitFor(() => h.records.length === 4, 3000, 'the call to start');
+    await waitFor(() => h.records.length === 5, 3000, 'the call to start');
     c.sendJson(dtmf('9'));
     const closed = await c.closed;
     expect(closed).toEqual({ code: 1000, reason: 'caller pressed 9' });

@@ -162,6 +162,9 @@ export class MediaConnection {
     switch (ev.type) {
       case 'audio':
         return this.call.deliverAudio(ev.payload);
+      case 'gap':
+        this.dropped('upstream_gap', ev.frames);
+        return this.call.concealGap(ev.frames);
       case 'dtmf':
         return this.call.deliverDtmf(ev.digit);
       case 'mark':
@@ -284,6 +287,18 @@ class LineCall implements CallChannel {
     if (payload.length % bps !== 0) throw new ProtocolError('bad_payload', `audio payload of ${payload.length} bytes is not whole ${bps}-byte samples`);
     const pcm = decodeLine(this.codec, payload);
     for (const l of this.audioListeners) this.safely(() => l(pcm));
+  }
+
+  /**
+   * Frames lost upstream: hand the listeners silence of the same length (up to 200 ms), so that
+   * downstream timing (VAD, endpointing, no-input timers) stays aligned with the caller's clock.
+   */
+  concealGap(frames: number): void {
+    if (this.endReason) return;
+    const samples = Math.min(frames, 10) * Math.round((this.sampleRate * this.frameMs) / 1000);
+    if (samples <= 0) return;
+    const silence = new Int16Array(samples);
+    for (const l of this.audioListeners) this.safely(() => l(silence));
   }
 
   deliverDtmf(digit: string): void {

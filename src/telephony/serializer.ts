@@ -25,6 +25,8 @@ export type InboundEvent =
   | StartEvent
   /** Line-coded audio from the caller, not yet decoded. */
   | { type: 'audio'; payload: Uint8Array }
+  /** The far end's sequence numbers show `frames` media frames lost on the way. */
+  | { type: 'gap'; frames: number }
   | { type: 'dtmf'; digit: string }
   /** The far end has played up to this mark (Twilio). */
   | { type: 'mark'; name: string }

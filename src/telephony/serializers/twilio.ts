@@ -64,6 +64,7 @@ export class TwilioSerializer implements FrameSerializer {
   readonly protocol = 'twilio' as const;
   readonly supportsMarks = true;
   private streamSid: string | null = null;
+  private lastChunk: number | null = null;
 
   parse(data: Uint8Array, binary: boolean): InboundEvent[] {
     const { event, body } = parseJsonEvent(data, binary);
@@ -108,7 +109,15 @@ export class TwilioSerializer implements FrameSerializer {
         const payload = decodeBase64(m.media.payload);
         // With track="both_tracks" Twilio also streams what the caller hears (our own audio): skip it.
         if (m.media.track !== 'inbound' && m.media.track !== 'inbound_track') return [{ type: 'ignored', what: `media:${m.media.track}` }];
-        return [{ type: 'audio', payload }];
+        // `chunk` counts the track's media messages from 1: a jump means frames lost upstream.
+        const events: InboundEvent[] = [];
+        const chunk = m.media.chunk;
+        if (chunk !== undefined) {
+          if (this.lastChunk !== null && chunk > this.lastChunk + 1) events.push({ type: 'gap', frames: Math.min(chunk - this.lastChunk - 1, 1_000_000) });
+          if (this.lastChunk === null || chunk > this.lastChunk) this.lastChunk = chunk;
+        }
+        events.push({ type: 'audio', payload });
+        return events;
       }
       case 'dtmf':
         return [{ type: 'dtmf', digit: validate(dtmfSchema, body, 'dtmf message').dtmf.digit }];
