@@ -4,7 +4,7 @@
  * normalisation onto the model's alphabet (digits read as words, ZWNJ as a space).
  *
  *   npm run eval:asr -- --manifest <jsonl> [--model models/asr-fa] [--beam 8] [--hotword-boost 2]
- *                       [--lexicon faq|none|<file.txt>] [--limit N] [--verbose]
+ *                       [--lexicon faq|none|<file.txt>] [--hotwords faq|none] [--limit N] [--verbose]
  *
  * Lines are {"audio", "text"} (+ optional "subset"); audio paths are relative to the manifest, at
  * any rate and format readable as WAV (resampled to the model's rate). Prints CER/WER overall and
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     beam: { type: 'string', default: '8' },
     'hotword-boost': { type: 'string', default: '2' },
     lexicon: { type: 'string', default: 'faq' },
+    /** 'faq': the FAQ vocabulary is also passed as per-stream hotwords, as the call session does. */
+    hotwords: { type: 'string', default: 'faq' },
     limit: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
@@ -50,6 +52,7 @@ const lines = readFileSync(manifestPath, 'utf8')
   .slice(0, values.limit ? Number(values.limit) : undefined);
 
 const lexicon = values.lexicon === 'none' ? [] : values.lexicon === 'faq' ? faqVocabulary() : readFileSync(values.lexicon, 'utf8').split(/\s+/);
+const hotwords = values.hotwords === 'faq' ? lexicon : [];
 const engine = await OnnxCtcAsr.create({
   modelDir: values.model,
   beamWidth: Number(values.beam),
@@ -65,7 +68,7 @@ for (const line of lines) {
   const chunk = Math.round((engine.sampleRate * CHUNK_MS) / 1000);
   const cpu0 = process.cpuUsage();
   let partials = 0;
-  const stream = engine.createStream({ onPartial: () => partials++ });
+  const stream = engine.createStream({ onPartial: () => partials++, hotwords });
   for (let i = 0; i < pcm.length; i += chunk) {
     stream.push(pcm.subarray(i, i + chunk));
     // Let partial decodes run between chunks, as they would between packets of a live call.
@@ -111,7 +114,7 @@ const cpuSeconds = results.reduce((a, r) => a + r.cpuMs, 0) / 1000;
 const summary = {
   manifest: values.manifest,
   model: engine.name,
-  decoder: `beam ${values.beam}, hotword boost ${values['hotword-boost']}, lexicon ${values.lexicon} (${lexicon.length} words)`,
+  decoder: `beam ${values.beam}, hotwords ${values.hotwords} (${hotwords.length}), boost ${values['hotword-boost']}, lexicon ${values.lexicon} (${lexicon.length} words)`,
   utterances: results.length,
   audioSeconds: round(audioSeconds, 1),
   cer: round(all.cer),

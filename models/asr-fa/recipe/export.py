@@ -108,8 +108,9 @@ def main():
 
     if args.fixtures:
         os.makedirs(os.path.join(args.fixtures, "heldout"), exist_ok=True)
-        # Held-out fixture WAVs: the shortest test items (phone-sized utterances), unseen voice.
-        order = sorted(range(len(raw)), key=lambda i: raw[i][0].size)[: args.fixture_count]
+        # Held-out fixture WAVs: a fixed random draw of phone-sized test items (at most 4.5 s), unseen voice.
+        short = [i for i in range(len(raw)) if raw[i][0].size <= 4.5 * 8000]
+        order = np.random.default_rng(0).permutation(short)[: args.fixture_count].tolist()
         lines = []
         for k, i in enumerate(sorted(order)):
             name = f"heldout/f4_{k:02d}.wav"

@@ -20,6 +20,12 @@ export interface OnnxAsrOptions {
   lexiconBonus?: number;
   /** Re-decode for a partial hypothesis after this much new audio. Default 300 ms. */
   partialIntervalMs?: number;
+  /**
+   * Most of real time a stream may spend on partials (each one re-runs the model over the whole
+   * utterance so far): the next partial waits until the last one's cost is this small a share of
+   * the audio since. Default 0.01, so partials cost at most 1% of a core per stream.
+   */
+  partialBudget?: number;
   /** Threads per inference: 1 keeps one call on one core. */
   threads?: number;
 }
@@ -77,6 +83,7 @@ export class OnnxCtcAsr implements AsrEngine {
       hotwordBoost: options.hotwordBoost ?? 2,
       lexiconBonus: options.lexiconBonus ?? 1,
       partialIntervalMs: options.partialIntervalMs ?? 300,
+      partialBudget: options.partialBudget ?? 0.01,
       threads: options.threads ?? 1,
     });
     if (options.lexicon) engine.setLexicon(options.lexicon);
@@ -157,8 +164,10 @@ export class OnnxCtcAsr implements AsrEngine {
     return { greedy: this.decode(lp, hotwords, false), beam: this.decode(lp, hotwords, true) };
   }
 
-  get partialIntervalSamples(): number {
-    return Math.round((this.opts.partialIntervalMs / 1000) * this.sampleRate);
+  /** New audio (samples) to wait for before the next partial, given what the last one cost. */
+  partialGapSamples(lastDecodeMs: number): number {
+    const ms = Math.max(this.opts.partialIntervalMs, lastDecodeMs / Math.max(this.opts.partialBudget, 1e-6));
+    return Math.round((ms / 1000) * this.sampleRate);
   }
 
   async close(): Promise<void> {
@@ -186,6 +195,7 @@ class OnnxCtcStream implements AsrStream {
   private wave: Int16Array[] = [];
   private samples = 0;
   private lastPartialAt = 0;
+  private lastPartialMs = 0;
   private lastPartial = '';
   private decoding: Promise<void> | null = null;
   private state: 'open' | 'finalizing' | 'done' | 'cancelled' = 'open';
@@ -204,7 +214,7 @@ class OnnxCtcStream implements AsrStream {
     if (this.extractor) this.extractor.push(pcm);
     else this.wave.push(pcm.slice());
     this.samples += pcm.length;
-    if (this.options.onPartial && !this.decoding && this.samples - this.lastPartialAt >= this.engine.partialIntervalSamples) {
+    if (this.options.onPartial && !this.decoding && this.samples - this.lastPartialAt >= this.engine.partialGapSamples(this.lastPartialMs)) {
       this.lastPartialAt = this.samples;
       this.decoding = this.partial().finally(() => {
         this.decoding = null;
@@ -237,12 +247,14 @@ class OnnxCtcStream implements AsrStream {
   }
 
   private async partial(): Promise<void> {
+    const t0 = performance.now();
     const input = this.modelInput();
     if (!input) return;
     try {
       const lp = await this.engine.logProbs(input.input, input.frames);
       if (this.state !== 'open') return;
       const { text } = this.engine.decode(lp, undefined, false);
+      this.lastPartialMs = performance.now() - t0;
       if (text && text !== this.lastPartial) {
         this.lastPartial = text;
         this.options.onPartial?.({ text });
