@@ -116,6 +116,27 @@ describe('Asterisk chan_websocket on /media/asterisk', () => {
     expect(await rec.endedAt).toMatch(/socket closed/);
   });
 
+  it('answers the channel itself when asked to (?answer=1, for dial strings with the n option)', async () => {
+    const n = h.records.length;
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}&answer=1`));
+    await c.opened;
+    c.sendText('MEDIA_START connection_id:ans channel:WebSocket/ans format:ulaw optimal_frame_size:160');
+    await c.until(() => c.texts().includes('ANSWER'), 2000, 'ANSWER');
+    expect(h.records.length).toBe(n + 1);
+    c.ws.close();
+    await latest().endedAt;
+
+    // Without the flag Asterisk auto-answers and nothing is sent.
+    const d = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
+    await d.opened;
+    d.sendText('MEDIA_START connection_id:auto channel:WebSocket/auto format:ulaw optimal_frame_size:160');
+    await waitFor(() => h.records.length === n + 2, 2000, 'the call');
+    await sleep(50);
+    expect(d.texts()).toEqual([]);
+    d.ws.close();
+    await latest().endedAt;
+  });
+
   it('closes with 1003 and a reason on a format it cannot carry', async () => {
     const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
     await c.opened;

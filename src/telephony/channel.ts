@@ -197,6 +197,7 @@ export class MediaConnection {
       params: { ...(extra.params ?? {}), ...ev.params },
     };
     this.call = new LineCall(this, info, ev);
+    for (const frame of this.o.serializer.accepted?.() ?? []) this.send(frame);
     this.o.metrics?.callStarted?.(this.protocol);
     this.log.info({ protocol: this.protocol, conn: this.id, callId: info.callId, codec: ev.codec, rate: ev.sampleRate, remote: this.o.transport.remoteAddress }, 'call started');
     try {

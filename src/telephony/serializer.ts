@@ -52,6 +52,8 @@ export interface FrameSerializer {
   clear(): OutboundFrame | null;
   /** Tell the far end we are hanging up (sent before the transport closes), or null. */
   hangup(reason: string): OutboundFrame | null;
+  /** Frames to send once the call has been accepted (e.g. Asterisk ANSWER), if any. */
+  accepted?(): OutboundFrame[];
 }
 
 export const DTMF_DIGIT = /^[0-9*#A-D]$/;

@@ -31,9 +31,11 @@ export interface MediaEndpointOptions {
   leadFrames?: number;
 }
 
-export const MEDIA_PATHS: Record<string, { protocol: Protocol; serializer: () => FrameSerializer }> = {
+const truthy = (v: string | null) => v !== null && /^(1|true|yes)$/i.test(v);
+
+export const MEDIA_PATHS: Record<string, { protocol: Protocol; serializer: (query: URLSearchParams) => FrameSerializer }> = {
   '/media/twilio': { protocol: 'twilio', serializer: () => new TwilioSerializer() },
-  '/media/asterisk': { protocol: 'asterisk', serializer: () => new AsteriskSerializer() },
+  '/media/asterisk': { protocol: 'asterisk', serializer: (q) => new AsteriskSerializer({ answer: truthy(q.get('answer')) }) },
   '/media/raw': { protocol: 'raw', serializer: () => new RawSerializer() },
 };
 
@@ -93,7 +95,7 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
       const params: Record<string, string> = {};
       for (const [k, v] of q) if (k !== 'token' && k.length <= 64 && v.length <= 256) params[k] = v;
       const conn = new MediaConnection({
-        serializer: route.serializer(),
+        serializer: route.serializer(q),
         transport,
         authorize: (protocolToken) => mediaTokenValid(config.security.mediaTokens, queryToken, protocolToken),
         onCall: options.onCall,

@@ -59,10 +59,27 @@ function parsePlain(text: string): { event: string; fields: Record<string, strin
   return { event, fields };
 }
 
+export interface AsteriskOptions {
+  /**
+   * Send ANSWER once the stream is accepted: for dial strings with the `n` option (no auto-answer),
+   * so the caller is answered only when Pasokh is really there. Set with `?answer=1` on the URI.
+   */
+  answer?: boolean;
+}
+
 export class AsteriskSerializer implements FrameSerializer {
   readonly protocol = 'asterisk' as const;
   readonly supportsMarks = false;
   private json = false;
+  private readonly answer: boolean;
+
+  constructor(options: AsteriskOptions = {}) {
+    this.answer = options.answer ?? false;
+  }
+
+  accepted(): OutboundFrame[] {
+    return this.answer ? [this.command('ANSWER')] : [];
+  }
 
   parse(data: Uint8Array, binary: boolean): InboundEvent[] {
     if (binary) return [{ type: 'audio', payload: data }];
