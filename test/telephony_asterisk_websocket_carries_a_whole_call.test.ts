@@ -17,8 +17,10 @@ const latest = () => h.records[h.records.length - 1];
 describe('Asterisk chan_websocket on /media/asterisk', () => {
   it('carries a whole ulaw call with plain-text control messages', async () => {
     const n = h.records.length;
-    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}&from=09121234567`));
+    // websocket_client.conf has `protocols = media`: Asterisk asks for that subprotocol.
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}&from=09121234567`), {}, ['media']);
     await c.opened;
+    expect(c.ws.protocol).toBe('media');
     c.sendText('MEDIA_START connection_id:7f3e2a channel:WebSocket/connection1-00000001 format:ulaw optimal_frame_size:160');
     await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
     const rec = latest();

@@ -133,8 +133,8 @@ export class TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
   private waiters: Array<() => void> = [];
 
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.ws = new WebSocket(url, { headers });
+  constructor(url: string, headers: Record<string, string> = {}, protocols?: string[]) {
+    this.ws = protocols ? new WebSocket(url, protocols, { headers }) : new WebSocket(url, { headers });
     this.ws.on('error', () => {});
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
