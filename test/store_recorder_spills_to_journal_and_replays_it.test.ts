@@ -134,4 +134,33 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
     await next.close();
     expect(readdirSync(dir).filter((f) => f.startsWith('recorder-journal'))).toEqual([]);
   });
+
+  it('loses nothing when the process is killed during a database outage', async () => {
+    const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+    const script = join(dir, 'killed-process.mts');
+    writeFileSync(
+      script,
+      `import { openDatabase } from ${JSON.stringify(pathToFileURL(join(repo, 'src/store/db.ts')).href)};
+       import { BufferedCallRecorder } from ${JSON.stringify(pathToFileURL(join(repo, 'src/store/recorder.ts')).href)};
+       const dead = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none', migrate: false });
+       const r = new BufferedCallRecorder({ database: dead, dataDir: ${JSON.stringify(dir)}, retryMinMs: 20, retryMaxMs: 50 });
+       const turn = (seq) => ({ callId: 'X-1', seq, at: new Date(), input: 'speech', heardText: 't' + seq, partialsCount: 0, intent: null, confidence: null, action: 'answer', botText: null, timings: {} });
+       r.callStarted({ id: 'X-1', protocol: 'twilio', fromNumber: null, toNumber: null, startedAt: new Date('2026-11-22T09:00:00Z') });
+       for (let seq = 0; seq < 5; seq++) r.turn(turn(seq));
+       while (r.stats().retries === 0) await new Promise((ok) => setTimeout(ok, 10));
+       for (let seq = 5; seq < 8; seq++) r.turn(turn(seq));
+       r.callEnded({ callId: 'X-1', endedAt: new Date('2026-11-22T09:05:00Z'), outcome: 'completed', handoffReason: null });
+       await new Promise((ok) => setTimeout(ok, 300));
+       process.kill(process.pid, 'SIGKILL');`,
+    );
+    // No close(), no flush: the process dies the way an OOM kill or a power cut would end it.
+    expect(() => execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, timeout: 60_000, stdio: 'pipe' })).toThrow();
+
+    const next = new BufferedCallRecorder({ database: test.database, dataDir: dir });
+    await next.flush(20_000);
+    const call = await getCall(test.database.db, 'X-1');
+    expect(call?.turns.map((t) => t.heardText)).toEqual(['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7']);
+    expect(call?.outcome).toBe('completed');
+    await next.close();
+  });
 });

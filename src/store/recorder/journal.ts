@@ -91,9 +91,11 @@ export class SpillJournal {
 
   /**
    * Puts `head` (entries that were in memory, older than anything here) in front of whatever is
-   * still unread, atomically, so a restart replays everything in order.
+   * still unread, atomically, so a restart replays everything in order. With `headInMemory` the
+   * head counts as already read (the caller keeps writing it from memory); the file is only its
+   * insurance against a crash.
    */
-  persistWithHead(head: RecorderEntry[]): Promise<number> {
+  persistWithHead(head: RecorderEntry[], headInMemory = false): Promise<number> {
     return this.chain(async () => {
       await this.writeBuffered();
       const rest: RecorderEntry[] = [];
@@ -111,12 +113,20 @@ export class SpillJournal {
         return 0;
       }
       const tmp = `${this.path}.tmp`;
-      const text = all.map((e) => JSON.stringify(e) + '\n').join('');
+      const headText = head.map((e) => JSON.stringify(e) + '\n').join('');
+      const text = headText + rest.map((e) => JSON.stringify(e) + '\n').join('');
       await writeFile(tmp, text);
       await rename(tmp, this.path);
-      this.readOffset = 0;
+      this.readOffset = headInMemory ? Buffer.byteLength(headText) : 0;
       this.fileBytes = Buffer.byteLength(text);
       return all.length;
+    });
+  }
+
+  /** Removes the file once every line in it has been read (and, by the caller, written). */
+  discardIfDrained(): Promise<void> {
+    return this.chain(async () => {
+      if (this.buffered.length === 0 && this.readOffset >= this.fileBytes && this.fileBytes > 0) await this.reset();
     });
   }
 

@@ -73,6 +73,11 @@ export class BufferedCallRecorder implements CallRecorder {
 
   private queue: RecorderEntry[] = [];
   private running = false;
+  /**
+   * Set while the database is failing: the memory queue has been copied to the journal and new
+   * entries go straight to disk, so a crash during an outage loses nothing.
+   */
+  private degraded = false;
   /** Settles when the current pump loop has exited (close waits for it before persisting). */
   private pumping: Promise<void> = Promise.resolve();
   private closed = false;
@@ -206,8 +211,8 @@ export class BufferedCallRecorder implements CallRecorder {
       return;
     }
     // Once anything is on disk, newer entries must queue behind it there to keep the order.
-    if (this.journal && (this.journal.pending || this.queue.length >= this.maxMemory)) {
-      if (!this.journal.pending) this.log.warn({ queued: this.queue.length }, 'call recorder memory full; spilling to journal');
+    if (this.journal && (this.degraded || this.journal.pending || this.queue.length >= this.maxMemory)) {
+      if (!this.journal.pending && !this.degraded) this.log.warn({ queued: this.queue.length }, 'call recorder memory full; spilling to journal');
       this.journal.append(entry);
       this.counters.spilled++;
     } else if (!this.journal && this.queue.length >= this.maxMemory) {
@@ -255,7 +260,11 @@ export class BufferedCallRecorder implements CallRecorder {
             continue;
           }
         }
-        if (this.queue.length === 0) break;
+        if (this.queue.length === 0) {
+          await this.journal?.discardIfDrained().catch(() => {});
+          if (this.journal?.pending) continue;
+          break;
+        }
         const batch = this.queue.slice(0, this.maxBatch);
         try {
           await writeBatch(this.database.db, batch);
@@ -264,6 +273,7 @@ export class BufferedCallRecorder implements CallRecorder {
           this.done(batch);
           if (failures > 0) this.log.info({ retries: failures }, 'call recorder: database reachable again');
           failures = 0;
+          this.degraded = false;
         } catch (err) {
           if (this.closed) break;
           if (isPermanent(err)) {
@@ -279,6 +289,15 @@ export class BufferedCallRecorder implements CallRecorder {
           failures++;
           this.counters.retries++;
           this.lastError = describe(err);
+          if (this.journal && !this.degraded && !this.closed) {
+            // First failure of an outage: make what is only in memory durable before waiting.
+            this.degraded = true;
+            try {
+              await this.journal.persistWithHead(this.queue.slice(), true);
+            } catch (e) {
+              this.log.error({ err: String(e) }, 'call recorder could not copy its queue to the journal');
+            }
+          }
           if (failures === 1 || failures % 20 === 0) {
             this.log.warn({ err: this.lastError, code: sqlState(err), failures, queued: this.queue.length }, 'call recorder write failed; retrying');
           }
