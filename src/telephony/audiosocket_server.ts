@@ -18,6 +18,8 @@ export interface AudioSocketServerOptions {
   maxFrameBytes?: number;
   /** Close connections that send no UUID within this time (default 10 s). */
   startTimeoutMs?: number;
+  /** End a call when nothing arrives for this long (default 20 s; Asterisk sends audio every 20 ms). */
+  idleTimeoutMs?: number;
   leadFrames?: number;
 }
 
@@ -41,6 +43,7 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
     }
     sockets.add(socket);
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 10_000);
     let closing = false;
     const transport: FrameTransport = {
       send(frame) {
@@ -68,6 +71,7 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
       metrics: options.metrics,
       maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
       startTimeoutMs: options.startTimeoutMs ?? 10_000,
+      idleTimeoutMs: options.idleTimeoutMs,
       leadFrames: options.leadFrames,
     });
     const deframer = new AudioSocketDeframer();

@@ -36,6 +36,12 @@ export interface MediaConnectionOptions {
   maxFrameBytes: number;
   /** Close the stream if no start arrives within this time (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * End the call when nothing at all arrives for this long (default 20 s). Every supported far end
+   * streams audio continuously (silence included), so a quiet socket means a dead peer whose TCP
+   * connection has not noticed yet.
+   */
+  idleTimeoutMs?: number;
   /** Frames sent ahead of real time (default 2 = 40 ms). */
   leadFrames?: number;
   /** Twilio: how long after the expected playout end to wait for a mark before giving up (default 3 s). */
@@ -45,7 +51,7 @@ export interface MediaConnectionOptions {
 }
 
 /** WebSocket close codes used for the reasons below. */
-export const CLOSE = { normal: 1000, unsupported: 1003, policy: 1008, tooBig: 1009, internal: 1011 } as const;
+export const CLOSE = { normal: 1000, goingAway: 1001, unsupported: 1003, policy: 1008, tooBig: 1009, internal: 1011 } as const;
 
 /** Stop logging each dropped frame after this many per call (they are still counted). */
 const LOG_DROPS_PER_CALL = 5;
@@ -64,6 +70,8 @@ export class MediaConnection {
   private closed = false;
   private drops = 0;
   private startTimer: NodeJS.Timeout | null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private lastFrameAt = performance.now();
 
   constructor(options: MediaConnectionOptions) {
     this.o = options;
@@ -72,6 +80,22 @@ export class MediaConnection {
       this.fail(CLOSE.policy, 'no start message received', 'start_timeout');
     }, options.startTimeoutMs ?? 15_000);
     this.startTimer.unref?.();
+    this.armIdle(options.idleTimeoutMs ?? 20_000);
+  }
+
+  /** Re-armed lazily: frames only stamp `lastFrameAt`, the timer checks when it fires. */
+  private armIdle(ms: number): void {
+    const limit = this.o.idleTimeoutMs ?? 20_000;
+    this.idleTimer = setTimeout(() => {
+      if (this.closed) return;
+      const quiet = performance.now() - this.lastFrameAt;
+      if (quiet >= limit - 1) {
+        this.fail(CLOSE.goingAway, `nothing received for ${Math.round(quiet / 1000)} s`, 'idle_timeout');
+      } else {
+        this.armIdle(limit - quiet);
+      }
+    }, ms);
+    this.idleTimer.unref?.();
   }
 
   get log(): TelephonyLogger {
@@ -81,6 +105,7 @@ export class MediaConnection {
   /** One frame from the far end. Never throws. */
   handleFrame(data: Uint8Array, binary: boolean): void {
     if (this.closed) return;
+    this.lastFrameAt = performance.now();
     try {
       if (data.length > this.o.maxFrameBytes) {
         throw new ProtocolError('oversize', `frame of ${data.length} bytes exceeds the ${this.o.maxFrameBytes}-byte limit`);
@@ -99,7 +124,7 @@ export class MediaConnection {
 
   /** The transport closed (by either side). Never throws. */
   handleClose(reason: string): void {
-    this.clearStartTimer();
+    this.clearTimers();
     if (this.closed && !this.call) return;
     this.closed = true;
     this.call?.finish(reason);
@@ -108,6 +133,12 @@ export class MediaConnection {
   private clearStartTimer(): void {
     if (this.startTimer) clearTimeout(this.startTimer);
     this.startTimer = null;
+  }
+
+  private clearTimers(): void {
+    this.clearStartTimer();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private protocolError(err: ProtocolError): void {
@@ -133,7 +164,7 @@ export class MediaConnection {
   }
 
   private closeTransport(code: number, reason: string): void {
-    this.clearStartTimer();
+    this.clearTimers();
     this.closed = true;
     try {
       this.o.transport.close(code, reason.slice(0, 120)); // WS close reasons are limited to 123 bytes

@@ -27,6 +27,8 @@ export interface MediaEndpointOptions {
   metrics?: TelephonyMetrics;
   /** Override of the 15 s wait for a start message (tests). */
   startTimeoutMs?: number;
+  /** End a call when nothing arrives for this long (default 20 s). */
+  idleTimeoutMs?: number;
   /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames). */
   leadFrames?: number;
 }
@@ -103,6 +105,7 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
         metrics: options.metrics,
         maxFrameBytes,
         startTimeoutMs: options.startTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
         leadFrames: options.leadFrames ?? config.telephony.paceLeadFrames,
         extraInfo: { from: q.get('from'), to: q.get('to'), params },
       });

@@ -83,7 +83,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: { maxFrameBytes?: number; startTimeoutMs?: number } = {}): Promise<Harness> {
+export async function startHarness(overrides: { maxFrameBytes?: number; startTimeoutMs?: number; idleTimeoutMs?: number } = {}): Promise<Harness> {
   const config = configSchema.parse({
     security: { mediaTokens: [TOKEN] },
     telephony: { maxFrameBytes: overrides.maxFrameBytes ?? 64 * 1024 },
@@ -101,6 +101,7 @@ export async function startHarness(overrides: { maxFrameBytes?: number; startTim
     logger,
     metrics: counters,
     startTimeoutMs: overrides.startTimeoutMs,
+    idleTimeoutMs: overrides.idleTimeoutMs,
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
