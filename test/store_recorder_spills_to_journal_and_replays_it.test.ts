@@ -122,7 +122,9 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
        console.log(process.pid);`,
     );
     const childPid = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, timeout: 60_000 }).toString().trim().split('\n').pop();
-    const childJournal = join(dir, `recorder-journal-${childPid}.jsonl`);
+    const own = readdirSync(dir).filter((f) => f.startsWith(`recorder-journal-${childPid}`));
+    expect(own).toHaveLength(1);
+    const childJournal = join(dir, own[0]);
     expect(readFileSync(childJournal, 'utf8').trim().split('\n')).toHaveLength(4); // call + 3 turns
     await holder.close(50);
     expect(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).not.toContain('C-1');
@@ -162,5 +164,24 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
     expect(call?.turns.map((t) => t.heardText)).toEqual(['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7']);
     expect(call?.outcome).toBe('completed');
     await next.close();
+  });
+
+  it('keeps two services in one process on separate journals, and replays both later', async () => {
+    const a = new BufferedCallRecorder({ database: dead, dataDir: dir, maxMemoryEntries: 1, retryMinMs: 20, retryMaxMs: 50 });
+    const b = new BufferedCallRecorder({ database: dead, dataDir: dir, maxMemoryEntries: 1, retryMinMs: 20, retryMaxMs: 50 });
+    recordCall(a, 'S-A', 2);
+    recordCall(b, 'S-B', 3);
+    await a.close(50);
+    await b.close(50);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+    expect(files).toHaveLength(2);
+    expect(files.map((f) => readFileSync(join(dir, f), 'utf8').includes('S-A'))).toContain(false);
+
+    const next = new BufferedCallRecorder({ database: test.database, dataDir: dir });
+    await next.flush(20_000);
+    expect((await getCall(test.database.db, 'S-A'))?.turns).toHaveLength(2);
+    expect((await getCall(test.database.db, 'S-B'))?.turns).toHaveLength(3);
+    await next.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith('recorder-journal'))).toEqual([]);
   });
 });

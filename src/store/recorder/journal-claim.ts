@@ -10,6 +10,10 @@ export interface JournalClaim {
   release(): void;
 }
 
+/** Journal files held by recorders of this process (several services may run in one process, e.g. tests). */
+const claimedHere = new Set<string>();
+let privateCounter = 0;
+
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false; // our own pid in a lock or file name is a previous life's
@@ -18,6 +22,23 @@ function alive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function takeLock(lockPath: string, token: string): boolean {
+  try {
+    writeFileSync(lockPath, token, { flag: 'wx' });
+    return true;
+  } catch {
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(lockPath, 'utf8').split('\n')[0]);
+    } catch {
+      // unreadable lock: treat as stale
+    }
+    if (alive(holder)) return false;
+    writeFileSync(lockPath, token);
+    return true;
   }
 }
 
@@ -34,29 +55,18 @@ export function claimJournal(dataDir: string, base: string): JournalClaim {
   const lockPath = join(dataDir, `${base}.lock`);
   const token = `${process.pid}\n${randomUUID()}\n`;
   let owner = false;
-  try {
-    writeFileSync(lockPath, token, { flag: 'wx' });
-    owner = true;
-  } catch {
-    let holder = NaN;
-    try {
-      holder = Number(readFileSync(lockPath, 'utf8').split('\n')[0]);
-    } catch {
-      // unreadable lock: treat as stale
-    }
-    if (!alive(holder)) {
-      writeFileSync(lockPath, token);
-      owner = true;
-    }
-  }
-  const path = owner ? join(dataDir, `${base}.jsonl`) : join(dataDir, `${base}-${process.pid}.jsonl`);
+  const mainPath = join(dataDir, `${base}.jsonl`);
+  // A sibling recorder in this process may hold the lock: our own pid in it is then not stale.
+  if (!claimedHere.has(mainPath)) owner = takeLock(lockPath, token);
+  const path = owner ? mainPath : join(dataDir, `${base}-${process.pid}-${++privateCounter}.jsonl`);
+  claimedHere.add(path);
 
   const adopted: string[] = [];
-  const pattern = new RegExp(`^${base}-(\\d+)\\.jsonl$`);
+  const pattern = new RegExp(`^${base}-(\\d+)(?:-\\d+)?\\.jsonl$`);
   for (const name of readdirSync(dataDir)) {
     const m = pattern.exec(name);
     const file = join(dataDir, name);
-    if (!m || file === path || alive(Number(m[1]))) continue;
+    if (!m || claimedHere.has(file) || alive(Number(m[1]))) continue;
     try {
       const text = readFileSync(file, 'utf8');
       if (text.length > 0) appendFileSync(path, text.endsWith('\n') ? text : `${text}\n`);
@@ -71,6 +81,7 @@ export function claimJournal(dataDir: string, base: string): JournalClaim {
     path,
     adopted,
     release() {
+      claimedHere.delete(path);
       if (!owner) return;
       try {
         if (readFileSync(lockPath, 'utf8') === token) unlinkSync(lockPath);
