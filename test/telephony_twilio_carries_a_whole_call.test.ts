@@ -53,6 +53,7 @@ describe('Twilio Media Streams on /media/twilio', () => {
     expect(rec.channel.info).toMatchObject({ callId: CALL, protocol: 'twilio', from: '+989121234567' });
     expect(rec.channel.info.params.streamSid).toBe(STREAM);
     expect(rec.channel.info.params.token).toBeUndefined(); // the secret does not travel on
+    expect(rec.channel.info.params.from).toBeUndefined(); // the number lives in info.from only
     expect(rec.channel.sampleRate).toBe(8000);
 
     // Caller audio: 1 s of 440 Hz in 20 ms μ-law chunks.

@@ -111,7 +111,10 @@ export class MediaConnection {
         throw new ProtocolError('oversize', `frame of ${data.length} bytes exceeds the ${this.o.maxFrameBytes}-byte limit`);
       }
       const events = this.o.serializer.parse(data, binary);
-      for (const ev of events) this.handleEvent(ev);
+      for (const ev of events) {
+        if (this.closed) break;
+        this.handleEvent(ev);
+      }
     } catch (err) {
       if (err instanceof ProtocolError) this.protocolError(err);
       else {

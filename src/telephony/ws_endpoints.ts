@@ -95,7 +95,8 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
       };
       const q = url.searchParams;
       const params: Record<string, string> = {};
-      for (const [k, v] of q) if (k !== 'token' && k.length <= 64 && v.length <= 256) params[k] = v;
+      // token is a secret; from/to become CallInfo.from/to (and only there, where masking applies).
+      for (const [k, v] of q) if (!['token', 'from', 'to'].includes(k) && k.length <= 64 && v.length <= 256) params[k] = v;
       const conn = new MediaConnection({
         serializer: route.serializer(q),
         transport,

@@ -86,7 +86,10 @@ export class TwilioSerializer implements FrameSerializer {
         const params: Record<string, string> = {};
         for (const [k, v] of Object.entries(m.start.customParameters)) params[k] = String(v);
         const token = params.token ?? null;
-        delete params.token; // never let a secret travel on into call records
+        const from = params.from ?? params.From ?? params.caller ?? null;
+        const to = params.to ?? params.To ?? null;
+        // The secret never travels on into call records; the numbers live in CallInfo.from/to only.
+        for (const k of ['token', 'from', 'From', 'caller', 'to', 'To']) delete params[k];
         params.streamSid = m.start.streamSid;
         if (m.start.accountSid) params.accountSid = m.start.accountSid;
         params.tracks = m.start.tracks.join(',');
@@ -95,8 +98,8 @@ export class TwilioSerializer implements FrameSerializer {
             type: 'start',
             callId: m.start.callSid,
             // Twilio's start carries no numbers; TwiML passes them as <Parameter name="from" value="{{From}}"/>.
-            from: params.from ?? params.From ?? params.caller ?? null,
-            to: params.to ?? params.To ?? null,
+            from,
+            to,
             params,
             codec: 'pcmu',
             sampleRate: 8000,
