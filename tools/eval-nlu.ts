@@ -107,15 +107,17 @@ function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
     const { ranked, coverage, unknown } = matcher.analyse(l.text);
     const s1 = ranked[0]?.score ?? 0;
     const s2 = ranked[1]?.score ?? 0;
-    return { top: s1 > 0 ? ranked[0].intent : null, score: s1, margin: s1 - s2, coverage, word: ranked[0]?.word ?? 0, unknown };
+    return { top: s1 > 0 ? ranked[0].intent : null, score: s1, margin: s1 - s2, coverage, word: ranked[0]?.word ?? 0, unknown, bayes: ranked[0]?.bayes ?? 0 };
   });
 }
 
 const grid =
   values.grid === 'quick'
-    ? [{ wordWeight: 0.3, secondWeight: 0.2, centroidWeight: 0.25 }]
+    ? [{ wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.5, bayesWeight: 0.5 }]
     : [0.3, 0.5, 0.7].flatMap((wordWeight) =>
-        [0, 0.2].flatMap((secondWeight) => [0, 0.25, 0.5].map((centroidWeight) => ({ wordWeight, secondWeight, centroidWeight }))),
+        [0, 0.5].flatMap((centroidWeight) =>
+          [0, 0.5, 0.9].map((bayesWeight) => ({ wordWeight, secondWeight: 0.2, centroidWeight, bayesWeight })),
+        ),
       );
 const tuneLines = tuneSets.flatMap((t) => t.lines);
 function tunePredictions(weights: (typeof grid)[number]) {
@@ -133,6 +135,7 @@ for (const w of grid) {
     n++;
     if (p.top === tuneLines[i].intent) ok++;
   });
+  log(`  grid ${JSON.stringify(w)}: tuning top-1 ${round(ok / n)}`);
   if (ok / n > bestAcc + 1e-9) {
     bestAcc = ok / n;
     bestWeights = w;
@@ -140,12 +143,12 @@ for (const w of grid) {
   }
 }
 const calibration = fitCalibration(
-  bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
+  bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
 );
 const provisional: NluModel = { threshold: 0, calibration, matcher: bestWeights };
 const tunePreds: Prediction[] = bestRaw.map((p) => ({
   ...p,
-  confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown }),
+  confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes }),
 }));
 const maxFa = Number(values['max-false-accept']);
 const chosen = chooseThreshold(tuneLines, tunePreds, maxFa);
@@ -203,7 +206,7 @@ const bayesPredictWith = (bayes: natural.BayesClassifier, text: string): Predict
   const sum = cls.reduce((s, c) => s + c.value, 0) || 1;
   const p1 = (cls[0]?.value ?? 0) / sum;
   const p2 = (cls[1]?.value ?? 0) / sum;
-  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, confidence: p1 };
+  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, confidence: p1 };
 };
 const bayesTune = tuneSets.flatMap((t) => {
   const b = trainBayes(t.faqs);

@@ -32,6 +32,7 @@ export interface Prediction {
   coverage: number;
   word: number;
   unknown: number;
+  bayes: number;
   confidence: number;
 }
 
@@ -102,7 +103,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown'] as const;
+export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes'] as const;
 type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
 
 /** Logistic regression of "top answer is right" on the calibration features, gradient descent. */

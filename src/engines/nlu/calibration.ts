@@ -16,12 +16,14 @@ export const nluModelSchema = z.object({
     coverage: z.number().default(0),
     word: z.number().default(0),
     unknown: z.number().default(0),
+    bayes: z.number().default(0),
     bias: z.number(),
   }),
   matcher: z.object({
     wordWeight: z.number().min(0).max(1),
     secondWeight: z.number().min(0).max(1),
     centroidWeight: z.number().min(0).max(1).default(0),
+    bayesWeight: z.number().min(0).max(1).default(0),
   }),
   /** Provenance: data and figures the values were chosen on. */
   tunedOn: z.record(z.string(), z.unknown()).optional(),
@@ -34,8 +36,8 @@ export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', im
 /** Used only when the tuned file is missing; the eval script overwrites it with measured values. */
 export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
-  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bias: -6 },
-  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3 },
+  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, bias: -6 },
+  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0 },
 };
 
 let loaded: NluModel | null = null;
@@ -68,10 +70,12 @@ export interface Evidence {
   word: number;
   /** How many of the utterance's words the knowledge base has never seen. */
   unknown: number;
+  /** Naive-Bayes posterior of the candidate. */
+  bayes: number;
 }
 
 /** Calibrated probability that the candidate intent is what the caller wants. */
 export function confidenceOf(model: NluModel, e: Evidence): number {
   const c = model.calibration;
-  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bias);
+  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.bias);
 }

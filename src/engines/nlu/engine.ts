@@ -81,6 +81,7 @@ export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions 
           coverage,
           word: r.word,
           unknown,
+          bayes: r.bayes,
         }),
         question: faqs.get(r.intent)?.question,
       }));

@@ -24,6 +24,14 @@ export interface MatcherOptions {
   secondWeight?: number;
   /** Weight of the intent's centroid (all its phrasings pooled) against its nearest phrasings. */
   centroidWeight?: number;
+  /**
+   * Weight of the naive-Bayes posterior in the ranking (0 = similarity only, 1 = posterior only).
+   * Naive Bayes pools evidence over all of an intent's phrasings and ranks better; similarity says
+   * better whether the utterance resembles anything at all, so it stays in the confidence.
+   */
+  bayesWeight?: number;
+  /** Additive smoothing of the naive-Bayes feature counts. */
+  bayesAlpha?: number;
 }
 
 export interface IntentScore {
@@ -31,10 +39,17 @@ export interface IntentScore {
   score: number;
   /** Word-only cosine of the intent's nearest phrasing: shared words, not just shared letters. */
   word: number;
+  /** Naive-Bayes posterior of the intent (over all intents, word and character features). */
+  bayes: number;
+  /** What the ranking sorted by. */
+  rank: number;
 }
 
 interface Space {
   ids: Map<string, number>;
+  /** Per feature: intents whose phrasings contain it, and log((count + α) / α). */
+  bayesK: Int32Array[];
+  bayesW: Float32Array[];
   /** Per feature: intent indices and weights of the L2-normalised intent centroids. */
   centroidK: Int32Array[];
   centroidW: Float32Array[];
@@ -65,6 +80,11 @@ export class TfidfMatcher {
   private readonly best: Float64Array;
   private readonly second: Float64Array;
   private readonly bestWord: Float64Array;
+  private readonly bayesScore: Float64Array;
+  private readonly bayesWeight: number;
+  /** Per intent: log prior and the log-probability of a feature the intent never showed. */
+  private readonly logPrior: Float64Array;
+  private readonly logUnseen: Float64Array;
 
   private constructor(
     intents: string[],
@@ -73,6 +93,7 @@ export class TfidfMatcher {
     words: Space,
     chars: Space,
     options: MatcherOptions,
+    bayes: { logPrior: Float64Array; logUnseen: Float64Array },
   ) {
     this.intents = intents;
     this.exampleIntent = exampleIntent;
@@ -90,6 +111,10 @@ export class TfidfMatcher {
     this.best = new Float64Array(intents.length);
     this.second = new Float64Array(intents.length);
     this.bestWord = new Float64Array(intents.length);
+    this.bayesScore = new Float64Array(intents.length);
+    this.bayesWeight = options.bayesWeight ?? 0;
+    this.logPrior = bayes.logPrior;
+    this.logUnseen = bayes.logUnseen;
   }
 
   static train(examples: readonly TrainingExample[], options: MatcherOptions = {}): TfidfMatcher {
@@ -110,9 +135,18 @@ export class TfidfMatcher {
       tokenLists.push(tokens);
       for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
     });
-    const words = buildSpace(tokenLists.map(wordFeatures), exampleIntent, intents.length);
-    const chars = buildSpace(tokenLists.map((t) => charFeatures(t)), exampleIntent, intents.length);
-    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options);
+    const alpha = options.bayesAlpha ?? 0.3;
+    const words = buildSpace(tokenLists.map(wordFeatures), exampleIntent, intents.length, alpha);
+    const chars = buildSpace(tokenLists.map((t) => charFeatures(t)), exampleIntent, intents.length, alpha);
+    // Naive Bayes over both spaces (features counted once per phrasing).
+    const featureTotal = new Float64Array(intents.length);
+    const phrasings = new Float64Array(intents.length);
+    for (let i = 0; i < examples.length; i++) phrasings[exampleIntent[i]]++;
+    for (const space of [words, chars]) for (let k = 0; k < intents.length; k++) featureTotal[k] += space.featureTotal[k];
+    const v = words.ids.size + chars.ids.size;
+    const logPrior = Float64Array.from(phrasings, (n) => Math.log(n / examples.length));
+    const logUnseen = Float64Array.from(featureTotal, (t) => Math.log(alpha / (t + alpha * v)));
+    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen });
   }
 
   /** Tokens after normalisation and vocabulary correction (for slots, logs and tests). */
@@ -136,7 +170,7 @@ export class TfidfMatcher {
   analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
     const n = this.exampleIntent.length;
-    const { dw, dc, cw, cc, best, second, bestWord } = this;
+    const { dw, dc, cw, cc, best, second, bestWord, bayesScore } = this;
     bestWord.fill(0);
     dw.fill(0);
     dc.fill(0);
@@ -146,8 +180,22 @@ export class TfidfMatcher {
     second.fill(0);
     // Character evidence from both spellings: the caller's word and the word it was corrected to.
     const charTokens = corrected.map((c, i) => (c === raw[i] ? c : `${raw[i]} ${c}`));
-    accumulate(this.chars, charFeatures(charTokens), dc, cc);
-    accumulate(this.words, wordFeatures(corrected), dw, cw);
+    const charFs = charFeatures(charTokens);
+    accumulate(this.chars, charFs, dc, cc);
+    const wordFs = wordFeatures(corrected);
+    let nFeatures = 0;
+    bayesScore.fill(0);
+    nFeatures += bayesAccumulate(this.words, wordFs, bayesScore);
+    nFeatures += bayesAccumulate(this.chars, charFs, bayesScore);
+    let maxLog = -Infinity;
+    for (let k = 0; k < bayesScore.length; k++) {
+      bayesScore[k] += this.logPrior[k] + nFeatures * this.logUnseen[k];
+      if (bayesScore[k] > maxLog) maxLog = bayesScore[k];
+    }
+    let z = 0;
+    for (let k = 0; k < bayesScore.length; k++) z += Math.exp(bayesScore[k] - maxLog);
+    for (let k = 0; k < bayesScore.length; k++) bayesScore[k] = Math.exp(bayesScore[k] - maxLog) / z;
+    accumulate(this.words, wordFs, dw, cw);
     const wordMass = mass(this.words, corrected, guessed);
     const a = this.wordWeight;
     for (let i = 0; i < n; i++) {
@@ -163,12 +211,14 @@ export class TfidfMatcher {
     const c = this.centroidWeight;
     // Keep only the `top` best intents (insertion into a short sorted list; no full sort).
     const ranked: IntentScore[] = [];
+    const nb = this.bayesWeight;
     for (let k = 0; k < this.intents.length; k++) {
       const score = (1 - c) * ((1 - b) * best[k] + b * second[k]) + c * (a * cw[k] + (1 - a) * cc[k]);
-      if (ranked.length === top && score <= ranked[top - 1].score) continue;
+      const rank = (1 - nb) * score + nb * bayesScore[k];
+      if (ranked.length === top && rank <= ranked[top - 1].rank) continue;
       let i = ranked.length;
-      while (i > 0 && ranked[i - 1].score < score) i--;
-      ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k] });
+      while (i > 0 && ranked[i - 1].rank < rank) i--;
+      ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k], bayes: bayesScore[k], rank });
       if (ranked.length > top) ranked.pop();
     }
     // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
@@ -178,7 +228,7 @@ export class TfidfMatcher {
   }
 }
 
-function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number): Space {
+function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, alpha: number): Space & { featureTotal: Float64Array } {
   const ids = new Map<string, number>();
   const df: number[] = [];
   const counts: Map<number, number>[] = docs.map((features) => {
@@ -217,6 +267,16 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number): 
       centroid.set(id, (centroid.get(id) ?? 0) + w / norm);
     }
   });
+  // Naive-Bayes counts: in how many of an intent's phrasings each feature occurs.
+  const perIntent: Map<number, number>[] = df.map(() => new Map());
+  const featureTotal = new Float64Array(nIntents);
+  counts.forEach((tf, doc) => {
+    const k = docIntent[doc];
+    for (const id of tf.keys()) {
+      perIntent[id].set(k, (perIntent[id].get(k) ?? 0) + 1);
+      featureTotal[k]++;
+    }
+  });
   const ckLists: number[][] = df.map(() => []);
   const cwLists: number[][] = df.map(() => []);
   centroids.forEach((centroid, k) => {
@@ -230,6 +290,9 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number): 
   });
   return {
     ids,
+    featureTotal,
+    bayesK: perIntent.map((m) => Int32Array.from(m.keys())),
+    bayesW: perIntent.map((m) => Float32Array.from([...m.values()].map((c) => Math.log((c + alpha) / alpha)))),
     centroidK: ckLists.map((l) => Int32Array.from(l)),
     centroidW: cwLists.map((l) => Float32Array.from(l)),
     idf,
@@ -284,4 +347,17 @@ function accumulate(space: Space, features: string[], into: Float32Array, intoCe
     const cw = space.centroidW[id];
     for (let j = 0; j < ck.length; j++) intoCentroid[ck[j]] += q * cw[j];
   }
+}
+
+/** Adds each intent's naive-Bayes evidence for the (distinct) features; returns how many there were. */
+function bayesAccumulate(space: Space, features: string[], into: Float64Array): number {
+  const distinct = new Set(features);
+  for (const f of distinct) {
+    const id = space.ids.get(f);
+    if (id === undefined) continue;
+    const ks = space.bayesK[id];
+    const ws = space.bayesW[id];
+    for (let j = 0; j < ks.length; j++) into[ks[j]] += ws[j];
+  }
+  return distinct.size;
 }
