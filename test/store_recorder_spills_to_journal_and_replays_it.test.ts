@@ -152,7 +152,7 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
        while (r.stats().retries === 0) await new Promise((ok) => setTimeout(ok, 10));
        for (let seq = 5; seq < 8; seq++) r.turn(turn(seq));
        r.callEnded({ callId: 'X-1', endedAt: new Date('2026-11-22T09:05:00Z'), outcome: 'completed', handoffReason: null });
-       await new Promise((ok) => setTimeout(ok, 300));
+       await new Promise((ok) => setTimeout(ok, 1000)); // journal appends are asynchronous
        process.kill(process.pid, 'SIGKILL');`,
     );
     // No close(), no flush: the process dies the way an OOM kill or a power cut would end it.

@@ -115,6 +115,7 @@ describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the
       recorder.event({ callId: 'restart-1', at: at(seq * 3000 + 1), type: 'dtmf', data: { digit: String(seq) } });
     }
     await recorder.flush(1500);
+    for (let i = 0; i < 200 && recorder.stats().retries === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const during = recorder.stats();
     expect(during.queued).toBeGreaterThan(0);
     expect(during.retries).toBeGreaterThan(0);
