@@ -155,11 +155,6 @@ export async function getCall(db: Db, id: string): Promise<CallDetail | null> {
   };
 }
 
-/** A caller's recent calls (for the agent desk's screen pop and repeat-caller views). */
-export async function callsByNumber(db: Db, fromNumber: string, limit = 10): Promise<CallSummary[]> {
-  return listCalls(db, { fromNumber, limit });
-}
-
 /** Counts rows per table for one call; used by tests and diagnostics. */
 export async function countCallRows(db: Db, id: string): Promise<{ calls: number; turns: number; events: number }> {
   const [c] = await db.select({ n: count() }).from(calls).where(eq(calls.id, id));

@@ -54,10 +54,11 @@ const silentLogger: RecorderLogger = { info() {}, warn() {}, error() {} };
 /**
  * The call path's recorder. Every method returns at once and never throws: entries go into an
  * in-memory queue that one background loop writes in batches, in order. When the database fails
- * the loop retries the same batch with capped exponential backoff; when memory fills, new entries
- * spill to a JSONL journal in the data dir that is read back (also after a restart) once memory
- * has drained. Rows the database refuses for good (bad data) go to a dead-letter file, so one bad
- * record cannot stall every call behind it.
+ * the loop retries the same batch with capped exponential backoff, and (with a data dir) copies
+ * the queue to a JSONL journal and sends new entries straight there until a write succeeds, so
+ * neither a long outage (memory stays bounded) nor a crash during one loses records. The journal
+ * is read back in order once memory has drained, also after a restart. Rows the database refuses
+ * for good (bad data) go to a dead-letter file, so one bad record cannot stall every call behind it.
  */
 export class BufferedCallRecorder implements CallRecorder {
   private readonly database: Database;
