@@ -100,11 +100,20 @@ export async function startService(config: Config): Promise<RunningService> {
   });
 
   const server = createServer(getRequestListener(app.fetch));
-  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony });
+  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames });
   const desk = attachDeskSocket(server, { handoff });
   const audioSocket =
     config.telephony.audioSocketPort !== null
-      ? await startAudioSocketServer({ port: config.telephony.audioSocketPort, host: config.host, allow: config.security.audioSocketAllow, onCall, logger })
+      ? await startAudioSocketServer({
+          port: config.telephony.audioSocketPort,
+          host: config.host,
+          allow: config.security.audioSocketAllow,
+          onCall,
+          logger,
+          metrics: metrics.telephony,
+          maxFrameBytes: config.telephony.maxFrameBytes,
+          leadFrames: config.telephony.paceLeadFrames,
+        })
       : null;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
