@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/store/db.js';
 import { createKnowledgeBase, type KnowledgeService } from '../src/knowledge/service.js';
@@ -139,5 +140,53 @@ describe('two instances sharing PostgreSQL', () => {
       for (const s of services.splice(0)) s.close();
       await second.close();
     }
+  });
+});
+
+describe('a second process sharing PostgreSQL', () => {
+  it('imports concurrently with this one without corrupting either version, and this one notices', async () => {
+    const t = await freshPostgres();
+    opened.push(t);
+    const kb = await createKnowledgeBase(t.database, { pollMs: 100 });
+    services.push(kb);
+    const script = `
+      import { openDatabase } from './src/store/db.ts';
+      import { createKnowledgeBase } from './src/knowledge/service.ts';
+      const database = await openDatabase({ url: process.env.KB_URL });
+      const kb = await createKnowledgeBase(database, { pollMs: 0 });
+      const faqs = Array.from({ length: 50 }, (_, i) => ({ id: 'p' + i, question: 'سوال ' + i, answer: 'CHILD ' + i,
+        action: 'answer', queue: null, examples: ['نمونه ' + i], tags: [], enabled: true }));
+      // Both processes start their import on the same signal, so the two really race.
+      console.log('ready');
+      await new Promise((resolve) => process.stdin.once('data', resolve));
+      process.stdin.destroy();
+      const r = await kb.importFaqs(faqs);
+      console.log(JSON.stringify(r));
+      kb.close();
+      await database.close();`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: new URL('..', import.meta.url).pathname,
+      env: { ...process.env, KB_URL: t.url },
+    });
+    let out = '';
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('ready')) resolve();
+      });
+      exited.then((code) => reject(new Error(`child exited ${code} before it was ready`)));
+    });
+    child.stdin.end('go\n');
+    const mine = await kb.importFaqs(Array.from({ length: 50 }, (_, i) => faq(`p${i}`, `PARENT ${i}`)));
+    expect(await exited).toBe(0);
+    const theirs = JSON.parse(out.trim().split('\n').at(-1)!) as { version: number; faqCount: number };
+    expect(new Set([mine.version, theirs.version])).toEqual(new Set([2, 3]));
+    for (const v of await kb.versions()) expect(v.faqCount).toBe(v.source === 'seed' ? 25 : 50);
+    const deadline = Date.now() + 3000;
+    while (kb.current().version !== 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(kb.current().version).toBe(3);
+    const winner = mine.version === 3 ? 'PARENT' : 'CHILD';
+    expect(kb.list().every((f) => f.answer.startsWith(winner))).toBe(true);
   });
 });
