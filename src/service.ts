@@ -22,7 +22,7 @@ import { createFaqRoutes } from './knowledge/routes.js';
 import { createMetrics } from './analytics/metrics.js';
 import { createKpiRoutes } from './http/routes/kpis.js';
 import { createAudioRoutes } from './engines/tts/routes.js';
-import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes } from './handoff/index.js';
+import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes, queueKpis } from './handoff/index.js';
 
 export interface RunningService {
   readonly config: Config;
@@ -86,7 +86,14 @@ export async function startService(config: Config): Promise<RunningService> {
       { path: '/calls', app: createCallRoutes({ database }) },
       { path: '/faqs', app: createFaqRoutes({ kb }) },
       { path: '/nlu', app: createNluRoutes({ nlu }) },
-      { path: '/kpis', app: createKpiRoutes({ database, timezone: config.timezone }) },
+      {
+        path: '/kpis',
+        app: createKpiRoutes({
+          database,
+          timezone: config.timezone,
+          queueKpis: (r) => queueKpis(database, { from: r.since, to: r.until }, config.handoff.serviceLevelSeconds),
+        }),
+      },
       { path: '/queue', app: createQueueRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },

@@ -20,6 +20,8 @@ export interface SessionMetrics {
   handoff(reason: string): void;
   engineError(engine: string): void;
   bargeIn(): void;
+  /** Per-stage latency histograms (optional). */
+  stage?(stage: 'endpoint' | 'asr' | 'nlu' | 'tts_first_audio', seconds: number): void;
 }
 
 export interface SessionLogger {
@@ -161,9 +163,9 @@ export class CallSession implements CallIO {
 
     for (;;) {
       this.listener.setHotwords(this.deps.nlu.current().vocabulary());
-      const { raw, nlu } = await this.askRaw(prompt, {}, pending);
+      const { raw, nlu, nluMs } = await this.askRaw(prompt, {}, pending);
       if (raw.kind === 'hangup') return this.answered > 0 ? 'completed' : 'abandoned';
-      pending = this.pendingFor(raw, nlu);
+      pending = this.pendingFor(raw, nlu, nluMs);
       const input = policyInput(raw, nlu);
       const next = this.apply(input, pending);
       if (next.kind === 'say-then-end') {
@@ -291,7 +293,11 @@ export class CallSession implements CallIO {
 
   // ---- internals ----
 
-  private async askRaw(text: string, options: AskOptions, pending: PendingTurn | null): Promise<{ raw: RawReply | { kind: 'no-input' }; nlu: NluResult | null }> {
+  private async askRaw(
+    text: string,
+    options: AskOptions,
+    pending: PendingTurn | null,
+  ): Promise<{ raw: RawReply | { kind: 'no-input' }; nlu: NluResult | null; nluMs?: number }> {
     if (this.ended) return { raw: { kind: 'hangup' }, nlu: null };
     this.mailbox = [];
     this.bargeInAllowed = options.bargeIn ?? this.deps.config.audio.bargeIn;
@@ -311,7 +317,9 @@ export class CallSession implements CallIO {
     if (!raw) return { raw: { kind: 'no-input' }, nlu: null };
     if (raw.kind === 'dtmf' && (options.maxDigits ?? 1) > 1) raw = await this.collectDigits(raw.digit, options.maxDigits!);
     if (raw.kind !== 'speech') return { raw, nlu: null };
-    return { raw, nlu: this.understand(raw.heard.text) };
+    const started = performance.now();
+    const nlu = this.understand(raw.heard.text);
+    return { raw, nlu, nluMs: performance.now() - started };
   }
 
   private understand(text: string): NluResult | null {
@@ -346,7 +354,7 @@ export class CallSession implements CallIO {
     return utterance;
   }
 
-  private pendingFor(raw: RawReply | { kind: 'no-input' }, nlu: NluResult | null): PendingTurn {
+  private pendingFor(raw: RawReply | { kind: 'no-input' }, nlu: NluResult | null, nluMs = 0): PendingTurn {
     if (raw.kind === 'speech') {
       this.transcript.push({ role: 'caller', text: raw.heard.text, at: new Date().toISOString() });
       return {
@@ -355,7 +363,7 @@ export class CallSession implements CallIO {
         partials: raw.heard.partials,
         intent: nlu?.intent ?? null,
         confidence: nlu?.confidence ?? null,
-        timings: { endpointMs: raw.heard.endpointMs, asrMs: Math.round(raw.heard.asrMs), nluMs: 0 },
+        timings: { endpointMs: raw.heard.endpointMs, asrMs: Math.round(raw.heard.asrMs), nluMs: Number(nluMs.toFixed(2)) },
         endpointAt: raw.heard.endpointAt,
       };
     }
@@ -388,7 +396,11 @@ export class CallSession implements CallIO {
       botText,
       timings,
     });
-    this.deps.metrics?.turn(pending.action ?? 'unknown', timings.totalMs !== undefined ? timings.totalMs / 1000 : null);
+    const metrics = this.deps.metrics;
+    metrics?.turn(pending.action ?? 'unknown', timings.totalMs !== undefined ? timings.totalMs / 1000 : null);
+    if (timings.asrMs !== undefined) metrics?.stage?.('asr', timings.asrMs / 1000);
+    if (timings.nluMs !== undefined) metrics?.stage?.('nlu', timings.nluMs / 1000);
+    if (timings.ttsFirstAudioMs !== undefined) metrics?.stage?.('tts_first_audio', timings.ttsFirstAudioMs / 1000);
   }
 
   private async respond(text: string, pending: PendingTurn): Promise<void> {
