@@ -207,28 +207,41 @@ export class QueueStore {
           `select id from handoff_entries where state in ('waiting', 'callback')
            order by priority desc, enqueued_at, id limit 20 for update skip locked`,
         );
+        const skipped: string[] = [];
         for (const c of candidates) {
           const agentId = await this.lockAgentFor(q, c.id);
-          if (!agentId) continue;
+          if (!agentId) {
+            skipped.push(c.id);
+            continue;
+          }
+          // Each statement sees a newer snapshot: an agent who became free while earlier callers
+          // were being looked at goes to the earliest of them they can serve, not to this one.
+          let entryId: string = c.id;
+          for (const earlier of skipped) {
+            if (await this.canServe(q, earlier, agentId)) {
+              entryId = earlier;
+              break;
+            }
+          }
           const took = await q(
             `update handoff_agents set presence = 'busy', presence_since = now(), current_entry_id = $1
              where id = $2 and presence = 'available' and current_entry_id is null returning id`,
-            [c.id, agentId],
+            [entryId, agentId],
           );
           if (!took[0]) continue;
           const offered = await q(
             `update handoff_entries set state = 'offered', offered_to = $2, offered_at = clock_timestamp(),
                offer_expires_at = clock_timestamp() + make_interval(secs => $3)
              where id = $1 and state in ('waiting', 'callback') returning id`,
-            [c.id, agentId, offerTimeoutSeconds],
+            [entryId, agentId, offerTimeoutSeconds],
           );
           if (!offered[0]) throw new Error('entry changed under its row lock');
           await q(`insert into handoff_offers (entry_id, agent_id, instance_id, offered_at) values ($1, $2, $3, clock_timestamp())`, [
-            c.id,
+            entryId,
             agentId,
             instanceId,
           ]);
-          return { entryId: c.id as string, agentId };
+          return { entryId, agentId };
         }
         return null;
       });
@@ -266,6 +279,19 @@ export class QueueStore {
       if (Number(n) === 0) return null;
     }
     return null;
+  }
+
+  private async canServe(q: Query, entryId: string, agentId: string): Promise<boolean> {
+    const rows = await q(
+      `select 1 from handoff_entries e
+         join handoff_agents a on a.id = $2
+         left join handoff_queues qu on qu.name = e.queue
+       where e.id = $1 and (qu.skill is null or qu.skill = any(a.skills))
+         and not exists (select 1 from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id
+                         and f.responded_at > now() - make_interval(secs => $3))`,
+      [entryId, agentId, this.reofferAfterSeconds],
+    );
+    return rows.length > 0;
   }
 
   /**
