@@ -145,6 +145,25 @@ describe('transfers through the provider and the PBX', () => {
     await svc.wrapUp(entryId!, 'ext', 'resolved', null);
   });
 
+  it('does not try to bridge a call-back task (the caller is no longer on the line)', async () => {
+    await svc.agents.setPresence('ext', 'offline');
+    // The caller chose a call-back and hung up (the call-back flow itself is tested elsewhere).
+    const queued = await svc.queue.enqueue(request('P0', { queue: 'billing', callerNumber: '09125556677' }), 'test');
+    expect((await svc.queue.requestCallback(queued.id, '09125556677'))?.state).toBe('callback');
+    await svc.agents.setPresence('ext', 'available');
+    let entryId: string | null = null;
+    for (let i = 0; i < 200 && !entryId; i++) {
+      entryId = (await svc.agents.get('ext'))?.currentEntryId ?? null;
+      if (!entryId) await new Promise((r) => setTimeout(r, 20));
+    }
+    const accepted = await svc.accept(entryId!, 'ext');
+    expect(accepted.callbackNumber).toBe('09125556677');
+    expect(accepted.state).toBe('connected');
+    expect(seen).toHaveLength(0);
+    await svc.endCall(entryId!, 'ext');
+    await svc.wrapUp(entryId!, 'ext', 'resolved', 'با مشتری تماس گرفتم');
+  });
+
   it('puts the call back in line when the PBX cannot bridge it, and frees the agent', async () => {
     pbxStatus = 503;
     const caller = new ScriptedCaller('P2');

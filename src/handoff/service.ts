@@ -136,7 +136,8 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     const entry = await queue.accept(entryId, agentId);
     changed();
     const target = targetFor(entry.queue);
-    if (target.kind === 'desk' && target.connect) {
+    // A call-back task has no caller on the line to bridge: the agent dials the number themselves.
+    if (target.kind === 'desk' && target.connect && !entry.callbackNumber) {
       // Bridge the audio to the agent's own handset. Done by whichever instance took the click,
       // so it works even when the instance holding the caller's media has died.
       const agent = await agents.get(agentId);
