@@ -6,3 +6,4 @@ export { createQueueRoutes, createAgentRoutes, type QueueRoutesDeps } from './qu
 export { queueKpis, type QueueKpis } from './kpis.js';
 export { performTransfer, type TransferContext, type TransferResult } from './transfer.js';
 export type { HandoffOutcome, HandoffRequest, HandoffService, TranscriptLine } from './types.js';
+export { registerQueueMetrics } from './metrics.js';

@@ -116,7 +116,8 @@ export class QueueWait {
     if (!entry) return { kind: 'failed', error: 'queue entry disappeared' };
     if (entry.state === 'connected') {
       this.io.note('handoff.connected', { entryId: entry.id, agentId: entry.answeredBy });
-      if (!entry.transferTarget) await this.io.say(handoffPhrases.connecting);
+      // When the PBX / provider bridged the call to the agent's handset the bot is already gone.
+      if (!entry.transferTarget || entry.transferError) await this.io.say(handoffPhrases.connecting);
       return { kind: 'connected', agentId: entry.answeredBy! };
     }
     if (entry.state === 'transferred') return { kind: 'transferred', target: entry.transferTarget ?? 'unknown' };
