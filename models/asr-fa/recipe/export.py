@@ -91,7 +91,7 @@ def main():
         "architecture": {"type": "QuartzNet-like separable-conv CTC", **st["config"],
                          "params": sum(p.numel() for p in model.parameters()), "subsampling": 4},
         "training": {
-            "command": args.command or "cd models/asr-fa && nice -n 10 python3 recipe/gen_data.py --out work/data --shards 12 --shard-size 2000 --jobs 2 && nice -n 10 /usr/bin/python3 recipe/train.py --data work/data --ckpt work/ckpt --min-shards 2",
+            "command": args.command or "cd models/asr-fa && nice -n 10 python3 recipe/gen_data.py --out work/data --shards 12 --shard-size 2000 --jobs 2 && nice -n 10 /usr/bin/python3 recipe/train.py --data work/data --ckpt work/ckpt --min-shards 2 --warmup 200 --lr 2.5e-3 --eval-every 500",
             "export": f"/usr/bin/python3 recipe/export.py --ckpt {args.ckpt} --out {args.out}",
             "steps": st["step"],
             "checkpointDevCer": st.get("dev"),
