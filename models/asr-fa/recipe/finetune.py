@@ -84,33 +84,35 @@ def ctc_align(logp: np.ndarray, labels):
     return first
 
 
-def chunk_longform(model, audio, sentences, max_seconds=12.0):
-    """Cuts a long recording into utterances at aligned sentence boundaries."""
+def chunk_longform(model, audio, sentences, max_seconds=8.0, min_seconds=3.0):
+    """Cuts a long recording into utterances at aligned word boundaries: a chunk ends at a sentence
+    end once it is min_seconds long, and at any word end before it would pass max_seconds."""
     texts = [normalize_for_asr(s) for s in sentences]
-    texts = [t for t in texts if t]
-    joined = " ".join(texts)
-    labels = encode(joined)
+    words, sentence_end = [], []
+    for t in texts:
+        ws = t.split()
+        words += ws
+        sentence_end += [False] * (len(ws) - 1) + [True] if ws else []
+    labels = encode(" ".join(words))
     with torch.no_grad():
         logp = model(features(audio).unsqueeze(0))[0].numpy()
     first = ctc_align(logp, labels)
     if first is None:
         return []
     starts, ends, pos = [], [], 0
-    for t in texts:
-        n = len(encode(t))
+    for w in words:
         starts.append(first[pos])
-        ends.append(first[pos + n - 1])
-        pos += n + 1  # the space between sentences
-    cuts = [0] + [((ends[i] + starts[i + 1]) // 2) * SUBSAMPLE_SAMPLES for i in range(len(texts) - 1)] + [audio.size]
-    out, cur_text, cur_start = [], [], 0
-    for i, t in enumerate(texts):
-        end = cuts[i + 1]
-        if cur_text and (end - cur_start) / 8000 > max_seconds:
-            out.append((audio[cur_start:cuts[i]], " ".join(cur_text)))
-            cur_text, cur_start = [], cuts[i]
-        cur_text.append(t)
-    if cur_text:
-        out.append((audio[cur_start:], " ".join(cur_text)))
+        ends.append(first[pos + len(w) - 1])
+        pos += len(w) + 1  # the space after the word
+    # Cut between words halfway through the gap; output frames are 4 feature hops apart.
+    cut = [0] + [((ends[i] + starts[i + 1]) // 2) * SUBSAMPLE_SAMPLES for i in range(len(words) - 1)] + [audio.size]
+    out, begin = [], 0
+    for i in range(len(words)):
+        length = (cut[i + 1] - cut[begin]) / 8000
+        nxt = (cut[i + 2] - cut[begin]) / 8000 if i + 2 < len(cut) else length
+        if i == len(words) - 1 or (sentence_end[i] and length >= min_seconds) or nxt > max_seconds:
+            out.append((audio[cut[begin]:cut[i + 1]], " ".join(words[begin:i + 1])))
+            begin = i + 1
     return out
 
 
@@ -174,8 +176,12 @@ def main():
         for row in read_manifest(m):
             a = load_audio(row["audio"], args.telephone)
             chunks = chunk_longform(model, a, row.get("sentences") or [row["text"]])
-            print(f"{os.path.basename(row['audio'])}: {a.size / 8000:.0f} s -> {len(chunks)} aligned utterances", flush=True)
-            items += chunks
+            # A chunk whose text is far too short or long for its duration was misaligned (music,
+            # an untranscribed intro): it would teach the model wrong pairs.
+            good = [(c, t) for c, t in chunks if 4 <= len(t) / (c.size / 8000) <= 25]
+            print(f"{os.path.basename(row['audio'])}: {a.size / 8000:.0f} s -> {len(good)} aligned utterances "
+                  f"({len(chunks) - len(good)} dropped as misaligned)", flush=True)
+            items += good
     if not items:
         sys.exit("no training utterances")
     data_dir = os.path.join(args.work, "data")
