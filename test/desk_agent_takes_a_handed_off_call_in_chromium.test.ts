@@ -116,4 +116,57 @@ describe('the agent desk in a real browser', () => {
     expect(agent?.currentEntryId).toBeNull();
     await page.close();
   });
+
+  it('a call declined on one desk rings on the next agent’s desk', async () => {
+    for (const [id, name, pin] of [['omid', 'امید', '1357'], ['sima', 'سیما', '2468']]) {
+      const res = await http.admin('/api/agents', { method: 'POST', body: JSON.stringify({ id, name, pin }) });
+      expect(res.status).toBe(201);
+    }
+    // Maryam (from the first test) goes offline so only these two share the call.
+    await svc.agents.setPresence('maryam', 'offline');
+    const signIn = async (id: string, pin: string) => {
+      const page = await browser.newPage();
+      await page.goto(`${http.base}/desk`);
+      await page.fill('#agent-id', id);
+      await page.fill('#pin', pin);
+      await page.click('#login-btn');
+      await page.waitForSelector('#conn:has-text("متصل")');
+      await page.selectOption('#presence', 'available');
+      await expect.poll(async () => (await svc.agents.get(id))?.presence).toBe('available');
+      return page;
+    };
+    const omid = await signIn('omid', '1357'); // idle longest: rung first
+    const sima = await signIn('sima', '2468');
+
+    const caller = new ScriptedCaller('call-88', '09130001122');
+    const outcome = svc.handle(
+      {
+        callId: 'call-88',
+        protocol: 'twilio',
+        callerNumber: '09130001122',
+        providerCallId: 'CA88',
+        queue: 'general',
+        reason: 'dtmf-0',
+        intent: null,
+        transcript: [{ role: 'caller', text: 'اپراتور', at: new Date().toISOString() }],
+      },
+      caller,
+    );
+    await omid.waitForSelector('#call-title:has-text("تماس ورودی")', { timeout: 15_000 });
+    expect(await omid.textContent('#pop-reason')).toBe('کلید صفر');
+    expect(await sima.isVisible('#no-call')).toBe(true);
+    await omid.click('#decline-btn');
+    await omid.waitForSelector('#no-call:visible');
+
+    await sima.waitForSelector('#call-title:has-text("تماس ورودی")', { timeout: 15_000 });
+    expect(await sima.textContent('#pop-number')).toBe('09130001122');
+    await sima.click('#accept-btn');
+    expect(await outcome).toEqual({ kind: 'connected', agentId: 'sima' });
+    // The caller heard the connection announced.
+    expect(caller.prompts.at(-1)).toBe('یکی از همکارانم آماده‌ی پاسخگویی است. تماس شما را وصل می‌کنم.');
+    await sima.waitForSelector('#end-btn:visible');
+    expect((await svc.agents.get('omid'))?.presence).toBe('available');
+    await omid.close();
+    await sima.close();
+  });
 });
