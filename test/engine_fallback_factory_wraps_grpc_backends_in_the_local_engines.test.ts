@@ -6,7 +6,7 @@ import { readWav } from '../src/audio/wav.js';
 import { resample } from '../src/audio/resample.js';
 import { spawnEngineServer } from './helpers/grpc_engine_server.js';
 
-const MODEL_DIR = 'fixtures/asr/tiny-wav2vec2';
+const MODEL_DIR = 'models/asr-fa';
 const FIXTURE = 'fixtures/audio/operator.wav';
 
 const config = (asr: Record<string, unknown>, tts: Record<string, unknown>) =>
