@@ -166,3 +166,14 @@ describe('FAQ edit endpoints', () => {
     expect((await app.request('/api/faqs/versions/42/rollback', { method: 'POST', headers: auth })).status).toBe(404);
   });
 });
+
+describe('upload limits', () => {
+  it('refuses a file over 5 MB with 413 and changes nothing', async () => {
+    const before = kb.current().version;
+    const big = 'id,question,answer\n' + 'x,'.repeat(3_000_000);
+    const res = await post(big, 'text/csv');
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too_large');
+    expect(kb.current().version).toBe(before);
+  });
+});

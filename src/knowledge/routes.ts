@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { ApiError, sendError } from '../http/errors.js';
 import type { KnowledgeService } from './service.js';
@@ -25,7 +26,15 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => sendError(c, err));
 
-  app.post('/import', async (c) => {
+  // Refuse an oversized upload while it streams in, not after it has been buffered.
+  const limit = bodyLimit({
+    maxSize: LIMITS.fileBytes,
+    onError: () => {
+      throw new ApiError(413, 'too_large', `The file is larger than ${LIMITS.fileBytes} bytes`);
+    },
+  });
+
+  app.post('/import', limit, async (c) => {
     const mode = modeQuery.safeParse(c.req.query('mode') ?? undefined);
     if (!mode.success) throw new ApiError(400, 'bad_request', 'mode must be replace or merge');
     const { bytes, contentType, filename } = await readUpload(c);
