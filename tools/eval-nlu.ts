@@ -151,7 +151,18 @@ const tunePreds: Prediction[] = bestRaw.map((p) => ({
   confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes }),
 }));
 const maxFa = Number(values['max-false-accept']);
-const chosen = chooseThreshold(tuneLines, tunePreds, maxFa);
+// The threshold's false-accept side is measured as deployed: out-of-scope lines against the model
+// trained on all of --train (they are not in it); the in-scope side comes from the tuning rows.
+const fullRawOut = rawPredictions(TfidfMatcher.train(trainingExamples(faqs), bestWeights), devOut);
+const thresholdLines = [...tuneLines.filter((l) => l.intent !== null), ...devOut];
+const thresholdPreds: Prediction[] = [
+  ...tunePreds.filter((_, i) => tuneLines[i].intent !== null),
+  ...fullRawOut.map((p) => ({
+    ...p,
+    confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes }),
+  })),
+];
+const chosen = chooseThreshold(thresholdLines, thresholdPreds, maxFa);
 const model: NluModel = {
   threshold: chosen.threshold,
   calibration,
