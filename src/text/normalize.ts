@@ -110,6 +110,20 @@ function regularForm(word: string): string {
  * number words. Idempotent: normalising normalised text changes nothing.
  */
 export function normalizePersian(text: string, options: NormalizeOptions = {}): string {
+  // One parse normalises the same utterance several times (matcher, slots, system intents);
+  // a few recent results are kept so that the work is done once.
+  const key = `${options.numbers === false ? 0 : 1}${options.colloquial === false ? 0 : 1}${options.keepPunctuation ? 1 : 0}${text}`;
+  const hit = recent.get(key);
+  if (hit !== undefined) return hit;
+  const out = normalizeUncached(text, options);
+  if (recent.size >= 16) recent.delete(recent.keys().next().value!);
+  recent.set(key, out);
+  return out;
+}
+
+const recent = new Map<string, string>();
+
+function normalizeUncached(text: string, options: NormalizeOptions): string {
   let out = normalizeDigits(normalizeChars(text)).toLowerCase();
   if (!options.keepPunctuation) out = out.replace(PUNCT_RE, ' ');
   out = joinVerbPrefixes(unifySpacing(out));
