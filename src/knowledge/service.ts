@@ -91,7 +91,9 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
   };
 
   const install = (next: KbSnapshot) => {
-    if (next.version === snapshot.version) return false;
+    // Versions only grow (a rollback is a new version), so an older one arriving late — our own
+    // commit finishing after the poll already saw another instance's newer one — is stale.
+    if (next.version <= snapshot.version) return false;
     snapshot = freeze(next);
     byId = new Map(snapshot.faqs.map((f) => [f.id, f]));
     for (const listener of listeners) {
@@ -159,8 +161,6 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
     const current = await liveVersion(db);
     if (current === null || current === snapshot.version) return false;
     const faqs = await readVersion(db, current);
-    // A write in this process may have installed a newer version while we were reading.
-    if (current < snapshot.version) return false;
     return install({ version: current, faqs });
   }
 
