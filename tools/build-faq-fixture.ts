@@ -2,16 +2,22 @@
  * Builds fixtures/faq/ from the shared sample ISP FAQ: the catalogue with every example utterance
  * of train.jsonl merged in (the accept threshold is tuned by cross-validation over them, see
  * tools/eval-nlu.ts), and a copy of train.jsonl so evaluations run from the repository alone.
+ * With --massive, also writes background.jsonl: every sixth MASSIVE-fa training utterance (voice-
+ * assistant requests: weather, music, travel…), which the matcher learns as "belongs to no FAQ".
  * Deterministic, so re-running it reproduces the committed files.
  *
- *   npx tsx tools/build-faq-fixture.ts [--src ../shared/datasets/faq-isp] [--out fixtures/faq]
+ *   npx tsx tools/build-faq-fixture.ts [--src ../shared/datasets/faq-isp] [--massive ../shared/datasets/massive-fa] [--out fixtures/faq]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { src: { type: 'string', default: '../shared/datasets/faq-isp' }, out: { type: 'string', default: 'fixtures/faq' } },
+  options: {
+    src: { type: 'string', default: '../shared/datasets/faq-isp' },
+    massive: { type: 'string' },
+    out: { type: 'string', default: 'fixtures/faq' },
+  },
 });
 const catalogue = JSON.parse(readFileSync(join(values.src!, 'catalogue.json'), 'utf8'));
 const lines = readFileSync(join(values.src!, 'train.jsonl'), 'utf8')
@@ -30,4 +36,14 @@ const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
 writeFileSync(join(values.out!, 'catalogue.json'), JSON.stringify({ ...catalogue, faqs }, null, 2) + '\n');
 const jsonl = (rows: typeof lines) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 writeFileSync(join(values.out!, 'train.jsonl'), jsonl(train));
-console.log(JSON.stringify({ faqs: faqs.length, train: train.length }));
+let backgroundLines = 0;
+if (values.massive) {
+  const massive = readFileSync(join(values.massive, 'train.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { utt: string; intent: string });
+  const picked = massive.filter((_, i) => i % 6 === 0).map((l) => ({ text: l.utt, source: `massive-fa/train:${l.intent}` }));
+  writeFileSync(join(values.out!, 'background.jsonl'), picked.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  backgroundLines = picked.length;
+}
+console.log(JSON.stringify({ faqs: faqs.length, train: train.length, background: backgroundLines }));

@@ -17,7 +17,7 @@ import natural from 'natural';
 import { readFileSync } from 'node:fs';
 import { confidenceOf, type NluModel } from '../src/engines/nlu/calibration.js';
 import { createNluEngine, trainingExamples } from '../src/engines/nlu/engine.js';
-import { TfidfMatcher } from '../src/engines/nlu/matcher.js';
+import { BACKGROUND, TfidfMatcher, type TrainingExample } from '../src/engines/nlu/matcher.js';
 import type { Faq } from '../src/knowledge/types.js';
 import {
   chooseThreshold,
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'max-false-accept': { type: 'string', default: '0.1' },
     grid: { type: 'string', default: 'full' },
     folds: { type: 'string', default: '4' },
+    background: { type: 'string' },
   },
 });
 
@@ -98,16 +99,28 @@ else {
   }
 }
 const faqs = catalogueFaqs(train);
+// Everyday out-of-domain phrasings the matcher learns as "not a FAQ" (see BACKGROUND).
+const background = values.background ? readLabelled(values.background).map((l) => l.text) : [];
+const withBackground = (examples: TrainingExample[]) => [...examples, ...background.map((text) => ({ intent: BACKGROUND, text }))];
 const snapshot = { version: 1, faqs };
 log(`train ${train.length} lines / ${faqs.length} FAQs; tuning on ${devIn.length ? `dev (${dev.length} lines)` : `${folds}-fold cross-validation + ${devOut.length} out-of-scope dev lines`}; test ${test.length}`);
 
 // --- our matcher: tune weights, calibration and threshold ------------------------------------------
 function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
   return lines.map((l) => {
-    const { ranked, coverage, unknown } = matcher.analyse(l.text);
+    const { ranked, coverage, unknown, background: bg } = matcher.analyse(l.text);
     const s1 = ranked[0]?.score ?? 0;
     const s2 = ranked[1]?.score ?? 0;
-    return { top: s1 > 0 ? ranked[0].intent : null, score: s1, margin: s1 - s2, coverage, word: ranked[0]?.word ?? 0, unknown, bayes: ranked[0]?.bayes ?? 0 };
+    return {
+      top: s1 > 0 ? ranked[0].intent : null,
+      score: s1,
+      margin: s1 - s2,
+      coverage,
+      word: ranked[0]?.word ?? 0,
+      unknown,
+      bayes: ranked[0]?.bayes ?? 0,
+      background: bg ? bg.score - s1 : 0,
+    };
   });
 }
 
@@ -121,7 +134,7 @@ const grid =
       );
 const tuneLines = tuneSets.flatMap((t) => t.lines);
 function tunePredictions(weights: (typeof grid)[number]) {
-  return tuneSets.flatMap((t) => rawPredictions(TfidfMatcher.train(trainingExamples(t.faqs), weights), t.lines));
+  return tuneSets.flatMap((t) => rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(t.faqs)), weights), t.lines));
 }
 let bestWeights = grid[0];
 let bestAcc = -1;
@@ -143,30 +156,31 @@ for (const w of grid) {
   }
 }
 const calibration = fitCalibration(
-  bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
+  bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
 );
-const provisional: NluModel = { threshold: 0, calibration, matcher: bestWeights };
+const matcherSettings = { ...bestWeights, background: background.length > 0 };
+const provisional: NluModel = { threshold: 0, calibration, matcher: matcherSettings };
 const tunePreds: Prediction[] = bestRaw.map((p) => ({
   ...p,
-  confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes }),
+  confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background }),
 }));
 const maxFa = Number(values['max-false-accept']);
 // The threshold's false-accept side is measured as deployed: out-of-scope lines against the model
 // trained on all of --train (they are not in it); the in-scope side comes from the tuning rows.
-const fullRawOut = rawPredictions(TfidfMatcher.train(trainingExamples(faqs), bestWeights), devOut);
+const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), bestWeights), devOut);
 const thresholdLines = [...tuneLines.filter((l) => l.intent !== null), ...devOut];
 const thresholdPreds: Prediction[] = [
   ...tunePreds.filter((_, i) => tuneLines[i].intent !== null),
   ...fullRawOut.map((p) => ({
     ...p,
-    confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes }),
+    confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background }),
   })),
 ];
 const chosen = chooseThreshold(thresholdLines, thresholdPreds, maxFa);
 const model: NluModel = {
   threshold: chosen.threshold,
   calibration,
-  matcher: bestWeights,
+  matcher: matcherSettings,
   tunedOn: {
     by: 'tools/eval-nlu.ts',
     date: new Date().toISOString().slice(0, 10),
@@ -188,7 +202,7 @@ if (values['write-model']) {
 }
 
 // --- our matcher on test --------------------------------------------------------------------------
-const engine = createNluEngine(snapshot, { model });
+const engine = createNluEngine(snapshot, { model, background });
 const ours = test.map((l) => engine.parse(l.text));
 const timings: number[] = [];
 for (let round_ = 0; round_ < 5; round_++) {
@@ -217,7 +231,7 @@ const bayesPredictWith = (bayes: natural.BayesClassifier, text: string): Predict
   const sum = cls.reduce((s, c) => s + c.value, 0) || 1;
   const p1 = (cls[0]?.value ?? 0) / sum;
   const p2 = (cls[1]?.value ?? 0) / sum;
-  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, confidence: p1 };
+  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, background: 0, confidence: p1 };
 };
 const bayesTune = tuneSets.flatMap((t) => {
   const b = trainBayes(t.faqs);

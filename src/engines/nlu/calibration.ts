@@ -17,6 +17,7 @@ export const nluModelSchema = z.object({
     word: z.number().default(0),
     unknown: z.number().default(0),
     bayes: z.number().default(0),
+    background: z.number().default(0),
     bias: z.number(),
   }),
   matcher: z.object({
@@ -24,6 +25,8 @@ export const nluModelSchema = z.object({
     secondWeight: z.number().min(0).max(1),
     centroidWeight: z.number().min(0).max(1).default(0),
     bayesWeight: z.number().min(0).max(1).default(0),
+    /** Train with the background phrasings in fixtures/faq/background.jsonl. */
+    background: z.boolean().default(false),
   }),
   /** Provenance: data and figures the values were chosen on. */
   tunedOn: z.record(z.string(), z.unknown()).optional(),
@@ -36,8 +39,8 @@ export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', im
 /** Used only when the tuned file is missing; the eval script overwrites it with measured values. */
 export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
-  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, bias: -6 },
-  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0 },
+  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, background: 0, bias: -6 },
+  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0, background: false },
 };
 
 let loaded: NluModel | null = null;
@@ -53,6 +56,19 @@ export function loadNluModel(path: URL | string = NLU_MODEL_PATH): NluModel {
   }
   if (path === NLU_MODEL_PATH) loaded = model;
   return model;
+}
+
+export const BACKGROUND_PATH = new URL('../../../fixtures/faq/background.jsonl', import.meta.url);
+
+/** Background phrasings (one JSON object a line with "text" or "utt"). */
+export function loadBackground(path: URL | string = BACKGROUND_PATH): string[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const row = JSON.parse(l);
+      return String(row.text ?? row.utt);
+    });
 }
 
 export function sigmoid(x: number): number {
@@ -72,10 +88,12 @@ export interface Evidence {
   unknown: number;
   /** Naive-Bayes posterior of the candidate. */
   bayes: number;
+  /** Background similarity minus the candidate's (0 without a background model). */
+  background: number;
 }
 
 /** Calibrated probability that the candidate intent is what the caller wants. */
 export function confidenceOf(model: NluModel, e: Evidence): number {
   const c = model.calibration;
-  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.bias);
+  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.background * e.background + c.bias);
 }

@@ -1,8 +1,8 @@
 import type { Faq, KbSnapshot } from '../../knowledge/types.js';
 import { normalizePersian } from '../../text/normalize.js';
-import { confidenceOf, loadNluModel, type NluModel } from './calibration.js';
+import { confidenceOf, loadBackground, loadNluModel, type NluModel } from './calibration.js';
 import { grammarVocabulary } from './grammars.js';
-import { TfidfMatcher, type TrainingExample } from './matcher.js';
+import { BACKGROUND, TfidfMatcher, type TrainingExample } from './matcher.js';
 import { parseSlots } from './slots.js';
 import { detectSystemIntent } from './system.js';
 import type { Alternative, NluEngine, NluResult, ParseContext } from './types.js';
@@ -15,7 +15,11 @@ export interface NluEngineOptions {
   /** How many alternatives to return (the best one included). */
   alternatives?: number;
   timeZone?: string;
+  /** Background phrasings; default: fixtures/faq/background.jsonl when the tuned model uses them. */
+  background?: readonly string[];
 }
+
+let defaultBackground: string[] | null = null;
 
 /** Every enabled FAQ's canonical question and example utterances, as matcher training lines. */
 export function trainingExamples(faqs: readonly Faq[]): TrainingExample[] {
@@ -33,7 +37,11 @@ export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions 
   const model = options.model ?? loadNluModel();
   const threshold = options.threshold ?? model.threshold;
   const faqs = new Map(snapshot.faqs.filter((f) => f.enabled).map((f) => [f.id, f]));
-  const matcher = TfidfMatcher.train(trainingExamples(snapshot.faqs), model.matcher);
+  const background = options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackground()) : []);
+  const matcher = TfidfMatcher.train(
+    [...trainingExamples(snapshot.faqs), ...background.map((text) => ({ intent: BACKGROUND, text }))],
+    model.matcher,
+  );
   const nAlternatives = options.alternatives ?? 3;
   let vocabularyCache: readonly string[] | null = null;
 
@@ -71,7 +79,7 @@ export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions 
       // A bare yes/no or "say it again" is an answer to the bot, never a question for the FAQ.
       if (system === 'yes' || system === 'no' || system === 'repeat') return empty(system, slots);
       if (faqs.size === 0) return empty(system, slots);
-      const { ranked, coverage, unknown } = matcher.analyse(text);
+      const { ranked, coverage, unknown, background: bg } = matcher.analyse(text);
       if (ranked.length === 0 || ranked[0].score === 0) return empty(system, slots);
       const alternatives: Alternative[] = ranked.slice(0, nAlternatives).map((r, i) => ({
         intent: r.intent,
@@ -82,6 +90,7 @@ export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions 
           word: r.word,
           unknown,
           bayes: r.bayes,
+          background: bg ? bg.score - r.score : 0,
         }),
         question: faqs.get(r.intent)?.question,
       }));

@@ -12,6 +12,13 @@ import { VocabularyCorrector, charFeatures, contentTokens, wordFeatures } from '
  * too slow to retrain 5,000 examples in the import budget.
  */
 
+/**
+ * Reserved intent for background phrasings: everyday requests that belong to no FAQ (weather,
+ * music, travel…). They take part in IDF and in the ranking like any intent, but are never
+ * returned as one; how close an utterance comes to them is evidence that it is out of scope.
+ */
+export const BACKGROUND = '__background__';
+
 export interface TrainingExample {
   intent: string;
   text: string;
@@ -85,6 +92,7 @@ export class TfidfMatcher {
   /** Per intent: log prior and the log-probability of a feature the intent never showed. */
   private readonly logPrior: Float64Array;
   private readonly logUnseen: Float64Array;
+  private readonly backgroundIndex: number;
 
   private constructor(
     intents: string[],
@@ -115,6 +123,7 @@ export class TfidfMatcher {
     this.bayesWeight = options.bayesWeight ?? 0;
     this.logPrior = bayes.logPrior;
     this.logUnseen = bayes.logUnseen;
+    this.backgroundIndex = intents.indexOf(BACKGROUND);
   }
 
   static train(examples: readonly TrainingExample[], options: MatcherOptions = {}): TfidfMatcher {
@@ -133,7 +142,8 @@ export class TfidfMatcher {
       exampleIntent[i] = k;
       const tokens = contentTokens(ex.text);
       tokenLists.push(tokens);
-      for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
+      // Background words are not knowledge: they must not count as covered or be fuzzy targets.
+      if (ex.intent !== BACKGROUND) for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
     });
     const alpha = options.bayesAlpha ?? 0.3;
     const words = buildSpace(tokenLists.map(wordFeatures), exampleIntent, intents.length, alpha);
@@ -167,7 +177,7 @@ export class TfidfMatcher {
    * words the knowledge base knows. Out-of-scope questions are mostly words the FAQ never uses
    * («گاز», «پرواز»), which similarity alone hides when one common word happens to match.
    */
-  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number } {
+  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number; background: IntentScore | null } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
     const n = this.exampleIntent.length;
     const { dw, dc, cw, cc, best, second, bestWord, bayesScore } = this;
@@ -196,7 +206,7 @@ export class TfidfMatcher {
     for (let k = 0; k < bayesScore.length; k++) z += Math.exp(bayesScore[k] - maxLog);
     for (let k = 0; k < bayesScore.length; k++) bayesScore[k] = Math.exp(bayesScore[k] - maxLog) / z;
     accumulate(this.words, wordFs, dw, cw);
-    const wordMass = mass(this.words, corrected, guessed);
+    const wordMass = mass(this.words, corrected, guessed, (w) => this.vocabulary.has(w));
     const a = this.wordWeight;
     for (let i = 0; i < n; i++) {
       const s = a * dw[i] + (1 - a) * dc[i];
@@ -212,9 +222,14 @@ export class TfidfMatcher {
     // Keep only the `top` best intents (insertion into a short sorted list; no full sort).
     const ranked: IntentScore[] = [];
     const nb = this.bayesWeight;
+    let background: IntentScore | null = null;
     for (let k = 0; k < this.intents.length; k++) {
       const score = (1 - c) * ((1 - b) * best[k] + b * second[k]) + c * (a * cw[k] + (1 - a) * cc[k]);
       const rank = (1 - nb) * score + nb * bayesScore[k];
+      if (k === this.backgroundIndex) {
+        background = { intent: BACKGROUND, score, word: bestWord[k], bayes: bayesScore[k], rank };
+        continue;
+      }
       if (ranked.length === top && rank <= ranked[top - 1].rank) continue;
       let i = ranked.length;
       while (i > 0 && ranked[i - 1].rank < rank) i--;
@@ -224,7 +239,7 @@ export class TfidfMatcher {
     // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
     let unknown = 0;
     for (const w of corrected) if (!this.vocabulary.has(w)) unknown++;
-    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown };
+    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, background };
   }
 }
 
@@ -306,7 +321,7 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, a
  * Known and total squared IDF of the words (unseen ones at the highest IDF); a word reached only by
  * an edit-distance guess counts half, since a guess is evidence, not knowledge.
  */
-function mass(space: Space, words: string[], guessed: boolean[]): { known: number; total: number } {
+function mass(space: Space, words: string[], guessed: boolean[], isKnown: (w: string) => boolean): { known: number; total: number } {
   let known = 0;
   let total = 0;
   const seen = new Set<string>();
@@ -316,7 +331,7 @@ function mass(space: Space, words: string[], guessed: boolean[]): { known: numbe
     const id = space.ids.get(f);
     const w = id === undefined ? space.unseenIdf : space.idf[id];
     total += w * w;
-    if (id !== undefined) known += (guessed[i] ? 0.5 : 1) * w * w;
+    if (id !== undefined && isKnown(f)) known += (guessed[i] ? 0.5 : 1) * w * w;
   });
   return { known, total };
 }
