@@ -1,30 +1,36 @@
-import { sql, type SQL } from 'drizzle-orm';
+import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import type { Database } from '../store/db.js';
 
 export type Query = <T = Record<string, any>>(text: string, params?: unknown[]) => Promise<T[]>;
 
-/** `$1`-style SQL to a drizzle SQL object, so raw queries can run inside a drizzle transaction. */
-function toSql(text: string, params: readonly unknown[]): SQL {
-  const parts = text.split(/\$(\d+)/);
-  const chunks: SQL[] = [];
-  for (let i = 0; i < parts.length; i++) {
-    if (i % 2 === 0) chunks.push(sql.raw(parts[i]));
-    // sql.param keeps arrays as one parameter instead of expanding them into a list.
-    else chunks.push(sql`${sql.param(params[Number(parts[i]) - 1])}`);
-  }
-  return sql.join(chunks, sql.raw(''));
-}
-
 /**
  * Runs `fn` in one transaction on one connection. The `Database` facade's `query` may use a
  * different pooled connection per call, so anything that must hold row locks goes through here.
+ *
+ * Not drizzle's `db.transaction`: with node-postgres it leaves the call hanging when the server
+ * kills the connection mid-transaction (measured: a restart or pg_terminate_backend stalls the
+ * routing loop for good). Here a connection that failed is destroyed, not returned to the pool.
  */
 export async function inTransaction<T>(database: Database, fn: (q: Query) => Promise<T>): Promise<T> {
-  return database.db.transaction(async (tx) => {
-    const q: Query = async (text, params = []) => {
-      const res = (await tx.execute(toSql(text, params))) as unknown as { rows: any[] };
-      return res.rows;
-    };
-    return fn(q);
-  });
+  const client = (database.db as unknown as { $client: unknown }).$client;
+  if (database.kind === 'pglite') {
+    return (client as PGlite).transaction(async (tx) =>
+      fn(async (text, params = []) => (await tx.query<any>(text, params as any[])).rows),
+    );
+  }
+  const conn = await (client as pg.Pool).connect();
+  let broken = false;
+  try {
+    await conn.query('begin');
+    const result = await fn(async (text, params = []) => (await conn.query(text, params as any[])).rows);
+    await conn.query('commit');
+    return result;
+  } catch (err) {
+    // A refused action rolls back on a healthy connection; one that cannot roll back is dead.
+    await conn.query('rollback').catch(() => (broken = true));
+    throw err;
+  } finally {
+    conn.release(broken ? true : undefined);
+  }
 }

@@ -15,6 +15,8 @@ export interface WaitOptions {
   replyTimeoutMs: number;
   /** The service is shutting down: stop waiting (the entry stays queued for other instances). */
   isClosed?: () => boolean;
+  /** How long the database may stay unreachable before the wait gives up (default 60 s). */
+  maxOutageMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,13 +89,15 @@ export class QueueWait {
 
   private async loop(): Promise<HandoffOutcome> {
     const cycleMs = this.options.waitUpdateSeconds * 1000;
-    for (;;) {
-      const settled = await this.settled();
+    for (let cycle = 0; ; cycle++) {
+      const settled = await this.check();
       if (settled) return settled;
-      const position = await this.store.position(this.entryId);
+      const position = await this.tolerant(() => this.store.position(this.entryId), null);
       if (position != null) {
-        await this.say(positionAnnouncement(position, await this.estimate(position)));
-        if (this.options.callbackOffer) {
+        const estimate = await this.tolerant(() => this.estimate(position), null);
+        await this.say(positionAnnouncement(position, estimate));
+        // Offered with the first update and every other one after: a way out, not a nag.
+        if (this.options.callbackOffer && cycle % 2 === 0) {
           const outcome = await this.offerCallback();
           if (outcome) return outcome;
         }
@@ -106,6 +110,29 @@ export class QueueWait {
         if (fraction < 1) await this.say(this.nextHold());
       }
     }
+  }
+
+  private failingSince: number | null = null;
+
+  /**
+   * A database hiccup must not drop a waiting caller: reads that fail are skipped (the caller
+   * keeps hearing hold messages) until the database has been unreachable for `maxOutageMs`.
+   */
+  private async tolerant<T>(read: () => Promise<T>, fallback: T): Promise<T> {
+    try {
+      const value = await read();
+      this.failingSince = null;
+      return value;
+    } catch (err) {
+      if (err instanceof Hangup) throw err;
+      this.failingSince ??= Date.now();
+      if (Date.now() - this.failingSince > (this.options.maxOutageMs ?? 60_000)) throw err;
+      return fallback;
+    }
+  }
+
+  private check(): Promise<HandoffOutcome | null> {
+    return this.tolerant(() => this.settled(), null);
   }
 
   /** The entry's fate once it is out of the caller's hands (agent accepted, transferred …). */
@@ -127,7 +154,7 @@ export class QueueWait {
 
   private async quietUntil(until: number): Promise<HandoffOutcome | null> {
     for (;;) {
-      const outcome = await this.settled();
+      const outcome = await this.check();
       if (outcome) return outcome;
       const left = until - Date.now();
       if (left <= 0) return null;
