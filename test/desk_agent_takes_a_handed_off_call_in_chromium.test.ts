@@ -14,7 +14,9 @@ describe('the agent desk in a real browser', () => {
 
   beforeAll(async () => {
     db = await freshPglite();
-    const config = loadConfig({}, { handoff: { waitUpdateSeconds: 2, routeIntervalMs: 100, callbackOffer: false } });
+    const config = loadConfig({}, {
+      handoff: { waitUpdateSeconds: 2, routeIntervalMs: 100, callbackOffer: false, queues: { billing: { label: 'امور مالی', priority: 1, skill: 'billing' } } },
+    });
     svc = createHandoffService({ database: db.database, config, pollMs: 50 });
     await svc.ready();
     http = await startDeskServer(svc, { pollMs: 200 });
@@ -68,7 +70,7 @@ describe('the agent desk in a real browser', () => {
         callerNumber: '09127776655',
         callerName: 'علی کریمی',
         providerCallId: 'CA77',
-        queue: 'general',
+        queue: 'billing',
         reason: 'low-confidence',
         intent: 'billing.refund',
         transcript: [
@@ -85,6 +87,8 @@ describe('the agent desk in a real browser', () => {
     expect(await page.textContent('#pop-name')).toBe('علی کریمی');
     expect(await page.textContent('#pop-intent')).toBe('billing.refund');
     expect(await page.textContent('#pop-reason')).toBe('ربات مطمئن نبود');
+    expect(await page.textContent('#pop-queue')).toBe('امور مالی');
+    expect(await page.textContent('#queue-list')).toContain('امور مالی');
     const lines = await page.$$eval('#pop-transcript li', (els) => els.map((e) => [e.className, e.textContent]));
     expect(lines).toEqual([
       ['bot', 'سلام، چطور می‌توانم کمکتان کنم؟'],

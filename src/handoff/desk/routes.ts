@@ -117,10 +117,12 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
   app.get('/api/me', async (c) => {
     const agent = c.get('agent');
     const entry = agent.currentEntryId ? await handoff.queue.get(agent.currentEntryId) : null;
+    const queues = Object.fromEntries((await handoff.queue.listQueues()).map((q) => [q.name, q.label ?? q.name]));
     return c.json({
       agent: agentJson(agent),
       call: entry ? await screenPop(handoff.database, entry) : null,
       wrapUpCodes,
+      queues,
     });
   });
 
