@@ -82,7 +82,8 @@ describe('a call with the bot', () => {
     const onset = performance.now();
     speak(channel);
     await until(() => channel.clears > 0);
-    expect(performance.now() - onset).toBeLessThan(300);
+    // Cleared at the onset, long before the caller has finished speaking.
+    expect(performance.now() - onset).toBeLessThan(speech.length / 8);
     expect(channel.played[0].outcome).toBe('cleared');
     expect(recorder.events.some((e) => e.type === 'barge-in')).toBe(true);
     await until(() => channel.played.length >= 2);

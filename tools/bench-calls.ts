@@ -48,6 +48,7 @@ async function main() {
   await tts.close();
 
   const latencies: number[] = [];
+  const clears: number[] = [];
   let underruns = 0;
   let callSeconds = 0;
   let failed = 0;
@@ -57,11 +58,16 @@ async function main() {
   const worker = async () => {
     while (next < totalCalls) {
       const i = next++;
-      const steps: CallerStep[] = [{ kind: 'speech', pcm: speech[i % speech.length], label: questions[i % speech.length] }];
+      // Every fourth call talks over the bot's answer a second after it starts (barge-in).
+      const bargeIn = i % 4 === 3 ? { bargeInAfterMs: 1000 } : {};
+      const steps: CallerStep[] = [{ kind: 'speech', pcm: speech[i % speech.length], label: questions[i % speech.length], ...bargeIn }];
       const started = performance.now();
       try {
         const result = await simulateTwilioCall({ url: `${url!.replace(/^http/, 'ws')}/media/twilio`, token, steps });
-        for (const s of result.steps) if (s.latencyMs !== null) latencies.push(s.latencyMs);
+        for (const s of result.steps) {
+          if (s.latencyMs !== null) latencies.push(s.latencyMs);
+          if (s.clearAfterMs !== null) clears.push(s.clearAfterMs);
+        }
         underruns += result.underruns;
       } catch (err) {
         failed++;
@@ -83,12 +89,14 @@ async function main() {
     endpointSilenceMs: config.audio.endSilenceMs,
     turnLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
     overEndpointMs: { p50: (percentile(latencies, 50) ?? 0) - config.audio.endSilenceMs, p95: (percentile(latencies, 95) ?? 0) - config.audio.endSilenceMs },
+    bargeInClearMs: { n: clears.length, p50: percentile(clears, 50), max: clears.length ? Math.round(Math.max(...clears)) : null },
     underruns,
     // Service and simulated callers share this process when no --url is given: an upper bound.
     cpuSecondsPerCallMinute: service ? Number((((cpu.user + cpu.system) / 1e6) / (callSeconds / 60)).toFixed(3)) : null,
     wallSeconds: Number(wall.toFixed(1)),
   };
   console.log(`turn latency p50 ${figures.turnLatencyMs.p50} ms, p95 ${figures.turnLatencyMs.p95} ms, p99 ${figures.turnLatencyMs.p99} ms (endpoint silence ${figures.endpointSilenceMs} ms)`);
+  console.log(`barge-in: speech onset → clear p50 ${figures.bargeInClearMs.p50} ms, max ${figures.bargeInClearMs.max} ms over ${clears.length} calls`);
   console.log(`underruns ${underruns}, failed calls ${failed}, CPU s per call-minute ${figures.cpuSecondsPerCallMinute}`);
   console.log(JSON.stringify(figures));
 }
