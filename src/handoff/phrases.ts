@@ -23,7 +23,8 @@ export function waitDuration(seconds: number): string {
 
 export function positionAnnouncement(position: number, estimateSeconds: number | null): string {
   const place = `شما نفر ${ordinal(position)} صف هستید`;
-  if (estimateSeconds == null) return `${place}؛ به‌زودی یکی از همکارانم پاسخگوی شما خواهد بود.`;
+  // Nobody on duty: no made-up estimate; the call-back offer that follows is the better way out.
+  if (estimateSeconds == null) return `${place}؛ همکارانم در این لحظه در دسترس نیستند و به‌محض حضور، به‌ترتیب پاسخگوی شما خواهند بود.`;
   return `${place}؛ زمان تقریبی انتظار ${waitDuration(estimateSeconds)} است.`;
 }
 
