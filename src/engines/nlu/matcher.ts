@@ -19,6 +19,19 @@ import { VocabularyCorrector, charFeatures, contentTokens, wordFeatures } from '
  */
 export const BACKGROUND = '__background__';
 
+// Normalising is most of the cost of training, and successive knowledge-base versions (and the
+// background) share almost all their phrasings: their tokens are kept across retrains.
+const tokenCache = new Map<string, string[]>();
+function cachedTokens(text: string): string[] {
+  let tokens = tokenCache.get(text);
+  if (!tokens) {
+    tokens = contentTokens(text);
+    if (tokenCache.size >= 100_000) tokenCache.clear();
+    tokenCache.set(text, tokens);
+  }
+  return tokens;
+}
+
 export interface TrainingExample {
   intent: string;
   text: string;
@@ -52,18 +65,26 @@ export interface IntentScore {
   rank: number;
 }
 
+/**
+ * One feature space in compressed-sparse-row form: for feature `id`, entries
+ * `start[id] … start[id + 1] - 1` of each flat array. A few large typed arrays instead of one small
+ * array per feature keep retraining (and the garbage collector) fast at thousands of phrasings.
+ */
+interface Csr {
+  start: Int32Array;
+  index: Int32Array;
+  weight: Float32Array;
+}
+
 interface Space {
   ids: Map<string, number>;
-  /** Per feature: intents whose phrasings contain it, and log((count + α) / α). */
-  bayesK: Int32Array[];
-  bayesW: Float32Array[];
+  /** Per feature: example indices and weights (TF-IDF, L2-normalised per example). */
+  postings: Csr;
   /** Per feature: intent indices and weights of the L2-normalised intent centroids. */
-  centroidK: Int32Array[];
-  centroidW: Float32Array[];
+  centroids: Csr;
+  /** Per feature: intents whose phrasings contain it, and log((count + α) / α). */
+  bayes: Csr;
   idf: Float64Array;
-  /** Per feature: example indices and weights. */
-  postingsEx: Int32Array[];
-  postingsW: Float32Array[];
   /** IDF given to a feature the training data never saw (it still counts against similarity). */
   unseenIdf: number;
 }
@@ -140,7 +161,7 @@ export class TfidfMatcher {
         intentIndex.set(ex.intent, k);
       }
       exampleIntent[i] = k;
-      const tokens = contentTokens(ex.text);
+      const tokens = cachedTokens(ex.text);
       tokenLists.push(tokens);
       // Background words are not knowledge: they must not count as covered or be fuzzy targets.
       if (ex.intent !== BACKGROUND) for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
@@ -245,76 +266,126 @@ export class TfidfMatcher {
 
 function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, alpha: number): Space & { featureTotal: Float64Array } {
   const ids = new Map<string, number>();
-  const df: number[] = [];
-  const counts: Map<number, number>[] = docs.map((features) => {
-    const tf = new Map<number, number>();
+  let nFeatures = 0;
+  // Per document: distinct feature ids and their counts, as parallel arrays.
+  const docIds: Int32Array[] = [];
+  const docCounts: Int32Array[] = [];
+  const seenAt = new Map<number, number>();
+  let dfList: number[] = [];
+  for (const features of docs) {
+    seenAt.clear();
+    const fids: number[] = [];
+    const fcounts: number[] = [];
     for (const f of features) {
       let id = ids.get(f);
       if (id === undefined) {
-        id = df.length;
+        id = nFeatures++;
         ids.set(f, id);
-        df.push(0);
+        dfList.push(0);
       }
-      tf.set(id, (tf.get(id) ?? 0) + 1);
+      const at = seenAt.get(id);
+      if (at === undefined) {
+        seenAt.set(id, fids.length);
+        fids.push(id);
+        fcounts.push(1);
+        dfList[id]++;
+      } else fcounts[at]++;
     }
-    for (const id of tf.keys()) df[id]++;
-    return tf;
-  });
+    docIds.push(Int32Array.from(fids));
+    docCounts.push(Int32Array.from(fcounts));
+  }
+  const df = Int32Array.from(dfList);
+  dfList = [];
   const nDocs = docs.length;
-  const idf = new Float64Array(df.length);
-  for (let id = 0; id < df.length; id++) idf[id] = Math.log((nDocs + 1) / (df[id] + 1)) + 1;
-  const exLists: number[][] = df.map(() => []);
-  const wLists: number[][] = df.map(() => []);
-  const centroids: Map<number, number>[] = Array.from({ length: nIntents }, () => new Map());
-  counts.forEach((tf, doc) => {
+  const idf = new Float64Array(nFeatures);
+  for (let id = 0; id < nFeatures; id++) idf[id] = Math.log((nDocs + 1) / (df[id] + 1)) + 1;
+
+  // Example postings, filled in document order.
+  const postings = csrShell(df);
+  const fill = Int32Array.from(postings.start.subarray(0, nFeatures));
+  const featureTotal = new Float64Array(nIntents);
+  // Centroids accumulate in a dense row per intent only for the features that intent uses.
+  const centroidRows: Map<number, number>[] = Array.from({ length: nIntents }, () => new Map());
+  for (let doc = 0; doc < nDocs; doc++) {
+    const fids = docIds[doc];
+    const fcounts = docCounts[doc];
     let norm = 0;
-    const weights: [number, number][] = [];
-    for (const [id, c] of tf) {
-      const w = (1 + Math.log(c)) * idf[id];
-      weights.push([id, w]);
+    for (let j = 0; j < fids.length; j++) {
+      const w = (1 + Math.log(fcounts[j])) * idf[fids[j]];
       norm += w * w;
     }
     norm = Math.sqrt(norm) || 1;
-    const centroid = centroids[docIntent[doc]];
-    for (const [id, w] of weights) {
-      exLists[id].push(doc);
-      wLists[id].push(w / norm);
-      centroid.set(id, (centroid.get(id) ?? 0) + w / norm);
-    }
-  });
-  // Naive-Bayes counts: in how many of an intent's phrasings each feature occurs.
-  const perIntent: Map<number, number>[] = df.map(() => new Map());
-  const featureTotal = new Float64Array(nIntents);
-  counts.forEach((tf, doc) => {
     const k = docIntent[doc];
-    for (const id of tf.keys()) {
-      perIntent[id].set(k, (perIntent[id].get(k) ?? 0) + 1);
-      featureTotal[k]++;
+    const row = centroidRows[k];
+    featureTotal[k] += fids.length;
+    for (let j = 0; j < fids.length; j++) {
+      const id = fids[j];
+      const w = ((1 + Math.log(fcounts[j])) * idf[id]) / norm;
+      const at = fill[id]++;
+      postings.index[at] = doc;
+      postings.weight[at] = w;
+      row.set(id, (row.get(id) ?? 0) + w);
+    }
+  }
+
+  // Centroids: normalise each intent's row, then transpose to feature → intents.
+  const perFeature = new Int32Array(nFeatures);
+  const norms = new Float64Array(nIntents);
+  centroidRows.forEach((row, k) => {
+    let n = 0;
+    for (const [id, w] of row) {
+      n += w * w;
+      perFeature[id]++;
+    }
+    norms[k] = Math.sqrt(n) || 1;
+  });
+  const centroids = csrShell(perFeature);
+  const cfill = Int32Array.from(centroids.start.subarray(0, nFeatures));
+  centroidRows.forEach((row, k) => {
+    for (const [id, w] of row) {
+      const at = cfill[id]++;
+      centroids.index[at] = k;
+      centroids.weight[at] = w / norms[k];
     }
   });
-  const ckLists: number[][] = df.map(() => []);
-  const cwLists: number[][] = df.map(() => []);
-  centroids.forEach((centroid, k) => {
-    let norm = 0;
-    for (const w of centroid.values()) norm += w * w;
-    norm = Math.sqrt(norm) || 1;
-    for (const [id, w] of centroid) {
-      ckLists[id].push(k);
-      cwLists[id].push(w / norm);
+
+  // Naive Bayes: in how many of each intent's phrasings a feature occurs, from the postings.
+  const scratch = new Int32Array(nIntents);
+  const touched: number[] = [];
+  const bayesIndex: number[] = [];
+  const bayesWeight: number[] = [];
+  const bayesStart = new Int32Array(nFeatures + 1);
+  for (let id = 0; id < nFeatures; id++) {
+    bayesStart[id] = bayesIndex.length;
+    for (let j = postings.start[id]; j < postings.start[id + 1]; j++) {
+      const k = docIntent[postings.index[j]];
+      if (scratch[k]++ === 0) touched.push(k);
     }
-  });
+    for (const k of touched) {
+      bayesIndex.push(k);
+      bayesWeight.push(Math.log((scratch[k] + alpha) / alpha));
+      scratch[k] = 0;
+    }
+    touched.length = 0;
+  }
+  bayesStart[nFeatures] = bayesIndex.length;
   return {
     ids,
     featureTotal,
-    bayesK: perIntent.map((m) => Int32Array.from(m.keys())),
-    bayesW: perIntent.map((m) => Float32Array.from([...m.values()].map((c) => Math.log((c + alpha) / alpha)))),
-    centroidK: ckLists.map((l) => Int32Array.from(l)),
-    centroidW: cwLists.map((l) => Float32Array.from(l)),
+    postings,
+    centroids,
+    bayes: { start: bayesStart, index: Int32Array.from(bayesIndex), weight: Float32Array.from(bayesWeight) },
     idf,
-    postingsEx: exLists.map((l) => Int32Array.from(l)),
-    postingsW: wLists.map((l) => Float32Array.from(l)),
     unseenIdf: Math.log(nDocs + 1) + 1,
   };
+}
+
+/** An empty CSR sized by per-feature entry counts. */
+function csrShell(counts: Int32Array): Csr {
+  const start = new Int32Array(counts.length + 1);
+  for (let i = 0; i < counts.length; i++) start[i + 1] = start[i] + counts[i];
+  const total = start[counts.length];
+  return { start, index: new Int32Array(total), weight: new Float32Array(total) };
 }
 
 /**
@@ -353,14 +424,11 @@ function accumulate(space: Space, features: string[], into: Float32Array, intoCe
   }
   if (norm === 0) return;
   norm = Math.sqrt(norm);
+  const { postings: p, centroids: c } = space;
   for (const [id, w] of known) {
     const q = w / norm;
-    const ex = space.postingsEx[id];
-    const pw = space.postingsW[id];
-    for (let j = 0; j < ex.length; j++) into[ex[j]] += q * pw[j];
-    const ck = space.centroidK[id];
-    const cw = space.centroidW[id];
-    for (let j = 0; j < ck.length; j++) intoCentroid[ck[j]] += q * cw[j];
+    for (let j = p.start[id], end = p.start[id + 1]; j < end; j++) into[p.index[j]] += q * p.weight[j];
+    for (let j = c.start[id], end = c.start[id + 1]; j < end; j++) intoCentroid[c.index[j]] += q * c.weight[j];
   }
 }
 
@@ -370,9 +438,8 @@ function bayesAccumulate(space: Space, features: string[], into: Float64Array): 
   for (const f of distinct) {
     const id = space.ids.get(f);
     if (id === undefined) continue;
-    const ks = space.bayesK[id];
-    const ws = space.bayesW[id];
-    for (let j = 0; j < ks.length; j++) into[ks[j]] += ws[j];
+    const b = space.bayes;
+    for (let j = b.start[id], end = b.start[id + 1]; j < end; j++) into[b.index[j]] += b.weight[j];
   }
   return distinct.size;
 }
