@@ -191,6 +191,9 @@ export class QueueWait {
   private async offerCallback(): Promise<HandoffOutcome | null> {
     const reply = await this.ask(handoffPhrases.callbackOffer);
     if (yesNo(reply) !== 'yes') return null;
+    // An agent may have taken the call while the offer was playing: connect rather than ask.
+    const meanwhile = await this.check();
+    if (meanwhile) return meanwhile;
     this.io.note('handoff.callback_requested', { entryId: this.entryId });
     const number = await this.confirmCallbackNumber();
     if (!number) {
