@@ -111,8 +111,10 @@ export interface BeamOptions {
   lexicon?: ReadonlySet<string>;
   /** Frames whose blank probability exceeds this are folded in without branching. */
   blankSkip?: number;
-  /** Per frame, only classes within this many nats of the frame's best are expanded. */
+  /** Per frame, only classes within this many nats of the frame's best are expanded… */
   pruneBelowBest?: number;
+  /** …and at most this many of them (an unsure model spreads mass over many letters). */
+  maxCandidates?: number;
 }
 
 function lastWord(prefix: string): string {
@@ -153,7 +155,8 @@ function finalBonus(b: Beam, opts: BeamOptions): number {
 
 export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): CtcResult {
   const blankSkip = Math.log(opts.blankSkip ?? 0.999);
-  const prune = opts.pruneBelowBest ?? 8;
+  const prune = opts.pruneBelowBest ?? 6;
+  const maxCands = opts.maxCandidates ?? 6;
   const root = opts.hotwords && opts.hotwords.size > 0 ? opts.hotwords.root : null;
   let beams: Beam[] = [{ prefix: '', last: -1, pb: 0, pnb: NEG, node: root, pending: 0, bonus: 0 }];
   const C = lp.classes;
@@ -169,8 +172,9 @@ export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): Ct
     }
     let best = NEG;
     for (let c = 0; c < C; c++) if (lp.data[row + c] > best) best = lp.data[row + c];
-    const cands: number[] = [];
+    let cands: number[] = [];
     for (let c = 0; c < C; c++) if (c !== vocab.blank && lp.data[row + c] >= best - prune) cands.push(c);
+    if (cands.length > maxCands) cands = cands.sort((a, b) => lp.data[row + b] - lp.data[row + a]).slice(0, maxCands);
 
     const next = new Map<string, Beam>();
     const get = (proto: Beam, prefix: string, last: number, ch: string | null): Beam => {

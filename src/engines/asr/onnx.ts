@@ -30,6 +30,13 @@ export interface OnnxAsrOptions {
   threads?: number;
 }
 
+interface Bias {
+  trie?: HotwordTrie;
+  lexicon: ReadonlySet<string>;
+  index: Map<number, string[]>;
+  base?: ReadonlySet<string>;
+}
+
 interface Vocab extends CtcVocab {
   drop: ReadonlySet<number>;
 }
@@ -135,17 +142,31 @@ export class OnnxCtcAsr implements AsrEngine {
 
   decode(lp: LogProbs, hotwords: readonly string[] | undefined, beam: boolean): CtcResult {
     if (!beam || this.opts.beamWidth <= 1) return this.post(greedyDecode(lp, this.vocab));
-    const phrases = (hotwords ?? []).map(normalizeForAsr).filter(Boolean);
-    const lexicon = phrases.length ? new Set([...this.lexiconWords, ...phrases.flatMap((p) => p.split(' '))]) : this.lexiconWords;
+    const bias = this.biasFor(hotwords);
     const res = beamDecode(lp, this.vocab, {
       beamWidth: this.opts.beamWidth,
-      hotwordBoost: effectiveBoost(this.opts.hotwordBoost, phrases.length),
-      hotwords: phrases.length ? new HotwordTrie(phrases) : undefined,
-      lexicon,
+      hotwordBoost: effectiveBoost(this.opts.hotwordBoost, bias.trie?.size ?? 0),
+      hotwords: bias.trie,
+      lexicon: bias.lexicon,
       lexiconBonus: this.opts.lexiconBonus,
     });
-    const index = lexicon === this.lexiconWords ? this.lexiconIndex : indexByLength(lexicon);
-    return this.post({ ...res, text: snapToLexicon(res.text, lexicon, index) });
+    return this.post({ ...res, text: snapToLexicon(res.text, bias.lexicon, bias.index) });
+  }
+
+  /**
+   * Hotword trie and lexicon for a stream's hotwords. The call session passes the same array for
+   * every utterance of a knowledge-base version, so the structures are built once per array.
+   */
+  private biasCache = new WeakMap<readonly string[], Bias>();
+  private biasFor(hotwords: readonly string[] | undefined): Bias {
+    if (!hotwords || hotwords.length === 0) return { lexicon: this.lexiconWords, index: this.lexiconIndex };
+    const cached = this.biasCache.get(hotwords);
+    if (cached && cached.base === this.lexiconWords) return cached;
+    const phrases = hotwords.map(normalizeForAsr).filter(Boolean);
+    const lexicon = new Set([...this.lexiconWords, ...phrases.flatMap((p) => p.split(' '))]);
+    const bias: Bias = { trie: new HotwordTrie(phrases), lexicon, index: indexByLength(lexicon), base: this.lexiconWords };
+    this.biasCache.set(hotwords, bias);
+    return bias;
   }
 
   /** Waveform models spell with their own tokens (e.g. Latin-script exports); Persian text is normalised. */
