@@ -84,3 +84,13 @@ describe('snapping to the lexicon', () => {
     expect(snapToLexicon('کامر', new Set(['کامل', 'کامپ', 'کمر']))).toBe('کامر');
   });
 });
+
+describe('hotword boost by list size', () => {
+  it('a short grammar gets the full boost, a whole FAQ vocabulary a much smaller one', async () => {
+    const { effectiveBoost } = await import('../src/engines/asr/onnx.js');
+    expect(effectiveBoost(2, 5)).toBe(2);
+    expect(effectiveBoost(2, 20)).toBe(2);
+    expect(effectiveBoost(2, 780)).toBeLessThan(0.5);
+    expect(effectiveBoost(2, 780)).toBeGreaterThan(0);
+  });
+});
