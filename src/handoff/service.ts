@@ -27,7 +27,7 @@ export interface HandoffServiceDeps {
   instanceId?: string;
   /** Outbound HTTP for transfers (tests may pass their own; msw intercepts the global one). */
   fetch?: typeof fetch;
-  /** Re-read interval of an entry while its caller waits in silence (default 250 ms). */
+  /** Re-read interval of an entry while its caller waits in silence (default 500 ms). */
   pollMs?: number;
   /** Silence after the call-back offer and number prompts (default config.audio.noInputTimeoutMs). */
   replyTimeoutMs?: number;
@@ -123,7 +123,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       callbackOffer: hc.callbackOffer,
       holdMessages: hc.holdMessages,
       defaultHandleSeconds: hc.defaultHandleSeconds,
-      pollMs: deps.pollMs ?? 250,
+      pollMs: deps.pollMs ?? 500,
       replyTimeoutMs: deps.replyTimeoutMs ?? config.audio.noInputTimeoutMs,
       isClosed: () => closed,
     });
