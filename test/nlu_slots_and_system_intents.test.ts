@@ -25,6 +25,13 @@ describe('system intents', () => {
     expect(detectSystemIntent('نه، اینترنتم هنوز قطعه')).toBeNull();
     expect(detectSystemIntent('اینترنتم دوباره قطع شده از دیروز تا حالا')).toBeNull();
   });
+
+  it('counts everyday words as system requests only when said on their own', () => {
+    expect(detectSystemIntent('دوباره')).toBe('repeat');
+    expect(detectSystemIntent('دوباره قطع شد')).toBeNull();
+    expect(detectSystemIntent('فعلا')).toBe('goodbye');
+    expect(detectSystemIntent('فعلا اینترنتم قطعه')).toBeNull();
+  });
 });
 
 describe('slots', () => {
@@ -57,6 +64,7 @@ describe('slots', () => {
     expect(parseSlots('ساعت ده و نیم صبح').time).toEqual({ hour: 10, minute: 30 });
     expect(parseSlots('ساعت سه بعد از ظهر').time).toEqual({ hour: 15, minute: 0 });
     expect(parseSlots('ساعت ۱۸:۴۵').time).toEqual({ hour: 18, minute: 45 });
+    expect(parseSlots('ساعت یک ظهر').time).toEqual({ hour: 13, minute: 0 });
     expect(parseSlots('ساعت کاری شما چیست').time).toBeUndefined();
   });
 

@@ -145,6 +145,12 @@ function parseTime(words: string[], numbered: string[]): Slots['time'] | undefin
   }
   const marks = matchPhrases(grammar('dates'), words);
   const spans = findNumberSpans(words);
+  // «ساعت یک»: a lone «یک»/«نه»/«سی» is not a number span on its own, but after «ساعت» it is.
+  for (const m of marks) {
+    if (m.value !== 'hour-word' || spans.some((s) => s.start === m.end)) continue;
+    const v = numberWordValue(words[m.end] ?? '');
+    if (v !== undefined) spans.push({ start: m.end, end: m.end + 1, groups: [String(v)] });
+  }
   for (const span of spans) {
     const before = marks.find((m) => m.end === span.start && m.value === 'hour-word');
     const after = (i: number) => marks.find((m) => m.start === i);

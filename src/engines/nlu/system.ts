@@ -13,16 +13,25 @@ const COURTESY = new Set(['ممنون', 'متشکرم', 'مرسی', 'آقا', '�
 
 const PRIORITY: SystemIntent[] = ['operator', 'callback', 'repeat', 'goodbye'];
 
+/** Single-word phrases that are system requests only when nothing else was said. */
+const AMBIGUOUS_ALONE = new Set(['دوباره', 'فعلا', 'بای', 'پشتیبان', 'مسئول']);
+
 export function detectSystemIntent(text: string): SystemIntent | null {
   const words = tokenizePersian(text, { numbers: false });
   if (words.length === 0) return null;
-  const found = new Set(matchPhrases(grammar('system'), words).map((m) => m.value as SystemIntent));
+  const matches = matchPhrases(grammar('system'), words);
+  const onlyCourtesyBesides = (m: { start: number; end: number }) =>
+    words.every((w, i) => (i >= m.start && i < m.end) || COURTESY.has(w));
   for (const intent of PRIORITY) {
-    if (!found.has(intent)) continue;
-    // «دوباره» alone is a request to repeat; inside a longer sentence («دوباره قطع شد») it is not.
-    if (intent === 'repeat' && words.length > 4) continue;
-    if (intent === 'goodbye' && words.length > 6) continue;
-    return intent;
+    const hits = matches.filter((m) => m.value === intent).filter((m) => {
+      // Words that are also ordinary words count only when said on their own: «دوباره» is a
+      // request to repeat, «دوباره قطع شد» is an outage; «فعلا» is goodbye, «فعلا قطعه» is not.
+      if (m.end - m.start === 1 && AMBIGUOUS_ALONE.has(words[m.start])) return onlyCourtesyBesides(m);
+      if (intent === 'repeat') return words.length <= 5;
+      if (intent === 'goodbye') return words.length <= 6;
+      return true;
+    });
+    if (hits.length > 0) return intent;
   }
   const yn = matchPhrases(grammar('yes-no'), words);
   if (yn.length > 0) {
