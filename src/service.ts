@@ -22,7 +22,7 @@ import { createFaqRoutes } from './knowledge/routes.js';
 import { createMetrics } from './analytics/metrics.js';
 import { createKpiRoutes } from './http/routes/kpis.js';
 import { createAudioRoutes } from './engines/tts/routes.js';
-import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes, queueKpis } from './handoff/index.js';
+import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes, queueKpis, registerQueueMetrics } from './handoff/index.js';
 
 export interface RunningService {
   readonly config: Config;
@@ -61,6 +61,7 @@ export async function startService(config: Config): Promise<RunningService> {
   metrics.watchRecorder(() => recorder.stats());
   const vad = await loadVad(config, logger);
   const handoff = createHandoffService({ database, config: effective, logger });
+  registerQueueMetrics(metrics.registry, handoff);
 
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {

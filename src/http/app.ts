@@ -45,6 +45,10 @@ export function createApp(deps: AppDeps): Hono {
   api.use('*', requireAdminKey(deps.adminKeys));
   for (const { path, app: sub } of deps.api) api.route(path, sub);
   app.route('/api', api);
-  for (const { path, app: sub } of deps.pages ?? []) app.route(path, sub);
+  for (const { path, app: sub } of deps.pages ?? []) {
+    app.route(path, sub);
+    // Browsers and bookmarks add a trailing slash; the page lives at the bare path.
+    app.get(`${path}/`, (c) => c.redirect(path, 301));
+  }
   return app;
 }
