@@ -6,7 +6,27 @@ import { ulawDecode, ulawEncode, ULAW_SILENCE } from '../audio/g711.js';
 export type CallerStep =
   | { kind: 'speech'; pcm: Int16Array; label: string; /** start speaking this long after the bot starts answering (barge-in) */ bargeInAfterMs?: number }
   | { kind: 'dtmf'; digit: string }
-  | { kind: 'silence'; ms: number };
+  | { kind: 'silence'; ms: number }
+  /**
+   * Stay on the line (silence sent, marks echoed) until `until` settles: for callers whose next
+   * move depends on the world outside the call (an agent answering, the queue's state).
+   */
+  | { kind: 'wait'; until: (line: CallerLine) => Promise<unknown> };
+
+/** What a `wait` step's driver can see and do while the caller holds the line. */
+export interface CallerLine {
+  readonly callSid: string;
+  /** The stream is closed (by the bot, or by the caller). */
+  readonly closed: boolean;
+  /** Settles when the stream closes. */
+  readonly whenClosed: Promise<void>;
+  /** Every bot audio frame received so far, decoded (8 kHz). */
+  readonly botAudio: readonly Int16Array[];
+  /** Presses a key without waiting for the bot's answer. */
+  pressKey(digit: string): void;
+  /** Speaks (8 kHz PCM) without waiting for the bot's answer; settles once the audio is sent. */
+  say(pcm: Int16Array): Promise<void>;
+}
 
 export interface SimulatedCallOptions {
   /** ws://host:port/media/twilio */
@@ -18,6 +38,8 @@ export interface SimulatedCallOptions {
   answerTimeoutMs?: number;
   /** Hang up after the last step's answer instead of waiting for the bot to end the call. */
   hangUpAtEnd?: boolean;
+  /** Called once the stream has started, before the greeting: what the caller hears, live. */
+  onLine?: (line: CallerLine) => void;
 }
 
 export interface StepResult {
@@ -60,9 +82,12 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
 
   let closed = false;
   let closedBy: 'caller' | 'bot' = 'caller';
+  let markClosed!: () => void;
+  const whenClosed = new Promise<void>((resolve) => (markClosed = resolve));
   ws.on('close', () => {
     if (!closed) closedBy = 'bot';
     closed = true;
+    markClosed();
   });
   ws.on('error', () => {});
 
@@ -188,6 +213,25 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     }
   };
 
+  const hangUp = () => {
+    if (closed) return;
+    send({ event: 'stop', sequenceNumber: String(seq++), streamSid, stop: { accountSid: 'ACsimulated', callSid } });
+    closed = true;
+    ws.close(1000, 'caller hung up');
+  };
+  const line: CallerLine = {
+    callSid,
+    get closed() {
+      return closed;
+    },
+    whenClosed,
+    botAudio,
+    pressKey: (digit) => send({ event: 'dtmf', streamSid, sequenceNumber: String(seq++), dtmf: { track: 'inbound_track', digit } }),
+    say: (pcm) => Promise.race([speak(pcm), whenClosed]),
+  };
+
+  options.onLine?.(line);
+
   const answerTimeout = options.answerTimeoutMs ?? 15_000;
   const greetStart = performance.now();
   await waitFor('media', answerTimeout);
@@ -199,6 +243,17 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     if (closed) break;
     if (step.kind === 'silence') {
       await sleep(step.ms);
+      continue;
+    }
+    if (step.kind === 'wait') {
+      try {
+        await step.until(line);
+      } catch (err) {
+        // The driver gave up: end the call rather than leave the 20 ms clock running for ever.
+        hangUp();
+        await clock;
+        throw err;
+      }
       continue;
     }
     if (step.kind === 'dtmf') {
@@ -230,11 +285,7 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     results.push({ label: step.label, latencyMs: first ? first - endedAt : null, clearAfterMs, botAudioMs: (botFrames - framesBefore) * 20 });
   }
 
-  if (!closed && options.hangUpAtEnd !== false) {
-    send({ event: 'stop', sequenceNumber: String(seq++), streamSid, stop: { accountSid: 'ACsimulated', callSid } });
-    closed = true;
-    ws.close(1000, 'caller hung up');
-  }
+  if (options.hangUpAtEnd !== false) hangUp();
   await clock;
   return { callSid, streamSid, greetingMs, steps: results, underruns, botAudio, closedBy };
 }
