@@ -117,6 +117,44 @@ describe('ASR with a remote engine and the local model behind it', () => {
     expect(events.map((e) => e.cause)).toEqual(['timeout', 'circuit-open']);
   });
 
+  it('is refused at once by a saturated engine server and recognised locally, without waiting for a timeout', async () => {
+    const s = await server(['--max-streams', '1']);
+    const events: EngineFallbackEvent[] = [];
+    const asr = remoteWithFallback(s.url, 5000, events);
+    const occupying = createGrpcAsr({ url: s.url, sampleRate: local.sampleRate, timeoutMs: 5000 });
+    try {
+      // Holds the only slot until finalised.
+      const first = occupying.createStream();
+      push(first, utterance);
+      await s.waitForLog((l) => l.msg === 'asr stream started');
+
+      const second = asr.createStream();
+      push(second, utterance);
+      const t = Date.now();
+      expect((await second.finalize()).text).toBe(expected);
+      expect(Date.now() - t).toBeLessThan(1000);
+      expect(events).toHaveLength(1);
+      expect(events[0].cause).toBe('unavailable');
+      expect(events[0].message).toMatch(/busy/);
+
+      expect((await first.finalize()).text).toBe(expected);
+      // The slot is free again, and a caller who barges in (cancel) frees it too.
+      const third = occupying.createStream();
+      push(third, utterance);
+      expect((await third.finalize()).text).toBe(expected);
+      const abandoned = occupying.createStream();
+      push(abandoned, utterance.subarray(0, local.sampleRate));
+      await new Promise((r) => setTimeout(r, 200));
+      abandoned.cancel();
+      await s.waitForLog((l) => l.msg === 'asr stream cancelled by client');
+      const fourth = occupying.createStream();
+      push(fourth, utterance);
+      expect((await fourth.finalize()).text).toBe(expected);
+    } finally {
+      await occupying.close();
+    }
+  });
+
   it('goes back to the engine server once it is up again after the cool-down', async () => {
     const first = await server();
     const port = first.port;

@@ -17,12 +17,17 @@ const FIXTURES = ['fixtures/audio/operator.wav', 'fixtures/audio/outage.wav', 'f
  * Pushes audio in 20 ms frames, as the call session does, yielding to the event loop every
  * 100 ms of audio (the session receives frames over a socket) so partial decoding can run; then finalises.
  */
-async function recognise(engine: AsrEngine, pcm: Int16Array, options: { hotwords?: string[]; onPartial?: (p: AsrPartial) => void } = {}): Promise<AsrFinal> {
+async function recognise(
+  engine: AsrEngine,
+  pcm: Int16Array,
+  options: { hotwords?: string[]; onPartial?: (p: AsrPartial) => void } = {},
+  pauseMs = 5,
+): Promise<AsrFinal> {
   const stream = engine.createStream(options);
   const frame = engine.sampleRate / 50;
   for (let at = 0, n = 0; at < pcm.length; at += frame, n++) {
     stream.push(pcm.subarray(at, at + frame));
-    if (n % 5 === 4) await new Promise((r) => setTimeout(r, 5));
+    if (n % 5 === 4) await new Promise((r) => setTimeout(r, pauseMs));
   }
   return stream.finalize();
 }
@@ -80,9 +85,10 @@ describe('ASR over gRPC from a real engine-server process', () => {
 
   it('streams partial hypotheses while the caller speaks', async () => {
     const partials: string[] = [];
-    await recognise(remote, audio[1], { onPartial: (p) => partials.push(p.text) });
+    // At 5× real time, so the audio arrives spread out as from a caller and partials have time to run.
+    await recognise(remote, audio[1], { onPartial: (p) => partials.push(p.text) }, 20);
     const localPartials: string[] = [];
-    await recognise(local, audio[1], { onPartial: (p) => localPartials.push(p.text) });
+    await recognise(local, audio[1], { onPartial: (p) => localPartials.push(p.text) }, 20);
     expect(localPartials.length).toBeGreaterThan(0);
     expect(partials.length).toBeGreaterThan(0);
   });

@@ -14,6 +14,8 @@ const usage = `Usage: npm run engine-server -- [options]
   --asr-model DIR     ASR model folder (default: config asr.modelDir)
   --tts-voice VOICE   eSpeak voice or Piper .onnx.json (default: config tts.voice)
   --tts-rate HZ       resample synthesised audio to this rate (e.g. 8000); default: the voice's own
+  --max-streams N     refuse (RESOURCE_EXHAUSTED) more than N streams at once; clients then use
+                      their local engines (default 0 = no limit)
 Serves the local engines of the configuration (PASOKH_CONFIG, env) until SIGINT/SIGTERM.
 The log (JSON lines on stdout) says "engine server listening" with the port once it is ready.`;
 
@@ -28,6 +30,7 @@ const argsSchema = z.object({
   'asr-model': z.string().min(1).optional(),
   'tts-voice': z.string().min(1).optional(),
   'tts-rate': z.coerce.number().int('--tts-rate must be an integer').min(8000, '--tts-rate must be 8000–48000').max(48000, '--tts-rate must be 8000–48000').optional(),
+  'max-streams': z.coerce.number().int('--max-streams must be an integer').min(0, '--max-streams must be ≥ 0').default(0),
   help: z.boolean().optional(),
 });
 
@@ -44,6 +47,7 @@ export async function runEngineServer(argv: string[], env: NodeJS.ProcessEnv = p
         'asr-model': { type: 'string' },
         'tts-voice': { type: 'string' },
         'tts-rate': { type: 'string' },
+        'max-streams': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -91,7 +95,7 @@ export async function runEngineServer(argv: string[], env: NodeJS.ProcessEnv = p
 
   let server;
   try {
-    server = await startEngineServer({ port: args.port, host: args.host, asr, tts, logger });
+    server = await startEngineServer({ port: args.port, host: args.host, asr, tts, logger, maxStreams: args['max-streams'] });
   } catch (err) {
     logger.error({ err, port: args.port, host: args.host }, 'engine server could not listen');
     await Promise.allSettled([asr?.close(), tts?.close()]);

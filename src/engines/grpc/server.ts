@@ -30,6 +30,12 @@ export interface EngineServerOptions {
   maxTextChars?: number;
   /** How long close() lets running streams finish before cutting them (default 5 s). */
   shutdownGraceMs?: number;
+  /**
+   * Most Recognize streams + Synthesize calls served at once; more are refused at once with
+   * RESOURCE_EXHAUSTED (clients then use their local engine) rather than queued behind a saturated
+   * CPU. 0 = no limit (default).
+   */
+  maxStreams?: number;
 }
 
 export interface EngineServer {
@@ -103,6 +109,20 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
   const synthSchema = synthesizeRequestSchema(maxTextChars);
   const pkg = loadEnginesPackage();
   let closing = false;
+  const maxStreams = options.maxStreams ?? 0;
+  let inFlight = 0;
+  /** Takes a slot, or returns null when the server is at its limit; the release runs once. */
+  const admit = (): (() => void) | null => {
+    if (maxStreams > 0 && inFlight >= maxStreams) return null;
+    inFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      inFlight--;
+    };
+  };
+  const busy = () => `engine server busy: ${maxStreams} streams in progress`;
 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 1024 * 1024,
@@ -119,6 +139,15 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     let samples = 0;
     let finalizing = false;
     let done = false;
+    const release = admit();
+    if (!release) {
+      log.warn({ peer, maxStreams }, 'asr stream refused: busy');
+      call.emit('error', statusError(grpc.status.RESOURCE_EXHAUSTED, busy()));
+      return;
+    }
+    // Every way a stream ends (result, refusal, cancellation, error) closes the call: free the slot then.
+    call.on('close', release);
+    call.on('finish', release);
     // Partials are superseded by the next one: when the client reads slowly, keep only the latest.
     let partialInFlight = false;
     let pendingPartial: AsrPartial | null = null;
@@ -181,6 +210,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
         } catch (err) {
           return fail(grpc.status.INTERNAL, `ASR engine could not start a stream: ${(err as Error).message}`);
         }
+        log.info({ peer, sampleRate: clientRate, hotwords: msg.config.hotwords.length, inFlight }, 'asr stream started');
         return;
       }
       if (!stream) return fail(grpc.status.INVALID_ARGUMENT, `${msg.request} before config; send config first`);
@@ -253,6 +283,22 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
     if (voice !== '' && voice !== tts.voice) {
       return fail(grpc.status.NOT_FOUND, `voice "${voice}" is not served here; this server speaks "${tts.voice}"`);
     }
+    const release = admit();
+    if (!release) return fail(grpc.status.RESOURCE_EXHAUSTED, busy());
+    try {
+      await synthesizeAdmitted(call, text);
+    } finally {
+      release();
+    }
+  }
+
+  async function synthesizeAdmitted(call: grpc.ServerWritableStream<WireSynthesizeRequest, WireSynthesizeResponse>, text: string): Promise<void> {
+    const peer = call.getPeer();
+    const tts = options.tts!;
+    const fail = (code: grpc.status, details: string) => {
+      log.warn({ peer, code: grpc.status[code], details }, 'tts request refused');
+      call.emit('error', statusError(code, details));
+    };
 
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
