@@ -28,7 +28,7 @@ beforeEach(async () => {
   const nlu = createNluProvider(kb);
   app = new Hono();
   app.use('/api/*', requireAdminKey(() => [KEY]));
-  app.route('/api/faqs', createFaqRoutes({ kb }));
+  app.route('/api/faqs', createFaqRoutes({ kb, nlu }));
   app.route('/api/nlu', createNluRoutes({ nlu }));
 });
 

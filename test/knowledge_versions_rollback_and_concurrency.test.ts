@@ -71,14 +71,31 @@ describe.each(backends)('knowledge base on $name', ({ open }) => {
     const nlu = createNluProvider(kb);
     await kb.importFaqs([faq('modem', 'پاسخ قدیمی مودم', ['مودمم را چطور تنظیم کنم'])]);
     await kb.importFaqs([faq('modem', 'پاسخ جدید مودم', ['مودمم را چطور تنظیم کنم'])]);
+    await nlu.ready();
     expect(nlu.current().parse('مودمم را چطور تنظیم کنم').answer).toBe('پاسخ جدید مودم');
     const result = await kb.rollback(1);
     expect(result).toEqual({ version: 3, faqCount: 1 });
     expect(kb.get('modem')?.answer).toBe('پاسخ قدیمی مودم');
+    await nlu.ready();
     expect(nlu.current().parse('مودمم را چطور تنظیم کنم')).toMatchObject({ answer: 'پاسخ قدیمی مودم', kbVersion: 3 });
     expect(await kb.rollback(99)).toBeNull();
     const versions = await kb.versions();
     expect(versions[0]).toMatchObject({ version: 3, source: 'rollback', basedOn: 1, live: true });
+  });
+
+  it('retrains a large knowledge base in the background: the old NLU answers until the new one is ready', async () => {
+    const { kb } = await start({ seed: false });
+    const nlu = createNluProvider(kb, { asyncFrom: 1 });
+    await kb.importFaqs([faq('modem', 'پاسخ قدیمی', ['مودمم را چطور تنظیم کنم'])]);
+    await nlu.ready();
+    expect(nlu.current().parse('مودمم را چطور تنظیم کنم').answer).toBe('پاسخ قدیمی');
+    const held = nlu.current();
+    await kb.importFaqs([faq('modem', 'پاسخ تازه', ['مودمم را چطور تنظیم کنم'])]);
+    // The import has returned; training runs in slices, so this turn still has a whole engine.
+    expect(held.parse('مودمم را چطور تنظیم کنم').kbVersion).toBe(1);
+    await nlu.ready();
+    expect(nlu.current().parse('مودمم را چطور تنظیم کنم')).toMatchObject({ answer: 'پاسخ تازه', kbVersion: 2 });
+    nlu.close();
   });
 
   it('keeps a snapshot taken before an import unchanged (a turn sees one version)', async () => {

@@ -16,6 +16,8 @@ import { LIMITS, validateFaq } from './validate.js';
  */
 export interface FaqRoutesDeps {
   kb: KnowledgeService;
+  /** When given, a change is answered only once the NLU for it is live (`ready()`). */
+  nlu?: { ready(): Promise<void> };
 }
 
 const idParam = z.string().min(1).max(LIMITS.idLength);
@@ -23,6 +25,9 @@ const modeQuery = z.enum(['replace', 'merge']).default('replace');
 
 export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
   const { kb } = deps;
+  const live = async () => {
+    await deps.nlu?.ready();
+  };
   const app = new Hono();
   app.onError((err, c) => sendError(c, err));
 
@@ -50,6 +55,7 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
         report,
       );
     }
+    await live();
     return c.json(report);
   });
 
@@ -65,6 +71,7 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
     if (!v.success) throw new ApiError(400, 'bad_request', 'version must be a positive integer');
     const result = await kb.rollback(v.data);
     if (!result) throw new ApiError(404, 'not_found', `No version ${v.data}`);
+    await live();
     return c.json({ ...result, restored: v.data });
   });
 
@@ -89,12 +96,14 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
     if (!result.faq) throw new ApiError(422, 'invalid_faq', 'The FAQ has problems; nothing was changed', { problems: result.problems });
     const existed = kb.get(id) !== undefined;
     const commit = await kb.put(result.faq);
+    await live();
     return c.json({ ...commit, faq: result.faq }, existed ? 200 : 201);
   });
 
   app.delete('/:id', async (c) => {
     const result = await kb.remove(idOf(c));
     if (!result) throw new ApiError(404, 'not_found', `No FAQ "${c.req.param('id')}"`);
+    await live();
     return c.json(result);
   });
 

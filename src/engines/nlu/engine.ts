@@ -34,14 +34,28 @@ export function trainingExamples(faqs: readonly Faq[]): TrainingExample[] {
 
 /** Builds the NLU for one knowledge-base snapshot; the snapshot never changes under it. */
 export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions = {}): NluEngine {
+  const { model, examples } = prepare(snapshot, options);
+  return engineFor(snapshot, options, model, TfidfMatcher.train(examples, model.matcher));
+}
+
+/** The same engine, trained in short slices so that the event loop stays free (large FAQs). */
+export async function createNluEngineAsync(snapshot: KbSnapshot, options: NluEngineOptions = {}): Promise<NluEngine> {
+  const { model, examples } = prepare(snapshot, options);
+  return engineFor(snapshot, options, model, await TfidfMatcher.trainAsync(examples, model.matcher));
+}
+
+function prepare(snapshot: KbSnapshot, options: NluEngineOptions): { model: NluModel; examples: TrainingExample[] } {
   const model = options.model ?? loadNluModel();
+  const background = options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackground()) : []);
+  return {
+    model,
+    examples: [...trainingExamples(snapshot.faqs), ...background.map((text) => ({ intent: BACKGROUND, text }))],
+  };
+}
+
+function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluModel, matcher: TfidfMatcher): NluEngine {
   const threshold = options.threshold ?? model.threshold;
   const faqs = new Map(snapshot.faqs.filter((f) => f.enabled).map((f) => [f.id, f]));
-  const background = options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackground()) : []);
-  const matcher = TfidfMatcher.train(
-    [...trainingExamples(snapshot.faqs), ...background.map((text) => ({ intent: BACKGROUND, text }))],
-    model.matcher,
-  );
   const nAlternatives = options.alternatives ?? 3;
   let vocabularyCache: readonly string[] | null = null;
 

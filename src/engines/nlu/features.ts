@@ -56,15 +56,22 @@ export class VocabularyCorrector {
   private readonly deletions = new Map<string, string[]>();
   private readonly cache = new Map<string, string | null>();
 
-  constructor(private readonly vocabulary: ReadonlyMap<string, number>) {
+  constructor(private readonly vocabulary: ReadonlyMap<string, number>) {}
+
+  /** Builds the deletion index, yielding now and then so that training can run in slices. */
+  static *build(vocabulary: ReadonlyMap<string, number>): Generator<void, VocabularyCorrector> {
+    const corrector = new VocabularyCorrector(vocabulary);
+    let n = 0;
     for (const word of vocabulary.keys()) {
+      if (++n % 512 === 0) yield;
       if (word.length < 4 || /^\d+$/.test(word)) continue;
       for (const variant of deletionsOf(word)) {
-        const list = this.deletions.get(variant);
+        const list = corrector.deletions.get(variant);
         if (list) list.push(word);
-        else this.deletions.set(variant, [word]);
+        else corrector.deletions.set(variant, [word]);
       }
     }
+    return corrector;
   }
 
   /** Whether `token` is a vocabulary word or one with an ending stripped (not an edit-distance guess). */

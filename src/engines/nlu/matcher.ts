@@ -123,13 +123,14 @@ export class TfidfMatcher {
     chars: Space,
     options: MatcherOptions,
     bayes: { logPrior: Float64Array; logUnseen: Float64Array },
+    corrector: VocabularyCorrector,
   ) {
     this.intents = intents;
     this.exampleIntent = exampleIntent;
     this.vocabulary = vocabulary;
     this.words = words;
     this.chars = chars;
-    this.corrector = new VocabularyCorrector(vocabulary);
+    this.corrector = corrector;
     this.wordWeight = options.wordWeight ?? 0.5;
     this.secondWeight = options.secondWeight ?? 0.2;
     this.centroidWeight = options.centroidWeight ?? 0;
@@ -148,12 +149,27 @@ export class TfidfMatcher {
   }
 
   static train(examples: readonly TrainingExample[], options: MatcherOptions = {}): TfidfMatcher {
+    return runToEnd(TfidfMatcher.build(examples, options));
+  }
+
+  /**
+   * The same training, in slices of at most `sliceMs` with the event loop free in between: a big
+   * knowledge base retrains without stalling the audio of the calls in progress.
+   */
+  static trainAsync(examples: readonly TrainingExample[], options: MatcherOptions = {}, sliceMs = 8): Promise<TfidfMatcher> {
+    return runInSlices(TfidfMatcher.build(examples, options), sliceMs);
+  }
+
+  /** Training as a generator that yields between chunks of work (see `train`, `trainAsync`). */
+  private static *build(examples: readonly TrainingExample[], options: MatcherOptions): Generator<void, TfidfMatcher> {
     const intentIndex = new Map<string, number>();
     const intents: string[] = [];
     const tokenLists: string[][] = [];
     const exampleIntent = new Int32Array(examples.length);
     const vocabulary = new Map<string, number>();
-    examples.forEach((ex, i) => {
+    for (let i = 0; i < examples.length; i++) {
+      const ex = examples[i];
+      if (i % 128 === 127) yield;
       let k = intentIndex.get(ex.intent);
       if (k === undefined) {
         k = intents.length;
@@ -165,10 +181,10 @@ export class TfidfMatcher {
       tokenLists.push(tokens);
       // Background words are not knowledge: they must not count as covered or be fuzzy targets.
       if (ex.intent !== BACKGROUND) for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
-    });
+    }
     const alpha = options.bayesAlpha ?? 0.3;
-    const words = buildSpace(tokenLists.map(wordFeatures), exampleIntent, intents.length, alpha);
-    const chars = buildSpace(tokenLists.map((t) => charFeatures(t)), exampleIntent, intents.length, alpha);
+    const words = yield* buildSpace(tokenLists, wordFeatures, exampleIntent, intents.length, alpha);
+    const chars = yield* buildSpace(tokenLists, (t) => charFeatures(t), exampleIntent, intents.length, alpha);
     // Naive Bayes over both spaces (features counted once per phrasing).
     const featureTotal = new Float64Array(intents.length);
     const phrasings = new Float64Array(intents.length);
@@ -177,7 +193,8 @@ export class TfidfMatcher {
     const v = words.ids.size + chars.ids.size;
     const logPrior = Float64Array.from(phrasings, (n) => Math.log(n / examples.length));
     const logUnseen = Float64Array.from(featureTotal, (t) => Math.log(alpha / (t + alpha * v)));
-    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen });
+    const corrector = yield* VocabularyCorrector.build(vocabulary);
+    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector);
   }
 
   /** Tokens after normalisation and vocabulary correction (for slots, logs and tests). */
@@ -264,7 +281,13 @@ export class TfidfMatcher {
   }
 }
 
-function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, alpha: number): Space & { featureTotal: Float64Array } {
+function* buildSpace(
+  tokenLists: string[][],
+  featuresOf: (tokens: string[]) => string[],
+  docIntent: Int32Array,
+  nIntents: number,
+  alpha: number,
+): Generator<void, Space & { featureTotal: Float64Array }> {
   const ids = new Map<string, number>();
   let nFeatures = 0;
   // Per document: distinct feature ids and their counts, as parallel arrays.
@@ -272,7 +295,9 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, a
   const docCounts: Int32Array[] = [];
   const seenAt = new Map<number, number>();
   let dfList: number[] = [];
-  for (const features of docs) {
+  for (let d = 0; d < tokenLists.length; d++) {
+    if (d % 128 === 127) yield;
+    const features = featuresOf(tokenLists[d]);
     seenAt.clear();
     const fids: number[] = [];
     const fcounts: number[] = [];
@@ -296,7 +321,7 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, a
   }
   const df = Int32Array.from(dfList);
   dfList = [];
-  const nDocs = docs.length;
+  const nDocs = tokenLists.length;
   const idf = new Float64Array(nFeatures);
   for (let id = 0; id < nFeatures; id++) idf[id] = Math.log((nDocs + 1) / (df[id] + 1)) + 1;
 
@@ -307,6 +332,7 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, a
   // Centroids accumulate in a dense row per intent only for the features that intent uses.
   const centroidRows: Map<number, number>[] = Array.from({ length: nIntents }, () => new Map());
   for (let doc = 0; doc < nDocs; doc++) {
+    if (doc % 256 === 255) yield;
     const fids = docIds[doc];
     const fcounts = docCounts[doc];
     let norm = 0;
@@ -356,6 +382,7 @@ function buildSpace(docs: string[][], docIntent: Int32Array, nIntents: number, a
   const bayesWeight: number[] = [];
   const bayesStart = new Int32Array(nFeatures + 1);
   for (let id = 0; id < nFeatures; id++) {
+    if (id % 4096 === 4095) yield;
     bayesStart[id] = bayesIndex.length;
     for (let j = postings.start[id]; j < postings.start[id + 1]; j++) {
       const k = docIntent[postings.index[j]];
@@ -442,4 +469,25 @@ function bayesAccumulate(space: Space, features: string[], into: Float64Array): 
     for (let j = b.start[id], end = b.start[id + 1]; j < end; j++) into[b.index[j]] += b.weight[j];
   }
   return distinct.size;
+}
+
+/** Runs a training generator to the end at once. */
+function runToEnd<T>(gen: Generator<void, T>): T {
+  let step = gen.next();
+  while (!step.done) step = gen.next();
+  return step.value;
+}
+
+/** Runs a training generator, giving the event loop a turn whenever a slice has used `sliceMs`. */
+async function runInSlices<T>(gen: Generator<void, T>, sliceMs: number): Promise<T> {
+  let sliceStart = performance.now();
+  let step = gen.next();
+  while (!step.done) {
+    if (performance.now() - sliceStart >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
+    step = gen.next();
+  }
+  return step.value;
 }

@@ -1,37 +1,87 @@
 import type { KbSnapshot, KnowledgeBase } from '../../knowledge/types.js';
-import { createNluEngine, type NluEngineOptions } from './engine.js';
+import { createNluEngine, createNluEngineAsync, type NluEngineOptions } from './engine.js';
 import type { NluEngine, NluProvider } from './types.js';
 
 export interface NluProviderOptions extends NluEngineOptions {
+  /**
+   * Knowledge bases with at least this many phrasings retrain in slices of a few milliseconds:
+   * the previous version keeps answering until the new one is ready (under a second at 5,000
+   * phrasings) and the audio of calls in progress never waits for training. Smaller ones retrain
+   * in one go inside the change notification. Default 0: always in slices. `ready()` tells when
+   * the new version is live (the FAQ routes wait for it before they answer an import).
+   */
+  asyncFrom?: number;
   onError?: (err: unknown) => void;
 }
 
+export interface ManagedNluProvider extends NluProvider {
+  /** Resolves when the engine for the knowledge base's current version is live. */
+  ready(): Promise<void>;
+  close(): void;
+}
+
+const phrasings = (s: KbSnapshot) => s.faqs.reduce((n, f) => n + (f.enabled ? 1 + f.examples.length : 0), 0);
+
 /**
- * Keeps an NLU built for the live knowledge-base version. Retraining happens in the change
- * listener, before the import that caused it returns, and the new engine replaces the old one in
+ * Keeps an NLU built for the live knowledge-base version. The new engine replaces the old one in
  * one assignment: a turn that already holds an engine finishes with it.
  */
-export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions = {}): NluProvider & { close(): void } {
+export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions = {}): ManagedNluProvider {
+  const asyncFrom = options.asyncFrom ?? 0;
+  const onError = options.onError ?? ((e: unknown) => console.error('nlu rebuild failed:', e));
   let engine: NluEngine = createNluEngine(kb.current(), options);
   let builtFor = kb.current().version;
-  const rebuild = (snapshot: KbSnapshot) => {
-    if (snapshot.version === builtFor) return;
-    try {
-      engine = createNluEngine(snapshot, options);
-      builtFor = snapshot.version;
-    } catch (err) {
-      // Keep answering with the previous version rather than not at all.
-      (options.onError ?? ((e) => console.error('nlu rebuild failed:', e)))(err);
-    }
+  let wanted = builtFor;
+  let building: Promise<void> | null = null;
+  let closed = false;
+
+  const install = (version: number, next: NluEngine) => {
+    // Builds can finish out of order; never go back to an older version.
+    if (version <= builtFor) return;
+    engine = next;
+    builtFor = version;
   };
+
+  const rebuild = (snapshot: KbSnapshot) => {
+    if (snapshot.version <= wanted) return;
+    wanted = snapshot.version;
+    if (phrasings(snapshot) < asyncFrom) {
+      try {
+        install(snapshot.version, createNluEngine(snapshot, options));
+      } catch (err) {
+        // Keep answering with the previous version rather than not at all.
+        onError(err);
+      }
+      return;
+    }
+    const run = createNluEngineAsync(snapshot, options).then(
+      (next) => {
+        if (!closed) install(snapshot.version, next);
+      },
+      (err) => onError(err),
+    );
+    const tracked: Promise<void> = run.finally(() => {
+      if (building === tracked) building = null;
+    });
+    building = tracked;
+  };
+
   const unsubscribe = kb.onChange(rebuild);
   return {
     current() {
-      // A listener registered after a change (or a missed one) must not leave a stale engine.
+      // A change this provider did not hear about (registered late) still gets built.
       const snapshot = kb.current();
-      if (snapshot.version !== builtFor) rebuild(snapshot);
+      if (snapshot.version > wanted) rebuild(snapshot);
       return engine;
     },
-    close: unsubscribe,
+    async ready() {
+      const snapshot = kb.current();
+      if (snapshot.version > wanted) rebuild(snapshot);
+      while (building) await building;
+    },
+    close() {
+      closed = true;
+      unsubscribe();
+    },
   };
 }
