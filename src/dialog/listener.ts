@@ -2,6 +2,7 @@ import { Endpointer, type EndpointerOptions } from '../audio/endpointer.js';
 import { Resampler } from '../audio/resample.js';
 import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
+import type { EngineFallbackEvent } from '../engines/errors.js';
 import { withTimeout } from './timeout.js';
 
 export interface HeardUtterance {
@@ -22,6 +23,8 @@ export interface ListenerEvents {
   utterance(heard: HeardUtterance): void;
   /** Recognition failed or timed out for an utterance the caller did say. */
   asrError(error: Error): void;
+  /** A remote recogniser failed and a local one took over the utterance (the call goes on). */
+  fallback?(event: EngineFallbackEvent): void;
 }
 
 /**
@@ -80,7 +83,11 @@ export class Listener {
     this.dropStream();
     this.partials = 0;
     try {
-      this.stream = this.asr.createStream({ hotwords: this.hotwords, onPartial: () => this.partials++ });
+      this.stream = this.asr.createStream({
+        hotwords: this.hotwords,
+        onPartial: () => this.partials++,
+        onFallback: (event) => this.events.fallback?.(event),
+      });
       this.toAsr = this.asr.sampleRate === this.endpointer.sampleRate ? null : new Resampler(this.endpointer.sampleRate, this.asr.sampleRate);
       this.feedAsr(preRoll);
     } catch (err) {

@@ -98,7 +98,7 @@ export class CallSession implements CallIO {
     const { config } = deps;
     this.callId = channel.info.callId;
     this.callerNumber = channel.info.from;
-    this.speaker = new Speaker(channel, deps.tts, config.dialog.engineTimeoutMs);
+    this.speaker = new Speaker(channel, deps.tts, config.dialog.engineTimeoutMs, (event) => this.note('engine-fallback', { ...event }));
     this.listener = new Listener(
       channel.sampleRate,
       deps.createVad(channel.sampleRate),
@@ -120,6 +120,7 @@ export class CallSession implements CallIO {
           this.engineError('asr', error);
           this.deliver({ kind: 'asr-error', error });
         },
+        fallback: (event) => this.note('engine-fallback', { ...event }),
       },
     );
     channel.onAudio((pcm) => this.listener.push(pcm));

@@ -1,3 +1,4 @@
+import type { EngineFallbackEvent } from '../engines/errors.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
 import { EngineTimeoutError } from './timeout.js';
@@ -19,6 +20,8 @@ export class Speaker {
     private readonly channel: CallChannel,
     private readonly tts: TtsEngine,
     private readonly timeoutMs: number,
+    /** A remote voice failed and the local one carried on (recorded on the call). */
+    private readonly onFallback?: (event: EngineFallbackEvent) => void,
   ) {}
 
   get speaking(): boolean {
@@ -39,7 +42,7 @@ export class Speaker {
 
     const pump = async () => {
       let first = true;
-      const iterator = this.tts.synthesize(text, { signal: abort.signal })[Symbol.asyncIterator]();
+      const iterator = this.tts.synthesize(text, { signal: abort.signal, onFallback: this.onFallback })[Symbol.asyncIterator]();
       try {
         while (!abort.signal.aborted) {
           const next = first ? await this.firstChunk(iterator) : await iterator.next();
