@@ -118,6 +118,13 @@ describe('POST /api/faqs/import', () => {
     expect(kb.get('gift_card')!.tags).toEqual(['sales']);
   });
 
+  it('accepts a semicolon-separated CSV with Persian column names', async () => {
+    const body = ['شناسه;سوال;پاسخ;اقدام;نمونه‌ها', 'hours;ساعت کاری؟;از نه تا پنج;answer;کی باز هستید|ساعت کار'].join('\n');
+    const res = await post(body, 'text/csv');
+    expect(res.status).toBe(200);
+    expect(kb.get('hours')).toMatchObject({ answer: 'از نه تا پنج', examples: ['کی باز هستید', 'ساعت کار'] });
+  });
+
   it('imports the JSON catalogue shape, and merge mode keeps FAQs the upload does not mention', async () => {
     const before = kb.list().length;
     const body = JSON.stringify({ faqs: [{ id: 'internet_outage', question: 'اینترنت قطع است', answer: 'پاسخ تازه', action: 'answer', examples: ['نت قطعه'] }] });

@@ -9,7 +9,9 @@ const usage = `Usage: npm run faq -- <command>
   import FILE [--merge]   import FAQs from JSON ({"faqs":[…]}) or CSV (header row; examples separated by |)
   list                    print the live FAQs (id, action, question)
   versions                print the versions, newest first
-  rollback VERSION        make VERSION's FAQs live again (as a new version)`;
+  rollback VERSION        make VERSION's FAQs live again (as a new version)
+The embedded database (no DATABASE_URL) can be open in one process only: while the service runs on
+it, upload through POST /api/faqs/import instead.`;
 
 /**
  * `pasokh faq …` against the configured database (DATABASE_URL or the embedded one in dataDir).

@@ -3,7 +3,9 @@ import { LIMITS, type RowProblem } from './validate.js';
 /**
  * Reading an uploaded FAQ file into raw rows for validation. JSON is the catalogue shape
  * (`{"faqs": [...]}` or a bare array); CSV has a header row, as Excel exports it: UTF-8 with or
- * without BOM, comma (or semicolon/tab) separated, examples and tags separated by `|`.
+ * without BOM, comma (or semicolon/tab) separated, examples and tags separated by `|`; header
+ * names in English (id, question, answer, …) or Persian (شناسه، سوال، پاسخ، اقدام، صف، نمونه‌ها،
+ * برچسب‌ها، فعال).
  */
 
 export interface ParsedUpload {
@@ -54,13 +56,35 @@ export function parseJsonUpload(body: string): ParsedUpload {
 const COLUMNS = ['id', 'question', 'answer', 'action', 'queue', 'examples', 'tags', 'enabled'];
 const REQUIRED = ['id', 'question', 'answer'];
 
+/** Persian column names an ops team may type in its own sheet. */
+const ALIASES: Record<string, string> = {
+  شناسه: 'id',
+  سوال: 'question',
+  پرسش: 'question',
+  پاسخ: 'answer',
+  جواب: 'answer',
+  اقدام: 'action',
+  عملیات: 'action',
+  صف: 'queue',
+  نمونهها: 'examples',
+  مثالها: 'examples',
+  برچسبها: 'tags',
+  فعال: 'enabled',
+};
+
+/** A header cell → column name: trimmed, lower-cased, Persian aliases resolved (ZWNJ ignored). */
+function columnName(header: string): string {
+  const h = header.trim().toLowerCase();
+  return ALIASES[h.replace(/[\u200c\s]/g, '').replace(/ي/g, 'ی').replace(/ك/g, 'ک')] ?? h;
+}
+
 export function parseCsvUpload(body: string): ParsedUpload {
   const firstLine = body.slice(0, body.search(/\r?\n|$/));
   const delimiter = [',', ';', '\t'].sort((a, b) => countKnown(firstLine, b) - countKnown(firstLine, a))[0];
   const records = parseCsv(body, delimiter);
   if (records.error) return { ...fileProblem(records.error), format: 'csv' };
   const [header, ...data] = records.rows;
-  const names = header.map((h) => h.trim().toLowerCase());
+  const names = header.map(columnName);
   const missing = REQUIRED.filter((c) => !names.includes(c));
   if (missing.length) {
     return { ...fileProblem(`the header row lacks column(s): ${missing.join(', ')} (expected ${COLUMNS.join(', ')})`), format: 'csv' };
@@ -96,7 +120,7 @@ export function parseCsvUpload(body: string): ParsedUpload {
 }
 
 function countKnown(line: string, delimiter: string): number {
-  return line.split(delimiter).filter((h) => COLUMNS.includes(h.trim().toLowerCase())).length;
+  return line.split(delimiter).filter((h) => COLUMNS.includes(columnName(h))).length;
 }
 
 function blankToUndefined(v: string | undefined): string | undefined {
