@@ -13,10 +13,12 @@ import { simulateTwilioCall, type CallerLine, type SimulatedCallResult } from '.
 import { bestMatch, type Heard } from './helpers/desk-heard-speech.js';
 
 /*
- * Issue 4's acceptance, end to end on the real service: a caller on a Twilio media stream asks
- * for a person, waits in the queue hearing their place and estimated wait, and is offered to an
- * agent signed in on the desk page in headless Chromium, whose screen pop shows who is calling,
- * what was said and why; the agent takes the call, wraps it up, and the queue KPIs count it.
+ * Issue 4's acceptance, end to end on the real service and engines: a caller on a Twilio media
+ * stream asks for a person, waits in the queue hearing their place and estimated wait (checked
+ * in the audio the caller received, against the bot's own voice), turns down a call-back, and is
+ * offered to an agent signed in on the desk page in headless Chromium, whose screen pop shows who
+ * is calling, what was said and why; the agent takes the call and wraps it up, the caller hears
+ * they are being put through, and the queue KPIs count the call.
  */
 
 const ADMIN = 'desk-e2e-admin-key-0123456789';
@@ -58,7 +60,13 @@ let voice: TtsEngine;
 let browser: Browser;
 let desk: Page;
 let askForPerson: Int16Array;
-let callbackOffer: Int16Array[];
+/** Renderings of the bot's sentences, by text (made in beforeAll). */
+const rendered = new Map<string, Int16Array[]>();
+const bot = (text: string) => {
+  const versions = rendered.get(text);
+  if (!versions) throw new Error(`not rendered in beforeAll: ${text}`);
+  return versions;
+};
 
 /** The call in progress, shared by the steps of the story below. */
 const call = {
@@ -102,10 +110,14 @@ async function storedCall(callId: string): Promise<{ turns: StoredTurn[]; events
 }
 
 /**
- * A sentence as the bot's own voice renders it on the line, three times over: eSpeak NG varies a
+ * A sentence as the bot's own voice renders it on the line, `times` over: eSpeak NG varies a
  * little from run to run, and about one rendering in ten lines up less well with another.
  */
-const renderings = async (text: string) => [await speechFor(voice, text), await speechFor(voice, text), await speechFor(voice, text)];
+async function renderings(text: string, times: number): Promise<Int16Array[]> {
+  const out: Int16Array[] = [];
+  for (let i = 0; i < times; i++) out.push(await speechFor(voice, text));
+  return out;
+}
 
 /** How well (and where) the caller's audio holds the sentence: the best of its renderings. */
 function heard(audio: readonly Int16Array[], versions: Int16Array[]): Heard | null {
@@ -131,17 +143,25 @@ beforeAll(async () => {
     handoff: { waitUpdateSeconds: 5 },
     ...(OWN_ASR ? {} : { asr: { modelDir: join('fixtures', 'asr', 'tiny-wav2vec2') } }),
   });
-  const [svc, tts, chrome] = await Promise.all([
-    startService(config),
-    // The service speaks through this engine at the line's rate; the caller's speech is made with it too.
-    createTtsEngine(config, { ttsOutputRate: 8000 }),
-    chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }),
+  const handle = config.handoff.defaultHandleSeconds;
+  // The bot's sentences are rendered while the service starts (they need only the voice).
+  const speech = createTtsEngine(config, { ttsOutputRate: 8000 }).then(async (tts) => {
+    voice = tts;
+    askForPerson = await speechFor(voice, 'می‌خواهم با اپراتور صحبت کنم');
+    // What the caller must hear (two renderings each: a match with either counts) …
+    for (const text of [positionAnnouncement(1, handle), handoffPhrases.callbackOffer, handoffPhrases.connecting]) {
+      rendered.set(text, await renderings(text, 2));
+    }
+    // … and near misses they must not.
+    for (const text of [positionAnnouncement(1, null), positionAnnouncement(2, 2 * handle), positionAnnouncement(1, 60)]) {
+      rendered.set(text, await renderings(text, 1));
+    }
+  });
+  await Promise.all([
+    startService(config).then((s) => (service = s)),
+    speech,
+    chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] }).then((b) => (browser = b)),
   ]);
-  service = svc;
-  voice = tts;
-  browser = chrome;
-  askForPerson = await speechFor(voice, 'می‌خواهم با اپراتور صحبت کنم');
-  callbackOffer = await renderings(handoffPhrases.callbackOffer);
 }, 120_000);
 
 afterAll(async () => {
@@ -199,16 +219,17 @@ describe('a caller who asks for a person reaches an agent on the desk', () => {
             try {
               if (OWN_ASR) {
                 await line.say(askForPerson);
-                // Understood, the call is queued a moment after the caller stops talking; if not
-                // (the speech model is young), the caller presses 0 over whatever the bot says.
-                const queued = await poll('the spoken request to queue the call', 5000, () => queueEntryOf(line.callSid)).catch(() => null);
-                if (!queued) call.pressedZero = true;
+                // Understood, the call is queued before the bot says a word; if the bot answers
+                // something else, or nothing (the speech model is young), the caller presses 0.
+                const before = line.botAudio.length;
+                await poll('the bot to answer', 5000, () => (line.botAudio.length > before ? true : null)).catch(() => null);
+                if (!(await queueEntryOf(line.callSid))) call.pressedZero = true;
               } else {
                 call.pressedZero = true;
               }
               if (call.pressedZero) line.pressKey('0');
               // Offered a call-back after hearing their place, the caller would rather wait: key 2.
-              await poll('the call-back offer', 40_000, () => (line.closed || (heard(line.botAudio, callbackOffer)?.score ?? 0) >= HEARD ? true : null));
+              await poll('the call-back offer', 40_000, () => (line.closed || (heard(line.botAudio, bot(handoffPhrases.callbackOffer))?.score ?? 0) >= HEARD ? true : null));
               line.pressKey('2');
               declined();
             } catch (err) {
@@ -238,7 +259,7 @@ describe('a caller who asks for a person reaches an agent on the desk', () => {
     const announcement = positionAnnouncement(1, handle);
     expect(announcement).toContain('نفر اول');
     expect(announcement).toContain('دقیقه');
-    const versions = await renderings(announcement);
+    const versions = bot(announcement);
     let closest = -1;
     const match = await poll('the caller to hear the announcement', 20_000, () => {
       const m = heard(call.line!.botAudio, versions);
@@ -253,7 +274,7 @@ describe('a caller who asks for a person reaches an agent on the desk', () => {
     // Not just any announcement: with nobody on duty it would promise no time, a caller further
     // back would hear another place, and another estimate is another sentence.
     for (const other of [positionAnnouncement(1, null), positionAnnouncement(2, 2 * handle), positionAnnouncement(1, 60)]) {
-      expect(heard(call.line!.botAudio, await renderings(other))!.score, other).toBeLessThan(HEARD);
+      expect(heard(call.line!.botAudio, bot(other))!.score, other).toBeLessThan(HEARD);
     }
 
     // The stored call says where it went.
@@ -266,7 +287,7 @@ describe('a caller who asks for a person reaches an agent on the desk', () => {
 
     // The call-back offer comes after the announcement; turning it down keeps the caller in line.
     await waiting;
-    expect(heard(call.line!.botAudio, callbackOffer)!.atMs).toBeGreaterThan(call.announcementAtMs);
+    expect(heard(call.line!.botAudio, bot(handoffPhrases.callbackOffer))!.atMs).toBeGreaterThan(call.announcementAtMs);
     expect(await queueEntryOf(entry.callId)).toMatchObject({ id: entry.id, state: 'waiting', callbackNumber: null });
   }, 60_000);
 
@@ -311,7 +332,7 @@ describe('a caller who asks for a person reaches an agent on the desk', () => {
     call.release();
     const result = await call.done!;
     expect(result.closedBy).toBe('bot');
-    const connecting = heard(result.botAudio, await renderings(handoffPhrases.connecting));
+    const connecting = heard(result.botAudio, bot(handoffPhrases.connecting));
     expect(connecting!.score).toBeGreaterThanOrEqual(HEARD);
     expect(connecting!.atMs).toBeGreaterThan(call.announcementAtMs!);
 
