@@ -98,6 +98,9 @@ else {
     });
   }
 }
+if (devOut.length === 0 && test.some((l) => l.intent === null)) {
+  log('warning: no out-of-scope lines (intent null) in --dev, so the threshold cannot learn to reject; expect a high false-accept rate');
+}
 const faqs = catalogueFaqs(train);
 // Everyday out-of-domain phrasings the matcher learns as "not a FAQ" (see BACKGROUND).
 const background = values.background ? readLabelled(values.background).map((l) => l.text) : [];
