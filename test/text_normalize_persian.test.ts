@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { normalizePersian, tokenizePersian } from '../src/text/normalize.js';
 import { maskPersonalNumbers } from '../src/text/mask.js';
@@ -57,6 +58,21 @@ describe('normalizePersian', () => {
     for (const s of ['اینترنتم قطعه چیکار کنم؟', 'می خوام بسته ها رو ببینم', 'صد و بیست و سه هزار']) {
       const once = normalizePersian(s);
       expect(normalizePersian(once)).toBe(once);
+    }
+  });
+
+  it('is idempotent on thousands of random sentences built from caller words (seeded)', () => {
+    const words = readFileSync(new URL('../fixtures/faq/train.jsonl', import.meta.url), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => (JSON.parse(l) as { text: string }).text.split(/\s+/))
+      .concat(['صد', 'و', 'بیست', 'هزار', 'نه', 'یک', 'سی', 'ها', 'ام', 'می', 'نمی', 'ای دی اس ال', 'وای', 'فای', 'قبضمو', 'ـ', '\u200c']);
+    let seed = 42;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 3000; i++) {
+      const text = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => words[Math.floor(rand() * words.length)]).join(rand() < 0.5 ? ' ' : '  ');
+      const once = normalizePersian(text);
+      expect(normalizePersian(once), text).toBe(once);
     }
   });
 
