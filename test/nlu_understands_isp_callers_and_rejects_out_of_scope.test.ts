@@ -49,6 +49,17 @@ describe('NLU on the sample ISP FAQ', () => {
     expect(r.alternatives[0].question).toBe(faqs.find((f) => f.id === r.alternatives[0].intent)!.question);
   });
 
+  it('asks rather than guesses when two FAQs are both likely and close (ambiguity margin)', () => {
+    const r = nlu.parse('اینترنت');
+    expect(r.intent).toBeNull();
+    expect(r.alternatives.slice(0, 2).every((a) => a.confidence >= nlu.threshold)).toBe(true);
+    const model = loadNluModel();
+    const never = createNluEngine({ version: 1, faqs }, { model: { ...model, ambiguityMargin: 0 } });
+    expect(never.parse('اینترنت').intent).not.toBeNull();
+    const always = createNluEngine({ version: 1, faqs }, { model: { ...model, ambiguityMargin: 1 }, threshold: 0 });
+    expect(always.parse('اینترنتم قطع شده چیکار کنم').intent).toBeNull();
+  });
+
   it('uses the threshold tuned by the eval script unless one is given', () => {
     expect(nlu.threshold).toBe(loadNluModel().threshold);
     const text = 'اینترنتم قطع شده چیکار کنم';

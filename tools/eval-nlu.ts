@@ -123,6 +123,8 @@ function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
       unknown,
       bayes: ranked[0]?.bayes ?? 0,
       background: bg ? bg.score - s1 : 0,
+      // The runner-up's evidence, for the ambiguity margin.
+      second: { score: s2, word: ranked[1]?.word ?? 0, bayes: ranked[1]?.bayes ?? 0, background: bg ? bg.score - s2 : 0 },
     };
   });
 }
@@ -162,7 +164,7 @@ const calibration = fitCalibration(
   bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
 );
 const matcherSettings = { ...bestWeights, background: background.length > 0 };
-const provisional: NluModel = { threshold: 0, calibration, matcher: matcherSettings };
+const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: matcherSettings };
 const tunePreds: Prediction[] = bestRaw.map((p) => ({
   ...p,
   confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background }),
@@ -180,8 +182,35 @@ const thresholdPreds: Prediction[] = [
   })),
 ];
 const chosen = chooseThreshold(thresholdLines, thresholdPreds, maxFa);
+
+/**
+ * Ambiguity margin: when the runner-up is also above the threshold and within this much of the
+ * best, the NLU answers nothing and offers both (the dialog asks which one). Chosen on the
+ * in-scope tuning lines to maximise right answers minus wrong ones, since a wrong answer costs the
+ * caller more than a question.
+ */
+const secondConfidence = bestRaw.map((p) =>
+  confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background }),
+);
+let ambiguityMargin = 0;
+let bestUtility = -Infinity;
+for (const delta of [0, 0.05, 0.1, 0.15, 0.2, 0.3]) {
+  let utility = 0;
+  tunePreds.forEach((p, i) => {
+    if (tuneLines[i].intent === null || p.confidence < chosen.threshold) return;
+    const c2 = secondConfidence[i];
+    if (c2 >= chosen.threshold && p.confidence - c2 < delta) return;
+    utility += p.top === tuneLines[i].intent ? 1 : -1;
+  });
+  log(`  ambiguity margin ${delta}: right − wrong = ${utility}`);
+  if (utility > bestUtility) {
+    bestUtility = utility;
+    ambiguityMargin = delta;
+  }
+}
 const model: NluModel = {
   threshold: chosen.threshold,
+  ambiguityMargin,
   calibration,
   matcher: matcherSettings,
   tunedOn: {
@@ -198,7 +227,7 @@ const model: NluModel = {
     maxFalseAccept: maxFa,
   },
 };
-log(`tuned: weights ${JSON.stringify(bestWeights)}, calibration ${JSON.stringify(calibration)}, threshold ${chosen.threshold} (tuning top-1 ${round(bestAcc)}, accepted-correct ${chosen.in_scope_accuracy}, false-accept ${chosen.oos_false_accept})`);
+log(`tuned: weights ${JSON.stringify(bestWeights)}, calibration ${JSON.stringify(calibration)}, threshold ${chosen.threshold}, ambiguity margin ${ambiguityMargin} (tuning top-1 ${round(bestAcc)}, accepted-correct ${chosen.in_scope_accuracy}, false-accept ${chosen.oos_false_accept})`);
 if (values['write-model']) {
   writeFileSync(values['write-model'], JSON.stringify(model, null, 2) + '\n');
   log(`wrote ${values['write-model']}`);

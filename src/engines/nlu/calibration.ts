@@ -10,6 +10,11 @@ import { z } from 'zod';
 export const nluModelSchema = z.object({
   /** Accept threshold on the calibrated confidence. */
   threshold: z.number().min(0).max(1),
+  /**
+   * When the runner-up is also above the threshold and within this much of the best, nothing is
+   * accepted and both are offered as alternatives (the dialog asks which one was meant).
+   */
+  ambiguityMargin: z.number().min(0).max(1).default(0),
   calibration: z.object({
     score: z.number(),
     margin: z.number(),
@@ -39,6 +44,7 @@ export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', im
 /** Used only when the tuned file is missing; the eval script overwrites it with measured values. */
 export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
+  ambiguityMargin: 0,
   calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, background: 0, bias: -6 },
   matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0, background: false },
 };

@@ -110,7 +110,10 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
       }));
       const top = alternatives[0];
       const rest = { alternatives, slots, system, kbVersion: snapshot.version };
-      if (top.confidence >= threshold) return accept(faqs.get(top.intent)!, top.confidence, rest);
+      const runnerUp = alternatives[1];
+      // «مودم» alone: buying one and setting one up are both likely; ask rather than guess.
+      const ambiguous = runnerUp !== undefined && runnerUp.confidence >= threshold && top.confidence - runnerUp.confidence < model.ambiguityMargin;
+      if (top.confidence >= threshold && !ambiguous) return accept(faqs.get(top.intent)!, top.confidence, rest);
       return { ...empty(system, slots), confidence: top.confidence, alternatives };
     },
     vocabulary(): readonly string[] {
