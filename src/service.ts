@@ -85,7 +85,7 @@ export async function startService(config: Config): Promise<RunningService> {
     adminKeys: () => secrets.adminKeys,
     api: [
       { path: '/calls', app: createCallRoutes({ database }) },
-      { path: '/faqs', app: createFaqRoutes({ kb }) },
+      { path: '/faqs', app: createFaqRoutes({ kb, nlu }) },
       { path: '/nlu', app: createNluRoutes({ nlu }) },
       {
         path: '/kpis',
@@ -145,6 +145,8 @@ export async function startService(config: Config): Promise<RunningService> {
       server.closeAllConnections?.();
       await handoff.close();
       await recorder.close();
+      nlu.close();
+      await kb.close();
       await tts.close();
       await engines.close();
       await database.close();
