@@ -33,6 +33,8 @@ export interface RunningService {
   readonly server: Server;
   /** Calls in progress on this instance. */
   activeCalls(): number;
+  /** Resolves once every FAQ answer and fixed prompt is in the answer cache (benchmarks wait for it). */
+  warmed(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -137,6 +139,7 @@ export async function startService(config: Config): Promise<RunningService> {
     mediaToken: secrets.mediaTokens[0],
     server,
     activeCalls: () => sessions.size,
+    warmed: () => tts.idle(),
     async stop() {
       await media.close();
       await desk.close();

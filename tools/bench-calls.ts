@@ -40,6 +40,7 @@ async function main() {
   let token = values.token ?? process.env.PASOKH_MEDIA_TOKEN ?? '';
   if (!url) {
     service = await startService(config);
+    await service.warmed();
     url = service.url;
     token = service.mediaToken;
   }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { concatPcm } from '../audio/pcm.js';
+import { concatPcm, dbfs } from '../audio/pcm.js';
 import { resample } from '../audio/resample.js';
 import { readWav, writeWav } from '../audio/wav.js';
 import { loadConfig } from '../config/load.js';
@@ -43,7 +43,22 @@ export async function speechFor(tts: TtsEngine, text: string): Promise<Int16Arra
     rate = chunk.sampleRate;
   }
   const pcm = concatPcm(chunks);
-  return rate === 8000 ? pcm : resample(pcm, rate, 8000);
+  return trimSilence(rate === 8000 ? pcm : resample(pcm, rate, 8000), 8000);
+}
+
+/**
+ * Cuts the synthesiser's leading and trailing silence (keeping 20 ms), so that the caller's last
+ * frame is the real end of speech and measured latencies start there.
+ */
+export function trimSilence(pcm: Int16Array, sampleRate: number, thresholdDbfs = -45): Int16Array {
+  const frame = Math.round(sampleRate * 0.01);
+  const loud = (i: number) => dbfs(pcm.subarray(i, i + frame)) > thresholdDbfs;
+  let start = 0;
+  while (start < pcm.length && !loud(start)) start += frame;
+  let end = pcm.length - frame;
+  while (end > start && !loud(end)) end -= frame;
+  const keep = frame * 2;
+  return pcm.slice(Math.max(0, start - keep), Math.min(pcm.length, end + frame + keep));
 }
 
 /** Reads back what the service stored for the call (it writes asynchronously, so poll briefly). */
