@@ -63,10 +63,11 @@ describe('a call with the bot', () => {
     expect(tts.spoken[0]).toMatch(/بخیر/);
     speak(channel);
     await until(() => channel.played[1]?.outcome === 'played');
-    expect(tts.spoken[1]).toBe(`${ANSWER} ${prompts.anythingElse}`);
+    // Answer and follow-up are synthesised apart, so each comes from the answer cache.
+    expect(tts.spoken.slice(1, 3)).toEqual([ANSWER, prompts.anythingElse]);
     speak(channel);
     expect(await run).toBe('completed');
-    expect(tts.spoken[2]).toBe(prompts.goodbye);
+    expect(tts.spoken[3]).toBe(prompts.goodbye);
     expect(channel.hungUp).toBe('completed');
     expect(recorder.turns.map((t) => t.action)).toEqual(['greeting', 'answer', 'goodbye']);
     expect(recorder.turns[1]).toMatchObject({ heardText: 'اینترنتم قطع شده', intent: 'internet_outage' });

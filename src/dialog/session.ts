@@ -64,6 +64,10 @@ interface PendingTurn {
   action?: string;
 }
 
+/** What the bot says in one go; parts are cached and synthesised separately. */
+type Speech = string | readonly string[];
+const asText = (speech: Speech) => (typeof speech === 'string' ? speech : speech.join(' '));
+
 export type CallOutcome = 'completed' | 'handoff' | 'abandoned' | 'error';
 
 /**
@@ -159,7 +163,7 @@ export class CallSession implements CallIO {
     const { config } = this.deps;
     const name = this.callerNumber && this.deps.lookupCallerName ? await this.deps.lookupCallerName(this.callerNumber).catch(() => null) : null;
     const hour = localHour(this.deps.now?.() ?? new Date(), config.timezone);
-    let prompt = greeting({ companyName: config.dialog.companyName, botName: config.dialog.botName }, hour, name);
+    let prompt: Speech = greeting({ companyName: config.dialog.companyName, botName: config.dialog.botName }, hour, name);
     let pending: PendingTurn | null = { input: 'greeting', heardText: null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null, action: 'greeting' };
 
     for (;;) {
@@ -186,7 +190,7 @@ export class CallSession implements CallIO {
   private apply(
     input: PolicyInput,
     pending: PendingTurn,
-  ): { kind: 'ask'; text: string } | { kind: 'say-then-end'; text: string } | { kind: 'handoff'; reason: HandoffReason; queue: string; text?: string } {
+  ): { kind: 'ask'; text: Speech } | { kind: 'say-then-end'; text: Speech } | { kind: 'handoff'; reason: HandoffReason; queue: string; text?: Speech } {
     const { config } = this.deps;
     const options = {
       maxReprompts: config.dialog.maxReprompts,
@@ -213,18 +217,18 @@ export class CallSession implements CallIO {
         this.lastAnswer = decision.text;
         this.lastIntent = decision.intent;
         this.answered++;
-        if (decision.then === 'end') return { kind: 'say-then-end', text: `${decision.text} ${prompts.goodbye}` };
+        if (decision.then === 'end') return { kind: 'say-then-end', text: [decision.text, prompts.goodbye] };
         if (decision.then === 'handoff') return { kind: 'handoff', reason: 'faq-action', queue: decision.queue, text: decision.text };
-        return { kind: 'ask', text: `${decision.text} ${prompts.anythingElse}` };
+        return { kind: 'ask', text: [decision.text, prompts.anythingElse] };
       case 'clarify':
         return { kind: 'ask', text: clarify(decision.choices.map((c) => c.question ?? c.intent)) };
       case 'repeat':
-        return { kind: 'ask', text: this.lastAnswer ? `${this.lastAnswer} ${prompts.anythingElse}` : prompts.nothingToRepeat };
+        return { kind: 'ask', text: this.lastAnswer ? [this.lastAnswer, prompts.anythingElse] : prompts.nothingToRepeat };
       case 'reprompt':
         return {
           kind: 'ask',
           text:
-            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? `${prompts.invalidChoice} ${prompts.noMatch}` : prompts.noMatch,
+            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? [prompts.invalidChoice, prompts.noMatch] : prompts.noMatch,
         };
       case 'go-ahead':
         return { kind: 'ask', text: prompts.goAhead };
@@ -295,7 +299,7 @@ export class CallSession implements CallIO {
   // ---- internals ----
 
   private async askRaw(
-    text: string,
+    text: Speech,
     options: AskOptions,
     pending: PendingTurn | null,
   ): Promise<{ raw: RawReply | { kind: 'no-input' }; nlu: NluResult | null; nluMs?: number }> {
@@ -344,9 +348,9 @@ export class CallSession implements CallIO {
     return { kind: 'dtmf', digit: digits };
   }
 
-  private speak(text: string, bargeIn: boolean): Utterance {
+  private speak(text: Speech, bargeIn: boolean): Utterance {
     this.bargeInAllowed = bargeIn && this.deps.config.audio.bargeIn;
-    this.transcript.push({ role: 'bot', text, at: new Date().toISOString() });
+    this.transcript.push({ role: 'bot', text: asText(text), at: new Date().toISOString() });
     const utterance = this.speaker.speak(text);
     this.playing = utterance;
     void utterance.done.finally(() => {
@@ -372,7 +376,8 @@ export class CallSession implements CallIO {
     return { input: raw.kind, heardText: raw.kind === 'dtmf' ? raw.digit : null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null };
   }
 
-  private recordWhenHeard(pending: PendingTurn, botText: string, utterance: Utterance): void {
+  private recordWhenHeard(pending: PendingTurn, speech: Speech, utterance: Utterance): void {
+    const botText = asText(speech);
     utterance.firstAudio.then(
       (ttsMs) => {
         const timings: TurnTimings = { ...pending.timings, ttsFirstAudioMs: Math.round(ttsMs) };
@@ -404,7 +409,7 @@ export class CallSession implements CallIO {
     if (timings.ttsFirstAudioMs !== undefined) metrics?.stage?.('tts_first_audio', timings.ttsFirstAudioMs / 1000);
   }
 
-  private async respond(text: string, pending: PendingTurn): Promise<void> {
+  private async respond(text: Speech, pending: PendingTurn): Promise<void> {
     const utterance = this.speak(text, false);
     this.recordWhenHeard(pending, text, utterance);
     utterance.firstAudio.catch((err) => this.engineError('tts', err));

@@ -1,3 +1,4 @@
+import type { PcmChunk } from '../audio/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
@@ -28,7 +29,11 @@ export class Speaker {
     return this.current !== null;
   }
 
-  speak(text: string): Utterance {
+  /**
+   * Speaks `parts` one after another as one utterance. Parts are synthesised separately so that
+   * an FAQ answer and the fixed prompt after it each come from the answer cache.
+   */
+  speak(parts: string | readonly string[]): Utterance {
     const started = performance.now();
     const abort = new AbortController();
     const playback = this.channel.startPlayback();
@@ -42,7 +47,8 @@ export class Speaker {
 
     const pump = async () => {
       let first = true;
-      const iterator = this.tts.synthesize(text, { signal: abort.signal, onFallback: this.onFallback })[Symbol.asyncIterator]();
+      const texts = typeof parts === 'string' ? [parts] : parts;
+      const iterator = this.synthesizeAll(texts, abort.signal)[Symbol.asyncIterator]();
       try {
         while (!abort.signal.aborted) {
           const next = first ? await this.firstChunk(iterator) : await iterator.next();
@@ -76,6 +82,13 @@ export class Speaker {
     };
     this.current = utterance;
     return utterance;
+  }
+
+  private async *synthesizeAll(texts: readonly string[], signal: AbortSignal): AsyncIterable<PcmChunk> {
+    for (const text of texts) {
+      if (signal.aborted) return;
+      yield* this.tts.synthesize(text, { signal, onFallback: this.onFallback });
+    }
   }
 
   /** Interrupts whatever is playing (barge-in). */
