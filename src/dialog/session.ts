@@ -279,12 +279,14 @@ export class CallSession implements CallIO {
 
   async say(text: string): Promise<PlaybackOutcome> {
     if (this.ended) return 'hangup';
+    this.note('bot-said', { text });
     const utterance = this.speak(text, false);
     utterance.firstAudio.catch((err) => this.engineError('tts', err));
     return utterance.done;
   }
 
   async ask(text: string, options: AskOptions = {}): Promise<CallerReply> {
+    this.note('bot-said', { text });
     const { raw, nlu } = await this.askRaw(text, options, null);
     if (raw.kind === 'hangup') return { kind: 'hangup' };
     if (raw.kind === 'dtmf') return { kind: 'dtmf', digits: raw.digit };
@@ -312,12 +314,23 @@ export class CallSession implements CallIO {
       this.engineError('tts', err);
     });
 
-    let raw: RawReply | null = await Promise.race([this.nextRaw(), utterance.done.then(() => null)]);
-    if (raw && raw.kind !== 'hangup' && this.playing === utterance) utterance.interrupt();
-    if (!raw) {
+    const signal = options.signal;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (signal?.aborted) resolve('aborted');
+      signal?.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    let raw: RawReply | null | 'aborted' = await Promise.race([this.nextRaw(), utterance.done.then(() => null), aborted]);
+    if (raw && raw !== 'aborted' && raw.kind !== 'hangup' && this.playing === utterance) utterance.interrupt();
+    if (raw === null) {
       const ttsFailed = await utterance.firstAudio.then(() => false, () => true);
       if (ttsFailed && !this.ended) return { raw: { kind: 'asr-error', error: new Error('tts failed') }, nlu: null };
-      raw = await this.nextRaw(options.timeoutMs ?? this.deps.config.audio.noInputTimeoutMs);
+      raw = await Promise.race([this.nextRaw(options.timeoutMs ?? this.deps.config.audio.noInputTimeoutMs), aborted]);
+    }
+    if (raw === 'aborted') {
+      // Whoever aborted has something better to say; the caller's next words are not this reply.
+      this.waiter = null;
+      if (this.playing === utterance) utterance.interrupt();
+      return { raw: { kind: 'no-input' }, nlu: null };
     }
     if (!raw) return { raw: { kind: 'no-input' }, nlu: null };
     if (raw.kind === 'dtmf' && (options.maxDigits ?? 1) > 1) raw = await this.collectDigits(raw.digit, options.maxDigits!);

@@ -15,6 +15,8 @@ export interface AskOptions {
   timeoutMs?: number;
   /** Let the caller interrupt the prompt (default true). */
   bargeIn?: boolean;
+  /** Stops the prompt and the wait at once (e.g. an agent took the call); the reply is `no-input`. */
+  signal?: AbortSignal;
 }
 
 /**

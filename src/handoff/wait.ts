@@ -182,18 +182,18 @@ export class QueueWait {
     if (outcome === 'hangup' || this.io.ended) throw new Hangup();
   }
 
-  private async ask(text: string, maxDigits = 1): Promise<CallerReply> {
-    const reply = await this.io.ask(text, { maxDigits, timeoutMs: this.options.replyTimeoutMs });
+  private async ask(text: string, maxDigits = 1, signal?: AbortSignal): Promise<CallerReply> {
+    const reply = await this.io.ask(text, { maxDigits, timeoutMs: this.options.replyTimeoutMs, signal });
     if (reply.kind === 'hangup' || this.io.ended) throw new Hangup();
     return reply;
   }
 
   private async offerCallback(): Promise<HandoffOutcome | null> {
-    const reply = await this.ask(handoffPhrases.callbackOffer);
-    if (yesNo(reply) !== 'yes') return null;
+    const reply = await this.askWatchingEntry(handoffPhrases.callbackOffer);
     // An agent may have taken the call while the offer was playing: connect rather than ask.
     const meanwhile = await this.check();
     if (meanwhile) return meanwhile;
+    if (yesNo(reply) !== 'yes') return null;
     this.io.note('handoff.callback_requested', { entryId: this.entryId });
     const number = await this.confirmCallbackNumber();
     if (!number) {
@@ -206,6 +206,24 @@ export class QueueWait {
     this.io.note('handoff.callback', { entryId: this.entryId, number, position });
     await this.io.say(callbackConfirmed(number, position));
     return { kind: 'callback', number };
+  }
+
+  /** Asks while polling the entry, cutting the question short once an agent has the call. */
+  private async askWatchingEntry(text: string): Promise<CallerReply> {
+    const stop = new AbortController();
+    const watch = (async () => {
+      while (!stop.signal.aborted) {
+        await sleep(this.options.pollMs);
+        const entry = await this.store.get(this.entryId).catch(() => null);
+        if (entry && entry.state !== 'waiting' && entry.state !== 'offered') stop.abort();
+      }
+    })();
+    try {
+      return await this.ask(text, 1, stop.signal);
+    } finally {
+      stop.abort();
+      await watch;
+    }
   }
 
   /** The caller's own number, or one typed (or said) and read back; two tries. */
