@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import { readJson } from '../http/body.js';
 import { z } from 'zod';
 import { requireAdminKey } from '../http/auth.js';
 import { ApiError, sendError } from '../http/errors.js';
@@ -94,12 +95,7 @@ export function createAgentRoutes(deps: QueueRoutesDeps): Hono {
   app.get('/', async (c) => c.json({ agents: (await handoff.agents.list()).map(agentJson) }));
 
   app.post('/', async (c: Context) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'bad_json', 'Body must be JSON');
-    }
+    const raw = await readJson(c);
     const parsed = newAgent.safeParse(raw);
     if (!parsed.success) throw new ApiError(400, 'invalid', 'Invalid agent', parsed.error.issues);
     const agent = await handoff.agents.upsert(parsed.data);

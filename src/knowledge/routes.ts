@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
+import { readJson } from '../http/body.js';
 import { ApiError, sendError } from '../http/errors.js';
 import type { KnowledgeService } from './service.js';
 import { LIMITS, validateFaq } from './validate.js';
@@ -83,12 +84,7 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
 
   app.put('/:id', async (c) => {
     const id = idOf(c);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'bad_json', 'Body must be a JSON FAQ');
-    }
+    const body = await readJson(c, 'Body must be a JSON FAQ');
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'bad_request', 'Body must be a JSON object');
     const input = { ...(body as Record<string, unknown>), id: (body as { id?: unknown }).id ?? id };
     if (input.id !== id) throw new ApiError(400, 'id_mismatch', `Body id "${String(input.id)}" differs from the URL id "${id}"`);

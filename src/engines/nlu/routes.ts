@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { readJson } from '../../http/body.js';
 import { z } from 'zod';
 import { ApiError, sendError } from '../../http/errors.js';
 import type { NluProvider } from './types.js';
@@ -20,12 +21,7 @@ export function createNluRoutes(deps: NluRoutesDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => sendError(c, err));
   app.post('/parse', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'bad_json', 'Body must be JSON: {"text": "..."}');
-    }
+    const raw = await readJson(c, 'Body must be JSON: {"text": "..."}');
     const body = parseBody.safeParse(raw);
     if (!body.success) {
       throw new ApiError(400, 'bad_request', body.error.issues.map((i) => i.message).join('; '), { issues: body.error.issues });

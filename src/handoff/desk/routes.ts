@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
+import { readJson } from '../../http/body.js';
 import { z } from 'zod';
 import { ApiError, errorBody, sendError } from '../../http/errors.js';
 import type { Agent } from '../agents.js';
@@ -36,12 +37,7 @@ const wrapUpBody = z.object({
 });
 
 async function body<T extends z.ZodTypeAny>(c: Context, schema: T): Promise<z.infer<T>> {
-  let raw: unknown;
-  try {
-    raw = await c.req.json();
-  } catch {
-    throw new ApiError(400, 'bad_json', 'Body must be JSON');
-  }
+  const raw = await readJson(c);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new ApiError(400, 'invalid', 'Invalid request body', parsed.error.issues);
   return parsed.data;
