@@ -2,21 +2,16 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { getCall, listCalls } from '../../store/call-queries.js';
 import type { Database } from '../../store/db.js';
+import { normalizeDigits } from '../../text/normalize.js';
 import { ApiError, sendError } from '../errors.js';
 
 export interface CallRoutesDeps {
   database: Database;
 }
 
-const PERSIAN_DIGITS = '۰۱۲۳۴۵۶۷۸۹';
-const ARABIC_DIGITS = '٠١٢٣٤٥٦٧٨٩';
-
 /** Phone numbers typed by ops staff may hold Persian digits, spaces or dashes. */
 function normaliseNumber(raw: string): string {
-  return raw
-    .replace(/[۰-۹]/g, (d) => String(PERSIAN_DIGITS.indexOf(d)))
-    .replace(/[٠-٩]/g, (d) => String(ARABIC_DIGITS.indexOf(d)))
-    .replace(/[\s\-()]/g, '');
+  return normalizeDigits(raw).replace(/[\s\-()]/g, '');
 }
 
 const instant = z
