@@ -21,6 +21,11 @@ describe('system intents', () => {
     expect(detectSystemIntent(text)).toBe(intent);
   });
 
+  it('hears «اپراتور» even when the recogniser splits it in two', () => {
+    expect(detectSystemIntent('می خواهم با پرا تور صحبت کنم')).toBe('operator');
+    expect(detectSystemIntent('اینترنت من قطع است')).toBeNull();
+  });
+
   it('does not take a question that starts with «نه» for a refusal', () => {
     expect(detectSystemIntent('نه، اینترنتم هنوز قطعه')).toBeNull();
     expect(detectSystemIntent('اینترنتم دوباره قطع شده از دیروز تا حالا')).toBeNull();

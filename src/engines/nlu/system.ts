@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { tokenizePersian } from '../../text/normalize.js';
 import type { SystemIntent } from './types.js';
 import { grammar, matchPhrases } from './grammars.js';
@@ -16,8 +17,33 @@ const PRIORITY: SystemIntent[] = ['operator', 'callback', 'repeat', 'goodbye'];
 /** Single-word phrases that are system requests only when nothing else was said. */
 const AMBIGUOUS_ALONE = new Set(['دوباره', 'فعلا', 'بای', 'پشتیبان', 'مسئول']);
 
+let longWords: string[] | null = null;
+
+/**
+ * A recogniser often splits a long word it is unsure of («اپراتور» → «پرا تور»). Two neighbours
+ * that are not system words themselves but join into one (within one edit) are read as that word.
+ */
+function joinSplitWords(words: string[]): string[] {
+  longWords ??= [...new Set(grammar('system').phrases.filter((p) => p.tokens.length === 1 && p.tokens[0].length >= 5).map((p) => p.tokens[0]))];
+  const known = new Set(longWords);
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (i + 1 < words.length && !known.has(words[i]) && !known.has(words[i + 1])) {
+      const joined = words[i] + words[i + 1];
+      const match = longWords.find((w) => Math.abs(w.length - joined.length) <= 1 && distance(w, joined) <= 1);
+      if (match) {
+        out.push(match);
+        i++;
+        continue;
+      }
+    }
+    out.push(words[i]);
+  }
+  return out;
+}
+
 export function detectSystemIntent(text: string): SystemIntent | null {
-  const words = tokenizePersian(text, { numbers: false });
+  const words = joinSplitWords(tokenizePersian(text, { numbers: false }));
   if (words.length === 0) return null;
   const matches = matchPhrases(grammar('system'), words);
   const onlyCourtesyBesides = (m: { start: number; end: number }) =>
