@@ -28,7 +28,7 @@ export function greeting(ctx: PromptContext, hour: number, callerName?: string |
   const hello = timeOfDayGreeting(hour);
   const who = callerName ? `${callerName} عزیز، ` : '';
   // Short on purpose: callers are impatient, and the way to a human is said up front.
-  return `${who}${hello}، به ${ctx.companyName} خوش آمدید. بفرمایید، چطور می‌توانم کمکتان کنم؟ برای صحبت با همکارانم، صفر را بزنید.`;
+  return `${who}${hello}، به ${ctx.companyName} خوش آمدید؛ ${ctx.botName} هستم. چطور می‌توانم کمکتان کنم؟ برای صحبت با همکارانم، صفر را بزنید.`;
 }
 
 export const prompts = {
