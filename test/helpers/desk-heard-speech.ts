@@ -1,3 +1,4 @@
+import { concatPcm } from '../../src/audio/pcm.js';
 const HOP = 80; // 10 ms at 8 kHz
 const PIECE = 100; // frames: the sentence is compared one second at a time
 const DRIFT = 6; // frames: how far each second may have moved against the previous one
@@ -21,7 +22,7 @@ export interface Heard {
  * with one word changed clearly less.
  */
 export function bestMatch(received: readonly Int16Array[], expected: Int16Array): Heard | null {
-  const heard = contour(concat(received));
+  const heard = contour(concatPcm(received));
   const want = contour(expected);
   const frames = want.length / 2;
   if (frames === 0 || heard.length < want.length) return null;
@@ -90,18 +91,6 @@ function contour(pcm: Int16Array): Float64Array {
     }
     out[2 * f] = Math.log10(energy / HOP + 1);
     out[2 * f + 1] = Math.log10(hiss / HOP + 1);
-  }
-  return out;
-}
-
-function concat(frames: readonly Int16Array[]): Int16Array {
-  let total = 0;
-  for (const f of frames) total += f.length;
-  const out = new Int16Array(total);
-  let offset = 0;
-  for (const f of frames) {
-    out.set(f, offset);
-    offset += f.length;
   }
   return out;
 }
