@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Resampler, resample } from '../src/audio/resample.js';
 import { concatPcm, dbfs, sineWave } from '../src/audio/pcm.js';
+import { toneLevelDb } from './helpers/telephony_harness.js';
 
-/** Amplitude of one frequency in a signal (single-bin DFT with a Hann window), relative to full scale. */
-function toneLevelDb(pcm: Int16Array, rate: number, freq: number): number {
-  let re = 0;
-  let im = 0;
-  let wsum = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (pcm.length - 1));
-    const a = (2 * Math.PI * freq * i) / rate;
-    re += w * pcm[i] * Math.cos(a);
-    im -= w * pcm[i] * Math.sin(a);
-    wsum += w;
-  }
-  return 20 * Math.log10((2 * Math.hypot(re, im)) / wsum / 32767);
-}
 
 /** Drop the filter's ramp-in/ramp-out so edges do not smear the measurement. */
 const middle = (pcm: Int16Array) => pcm.subarray(Math.floor(pcm.length * 0.1), Math.floor(pcm.length * 0.9));

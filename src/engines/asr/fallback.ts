@@ -59,13 +59,7 @@ export function withAsrFallback(primary: AsrEngine, fallback: AsrEngine, options
       onPrimary = false;
       kept = null;
       active = startFallback();
-      report({
-        engine: 'asr',
-        from: primary.name,
-        to: fallback.name,
-        cause: 'circuit-open',
-        message: `${primary.name} failed ${breaker.sinceFailureMs()} ms ago; using ${fallback.name}`,
-      });
+      report(breaker.skippedEvent('asr', primary.name, fallback.name));
     } else {
       try {
         const started = primary.createStream({

@@ -1,3 +1,5 @@
+import type { EngineFallbackEvent } from '../errors.js';
+
 /**
  * Remembers that a remote engine failed recently, so the fallback wrappers send work straight to
  * the local engine for a cool-down instead of making every utterance pay for a failed attempt
@@ -27,5 +29,10 @@ export class CircuitBreaker {
 
   succeed(): void {
     this.failedAt = null;
+  }
+
+  /** The fallback event both wrappers report when they skip a primary that failed recently. */
+  skippedEvent(engine: EngineFallbackEvent['engine'], from: string, to: string): EngineFallbackEvent {
+    return { engine, from, to, cause: 'circuit-open', message: `${from} failed ${this.sinceFailureMs()} ms ago; using ${to}` };
   }
 }

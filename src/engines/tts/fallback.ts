@@ -30,13 +30,7 @@ export function withTtsFallback(primary: TtsEngine, fallback: TtsEngine, options
     let playedSeconds = 0;
 
     if (breaker.open()) {
-      report({
-        engine: 'tts',
-        from: primary.name,
-        to: fallback.name,
-        cause: 'circuit-open',
-        message: `${primary.name} failed ${breaker.sinceFailureMs()} ms ago; using ${fallback.name}`,
-      });
+      report(breaker.skippedEvent('tts', primary.name, fallback.name));
     } else {
       // Own abort signal so a failed or slow primary can be stopped without touching the caller's.
       const stopPrimary = new AbortController();
