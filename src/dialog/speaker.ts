@@ -2,7 +2,7 @@ import type { PcmChunk } from '../audio/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
-import { EngineTimeoutError } from './timeout.js';
+import { withTimeout } from './timeout.js';
 
 export interface Utterance {
   /** 'played' | 'cleared' | 'hangup' once the far end is done with it. */
@@ -96,17 +96,8 @@ export class Speaker {
     this.current?.interrupt();
   }
 
-  private async firstChunk<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        iterator.next(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new EngineTimeoutError('tts', this.timeoutMs)), this.timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private firstChunk<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
+    return withTimeout(iterator.next(), this.timeoutMs, 'tts');
   }
+
 }

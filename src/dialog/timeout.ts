@@ -1,8 +1,4 @@
-export class EngineTimeoutError extends Error {
-  constructor(readonly engine: string, readonly ms: number) {
-    super(`${engine} did not answer within ${ms} ms`);
-  }
-}
+import { EngineTimeoutError } from '../engines/errors.js';
 
 /** Rejects with EngineTimeoutError when `promise` takes longer than `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, engine: string): Promise<T> {
