@@ -89,10 +89,15 @@ describe('two service processes sharing one PostgreSQL', () => {
     };
     const loops = [agentLoop('agent-1'), agentLoop('agent-2')];
 
-    // Process A dies mid-way, with most of its callers still in the queue.
+    // Process A dies mid-way, with most of its callers still in the queue, once it has routed at
+    // least one call itself (which process wins each routing race is up to the scheduler).
     for (;;) {
-      const [{ n }] = await pg.database.query<{ n: string }>(`select count(*) as n from handoff_entries where answered_at is not null`);
-      if (Number(n) >= 8) break;
+      const [{ n, byA }] = await pg.database.query<{ n: string; byA: string }>(
+        `select (select count(*) from handoff_entries where answered_at is not null) as n,
+                (select count(*) from handoff_offers where instance_id = 'proc-A') as "byA"`,
+      );
+      if (Number(n) >= 8 && Number(byA) >= 1) break;
+      if (Number(n) > 14) throw new Error(`proc-A routed none of the first ${n} calls`);
       await new Promise((r) => setTimeout(r, 5));
     }
     a.proc.kill('SIGKILL');
