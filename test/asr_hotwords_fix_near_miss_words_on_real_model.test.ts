@@ -6,7 +6,8 @@ import { createOnnxAsr } from '../src/engines/asr/index.js';
 import type { AsrEngine } from '../src/engines/asr/types.js';
 
 // Held-out synthetic telephone utterances (unseen sentence, unseen voice) on which the default
-// model, undecided, spells one word of the reference slightly wrong.
+// acoustic model, undecided, spells one word of the reference slightly wrong. The language model is
+// off here so that what is pinned is the hotwords' own effect (it fixes some of these by itself).
 const lines = readFileSync('fixtures/asr/heldout_synthetic.jsonl', 'utf8')
   .split('\n')
   .filter(Boolean)
@@ -22,7 +23,7 @@ async function recognise(engine: AsrEngine, index: number, hotwords?: string[]):
 describe('hotwords with the default model', () => {
   let engine: AsrEngine;
   beforeAll(async () => {
-    engine = await createOnnxAsr({ modelDir: 'models/asr-fa' });
+    engine = await createOnnxAsr({ modelDir: 'models/asr-fa', useLm: false });
   });
   afterAll(() => engine.close());
 

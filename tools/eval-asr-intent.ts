@@ -5,14 +5,14 @@
  * audio is reported beside intent accuracy from the typed text of the same lines. Ends with one
  * JSON line.
  *
- *   npm run eval:asr-intent -- [--test fixtures/faq/test.jsonl] [--model models/asr-fa] [--variant f4]
+ *   npm run eval:asr-intent -- [--test fixtures/faq/test.jsonl] [--model models/asr-fa] [--variant f4] [--lm none]
  *
- * The audio is synthesised once into models/asr-fa/work/intent-audio-<variant>/ (gitignored) by
+ * The audio is synthesised once into models/asr-fa/work/intent-audio-<test name>-<variant>/ (gitignored) by
  * models/asr-fa/recipe/synth_manifest.py.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resample } from '../src/audio/resample.js';
 import { readWav } from '../src/audio/wav.js';
@@ -31,10 +31,17 @@ const { values } = parseArgs({
     variant: { type: 'string', default: 'f4' },
     beam: { type: 'string', default: '8' },
     'hotword-boost': { type: 'string', default: '2' },
+    /** 'none' decodes without the model's character LM (for the comparison in docs/BENCHMARKS.md). */
+    lm: { type: 'string', default: 'manifest' },
+    'lm-weight': { type: 'string' },
+    'char-bonus': { type: 'string' },
+    'domain-weight': { type: 'string' },
+    'lexicon-bonus': { type: 'string', default: '1' },
+    snap: { type: 'string', default: 'yes' },
   },
 });
 
-const audioDir = resolve(`models/asr-fa/work/intent-audio-${values.variant}`);
+const audioDir = resolve(`models/asr-fa/work/intent-audio-${basename(values.test!, '.jsonl')}-${values.variant}`);
 if (!existsSync(`${audioDir}/manifest.jsonl`)) {
   execFileSync('python3', ['models/asr-fa/recipe/synth_manifest.py', '--in', values.test!, '--out', audioDir, '--variant', values.variant!], { stdio: 'inherit' });
 }
@@ -55,7 +62,15 @@ const faqs: Faq[] = catalogue.faqs.map((f) => ({ ...f, queue: null, tags: [], en
 const nlu = createNluEngine({ version: 1, faqs });
 const hotwords = [...nlu.vocabulary()];
 
-const asr = await OnnxCtcAsr.create({ modelDir: values.model!, beamWidth: Number(values.beam), hotwordBoost: Number(values['hotword-boost']), lexicon: hotwords });
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+const asr = await OnnxCtcAsr.create({ modelDir: values.model!, beamWidth: Number(values.beam), hotwordBoost: Number(values['hotword-boost']), lexicon: hotwords,
+  lexiconBonus: Number(values['lexicon-bonus']),
+  snap: values.snap !== 'no',
+  useLm: values.lm !== 'none',
+  lmWeight: num(values['lm-weight']),
+  charBonus: num(values['char-bonus']),
+  lmDomainWeight: num(values['domain-weight']),
+});
 let textRight = 0;
 let audioRight = 0;
 let inScope = 0;
@@ -96,6 +111,7 @@ const summary = {
   asrWer: r(wer),
   nlu: nlu.name,
   asr: asr.name,
+  lm: values.lm,
 };
 console.log(`intent accuracy: from text ${(summary.accuracyFromText * 100).toFixed(1)}%, from audio ${(summary.accuracyFromAudio * 100).toFixed(1)}% (${lines.length} lines, ${inScope} in scope; ASR CER ${(cer * 100).toFixed(1)}% WER ${(wer * 100).toFixed(1)}%)`);
 console.log(JSON.stringify(summary));

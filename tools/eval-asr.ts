@@ -5,6 +5,7 @@
  *
  *   npm run eval:asr -- --manifest <jsonl> [--model models/asr-fa] [--beam 8] [--hotword-boost 2]
  *                       [--lexicon faq|none|<file.txt>] [--hotwords faq|none] [--limit N] [--verbose]
+ *                       [--lm none] [--lm-weight W] [--char-bonus B] [--domain-weight D]
  *
  * Lines are {"audio", "text"} (+ optional "subset"); audio paths are relative to the manifest, at
  * any rate and format readable as WAV (resampled to the model's rate). Prints CER/WER overall and
@@ -30,6 +31,11 @@ const { values } = parseArgs({
     lexicon: { type: 'string', default: 'faq' },
     /** 'faq': the FAQ vocabulary is also passed as per-stream hotwords, as the call session does. */
     hotwords: { type: 'string', default: 'faq' },
+    /** 'none' decodes without the manifest's character LM; the weights override the manifest's. */
+    lm: { type: 'string', default: 'manifest' },
+    'lm-weight': { type: 'string' },
+    'char-bonus': { type: 'string' },
+    'domain-weight': { type: 'string' },
     limit: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
@@ -58,6 +64,10 @@ const engine = await OnnxCtcAsr.create({
   beamWidth: Number(values.beam),
   hotwordBoost: Number(values['hotword-boost']),
   lexicon,
+  useLm: values.lm !== 'none',
+  lmWeight: values['lm-weight'] === undefined ? undefined : Number(values['lm-weight']),
+  charBonus: values['char-bonus'] === undefined ? undefined : Number(values['char-bonus']),
+  lmDomainWeight: values['domain-weight'] === undefined ? undefined : Number(values['domain-weight']),
 });
 
 const CHUNK_MS = 20;
@@ -114,7 +124,7 @@ const cpuSeconds = results.reduce((a, r) => a + r.cpuMs, 0) / 1000;
 const summary = {
   manifest: values.manifest,
   model: engine.name,
-  decoder: `beam ${values.beam}, hotwords ${values.hotwords} (${hotwords.length}), boost ${values['hotword-boost']}, lexicon ${values.lexicon} (${lexicon.length} words)`,
+  decoder: `beam ${values.beam}, lm ${values.lm === 'none' ? 'none' : `${values['lm-weight'] ?? 'manifest'}/${values['char-bonus'] ?? 'manifest'}/${values['domain-weight'] ?? 'manifest'}`}, hotwords ${values.hotwords} (${hotwords.length}), boost ${values['hotword-boost']}, lexicon ${values.lexicon} (${lexicon.length} words)`,
   utterances: results.length,
   audioSeconds: round(audioSeconds, 1),
   cer: round(all.cer),

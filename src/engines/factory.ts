@@ -71,7 +71,12 @@ function requireUrl(url: string | undefined, section: 'asr' | 'tts'): string {
 
 /** The in-process ASR engine of the config (the engine server serves this one). */
 export async function createLocalAsr(config: Config): Promise<AsrEngine> {
-  return createOnnxAsr({ modelDir: config.asr.modelDir, beamWidth: config.asr.beamWidth, hotwordBoost: config.asr.hotwordBoost });
+  return createOnnxAsr({
+    modelDir: config.asr.modelDir,
+    beamWidth: config.asr.beamWidth,
+    hotwordBoost: config.asr.hotwordBoost,
+    useLm: config.asr.languageModel,
+  });
 }
 
 /**

@@ -100,6 +100,12 @@ def main():
         },
         "scores": scores,
     }
+    # The decoder's language model is text, not weights: a re-export keeps the folder's LM settings.
+    previous = os.path.join(args.out, "manifest.json")
+    if os.path.exists(previous):
+        lm = json.load(open(previous)).get("lm")
+        if lm:
+            manifest["lm"] = lm
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump(manifest, f, ensure_ascii=False, indent=2)
     print(json.dumps({"onnx": onnx_path, "bytes": os.path.getsize(onnx_path), "cer": cer, "wer": wer}, ensure_ascii=False))

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import type { CharLm } from './charlm.js';
 
 /**
  * CTC decoding over a [frames × vocab] matrix of log-probabilities: greedy, and a prefix beam
@@ -99,6 +100,8 @@ interface Beam {
   pending: number;
   /** Bonus kept from completed hotwords and lexicon words. */
   bonus: number;
+  /** Weighted language-model score of the prefix, with the per-character insertion bonus. */
+  lm: number;
 }
 
 export interface BeamOptions {
@@ -115,6 +118,12 @@ export interface BeamOptions {
   pruneBelowBest?: number;
   /** …and at most this many of them (an unsure model spreads mass over many letters). */
   maxCandidates?: number;
+  /** Character language model fused into the search (shallow fusion). */
+  lm?: CharLm;
+  /** Weight of the language model's log-probability. */
+  lmWeight?: number;
+  /** Log-score bonus per emitted character, which offsets the model's pull towards short outputs. */
+  charBonus?: number;
 }
 
 function lastWord(prefix: string): string {
@@ -145,8 +154,15 @@ function advance(b: Beam, ch: string, opts: BeamOptions): [TrieNode | null, numb
   return [null, 0, bonus];
 }
 
+/** The language model's view of `prefix` growing by `ch` (a doubled space is never scored). */
+function lmStep(prefix: string, ch: string, opts: BeamOptions): number {
+  if (!opts.lm || !opts.lmWeight) return 0;
+  return opts.lmWeight * opts.lm.logProb(prefix, ch) + (opts.charBonus ?? 0);
+}
+
 function finalBonus(b: Beam, opts: BeamOptions): number {
-  let bonus = b.bonus;
+  // The model learnt sentences as ending in a space: an ending mid-word must be plausible too.
+  let bonus = b.bonus + b.lm + (b.prefix && !b.prefix.endsWith(' ') ? lmStep(b.prefix, ' ', opts) - (opts.charBonus ?? 0) : 0);
   const word = lastWord(b.prefix);
   if (word && opts.lexicon && opts.lexiconBonus && opts.lexicon.has(word)) bonus += opts.lexiconBonus;
   if (b.node && b.node.terminal) bonus += b.pending;
@@ -158,7 +174,7 @@ export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): Ct
   const prune = opts.pruneBelowBest ?? 6;
   const maxCands = opts.maxCandidates ?? 6;
   const root = opts.hotwords && opts.hotwords.size > 0 ? opts.hotwords.root : null;
-  let beams: Beam[] = [{ prefix: '', last: -1, pb: 0, pnb: NEG, node: root, pending: 0, bonus: 0 }];
+  let beams: Beam[] = [{ prefix: '', last: -1, pb: 0, pnb: NEG, node: root, pending: 0, bonus: 0, lm: 0 }];
   const C = lp.classes;
   for (let t = 0; t < lp.frames; t++) {
     const row = t * C;
@@ -183,7 +199,7 @@ export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): Ct
         if (ch === null) nb = { ...proto, prefix, last, pb: NEG, pnb: NEG };
         else {
           const [node, pending, bonus] = advance(proto, ch, opts);
-          nb = { prefix, last, pb: NEG, pnb: NEG, node, pending, bonus };
+          nb = { prefix, last, pb: NEG, pnb: NEG, node, pending, bonus, lm: proto.lm + lmStep(proto.prefix, ch, opts) };
         }
         next.set(prefix, nb);
       }
@@ -214,7 +230,7 @@ export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): Ct
       }
     }
     const all = [...next.values()];
-    for (const b of all) (b as Beam & { score?: number }).score = lse(b.pb, b.pnb) + b.bonus + b.pending;
+    for (const b of all) (b as Beam & { score?: number }).score = lse(b.pb, b.pnb) + b.bonus + b.pending + b.lm;
     all.sort((a, b) => (b as Beam & { score: number }).score - (a as Beam & { score: number }).score);
     beams = all.slice(0, opts.beamWidth);
   }

@@ -28,6 +28,20 @@ const Common = {
   dropTokens: z.array(z.string()).default([]),
   /** Lower-case Latin output (some exports are upper-case) is not needed for Persian, kept as emitted. */
   licence: z.string().optional(),
+  /** Character language model fused into the beam search, counted from a text file in the folder. */
+  lm: z
+    .object({
+      /** One "count<TAB>sentence" per line, in the model's spelling (recipe/lm_corpus.py). */
+      corpus: z.string().min(1),
+      order: z.number().int().min(2).max(10).default(6),
+      /** Weight of the LM's log-probability against the acoustic score. */
+      weight: z.number().min(0).max(5).default(0.5),
+      /** Log-score bonus per character, balancing the LM's preference for short outputs. */
+      charBonus: z.number().min(-5).max(5).default(0),
+      /** Share of the mixture given to a stream's own words (the live FAQ vocabulary). */
+      domainWeight: z.number().min(0).max(1).default(0.3),
+    })
+    .optional(),
   training: z.unknown().optional(),
   scores: z.unknown().optional(),
 };
@@ -48,6 +62,8 @@ export interface LoadedManifest {
   tokens: string[];
   blank: number;
   modelPath: string;
+  /** Absolute path of the LM corpus, when the manifest names one. */
+  lmPath?: string;
 }
 
 export class AsrModelError extends Error {
@@ -92,5 +108,5 @@ export async function loadManifest(modelDir: string): Promise<LoadedManifest> {
   else throw new AsrModelError(`${path}: needs "vocab" or "vocabFile"`);
   const blank = typeof manifest.blank === 'number' ? manifest.blank : tokens.indexOf(manifest.blank);
   if (blank < 0 || blank >= tokens.length) throw new AsrModelError(`${path}: blank ${String(manifest.blank)} is not in the vocabulary`);
-  return { manifest, tokens, blank, modelPath: join(modelDir, manifest.model) };
+  return { manifest, tokens, blank, modelPath: join(modelDir, manifest.model), lmPath: manifest.lm ? join(modelDir, manifest.lm.corpus) : undefined };
 }

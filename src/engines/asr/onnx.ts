@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { resample } from '../../audio/resample.js';
 import type { PcmChunk } from '../../audio/types.js';
+import { CharNgramLm, MixedLm, type CharLm } from './charlm.js';
 import { beamDecode, greedyDecode, HotwordTrie, indexByLength, snapToLexicon, type CtcResult, type CtcVocab, type LogProbs } from './ctc.js';
 import { LogMelExtractor } from './features.js';
 import { AsrModelError, loadManifest, type AsrManifest, type LoadedManifest } from './manifest.js';
@@ -18,6 +20,8 @@ export interface OnnxAsrOptions {
   lexicon?: readonly string[];
   /** Log-score bonus for a completed lexicon word in the beam search. Default 1. */
   lexiconBonus?: number;
+  /** Replace near-miss words of the transcript by the lexicon word they nearly spell. Default true. */
+  snap?: boolean;
   /** Re-decode for a partial hypothesis after this much new audio. Default 300 ms. */
   partialIntervalMs?: number;
   /**
@@ -28,6 +32,12 @@ export interface OnnxAsrOptions {
   partialBudget?: number;
   /** Threads per inference: 1 keeps one call on one core. */
   threads?: number;
+  /** Fuse the manifest's character language model into the beam search. Default true. */
+  useLm?: boolean;
+  /** Overrides of the manifest's `lm` weights (decoder tuning). */
+  lmWeight?: number;
+  charBonus?: number;
+  lmDomainWeight?: number;
 }
 
 interface Bias {
@@ -35,10 +45,34 @@ interface Bias {
   lexicon: ReadonlySet<string>;
   index: Map<number, string[]>;
   base?: ReadonlySet<string>;
+  lm?: CharLm;
 }
 
 interface Vocab extends CtcVocab {
   drop: ReadonlySet<number>;
+}
+
+/** Counting a corpus takes a few hundred ms: each file is counted once per process. */
+const lmCache = new Map<string, Promise<CharNgramLm>>();
+function loadLm(path: string, order: number, alphabet: string[]): Promise<CharNgramLm> {
+  const key = `${path}#${order}#${alphabet.join('')}`;
+  let lm = lmCache.get(key);
+  if (!lm) {
+    lm = readFile(path, 'utf8').then(
+      (text) => CharNgramLm.fromCorpus(text, order, alphabet).ready(),
+      (err: Error) => {
+        lmCache.delete(key);
+        throw new AsrModelError(`cannot read the language model corpus ${path}: ${err.message}`);
+      },
+    );
+    lmCache.set(key, lm);
+  }
+  return lm;
+}
+
+/** The characters the decoder may ask the LM about: every output symbol but the blank. */
+function lmAlphabet(tokens: readonly string[], blank: number, wordDelimiter: string): string[] {
+  return tokens.filter((_, i) => i !== blank).map((t) => (t === wordDelimiter ? ' ' : t));
 }
 
 /**
@@ -58,7 +92,8 @@ export class OnnxCtcAsr implements AsrEngine {
     private readonly session: ort.InferenceSession,
     private readonly loaded: LoadedManifest,
     private readonly vocab: Vocab,
-    private readonly opts: Required<Omit<OnnxAsrOptions, 'lexicon'>>,
+    private readonly opts: Required<Omit<OnnxAsrOptions, 'lexicon' | 'lmWeight' | 'charBonus' | 'lmDomainWeight'>>,
+    private readonly lm: { model: CharNgramLm; weight: number; charBonus: number; domainWeight: number } | undefined,
   ) {
     this.name = `onnx:${loaded.manifest.name}`;
     this.sampleRate = loaded.manifest.sampleRate;
@@ -84,15 +119,26 @@ export class OnnxCtcAsr implements AsrEngine {
       if (m.dropTokens.includes(t)) drop.add(i);
     });
     const vocab: Vocab = { tokens, blank: loaded.blank, wordDelimiter: m.wordDelimiter, drop };
+    const lm =
+      options.useLm === false || !loaded.lmPath || !m.lm
+        ? undefined
+        : {
+            model: await loadLm(loaded.lmPath, m.lm.order, lmAlphabet(tokens, loaded.blank, m.wordDelimiter)),
+            weight: options.lmWeight ?? m.lm.weight,
+            charBonus: options.charBonus ?? m.lm.charBonus,
+            domainWeight: options.lmDomainWeight ?? m.lm.domainWeight,
+          };
     const engine = new OnnxCtcAsr(session, loaded, vocab, {
       modelDir: options.modelDir,
       beamWidth: options.beamWidth ?? 8,
       hotwordBoost: options.hotwordBoost ?? 2,
       lexiconBonus: options.lexiconBonus ?? 1,
+      snap: options.snap ?? true,
       partialIntervalMs: options.partialIntervalMs ?? 300,
       partialBudget: options.partialBudget ?? 0.01,
       threads: options.threads ?? 1,
-    });
+      useLm: Boolean(lm),
+    }, lm);
     if (options.lexicon) engine.setLexicon(options.lexicon);
     return engine;
   }
@@ -149,8 +195,11 @@ export class OnnxCtcAsr implements AsrEngine {
       hotwords: bias.trie,
       lexicon: bias.lexicon,
       lexiconBonus: this.opts.lexiconBonus,
+      lm: bias.lm ?? this.lm?.model,
+      lmWeight: this.lm?.weight,
+      charBonus: this.lm?.charBonus,
     });
-    return this.post({ ...res, text: snapToLexicon(res.text, bias.lexicon, bias.index) });
+    return this.post(this.opts.snap ? { ...res, text: snapToLexicon(res.text, bias.lexicon, bias.index) } : res);
   }
 
   /**
@@ -164,9 +213,20 @@ export class OnnxCtcAsr implements AsrEngine {
     if (cached && cached.base === this.lexiconWords) return cached;
     const phrases = hotwords.map(normalizeForAsr).filter(Boolean);
     const lexicon = new Set([...this.lexiconWords, ...phrases.flatMap((p) => p.split(' '))]);
-    const bias: Bias = { trie: new HotwordTrie(phrases), lexicon, index: indexByLength(lexicon), base: this.lexiconWords };
+    const bias: Bias = { trie: new HotwordTrie(phrases), lexicon, index: indexByLength(lexicon), base: this.lexiconWords, lm: this.domainLm(phrases) };
     this.biasCache.set(hotwords, bias);
     return bias;
+  }
+
+  /**
+   * The stream's own words (the live FAQ vocabulary, a grammar's answers) as a second LM mixed into
+   * the general one: their spellings become likely without the general model forgetting Persian.
+   */
+  private domainLm(phrases: readonly string[]): CharLm | undefined {
+    if (!this.lm || this.lm.domainWeight === 0 || phrases.length === 0) return this.lm?.model;
+    const own = new CharNgramLm(this.lm.model.order, lmAlphabet(this.vocab.tokens, this.vocab.blank, this.vocab.wordDelimiter));
+    for (const p of phrases) own.add(p);
+    return new MixedLm(this.lm.model, own.ready(), this.lm.domainWeight);
   }
 
   /** Waveform models spell with their own tokens (e.g. Latin-script exports); Persian text is normalised. */

@@ -1,0 +1,153 @@
+/**
+ * A character n-gram language model for shallow fusion in the CTC beam search. A small acoustic
+ * model confuses letters that sound alike (س/ص/ث, ز/ذ/ض/ظ, ت/ط, ه/ح); which spelling is Persian is
+ * a question of text, not of sound, so a model of how Persian words are spelt wins those back.
+ *
+ * Characters are UTF-16 code units: CTC vocabularies of Persian (and of any alphabetic script) sit
+ * in the Basic Multilingual Plane, so a code unit is a letter.
+ *
+ * Smoothing is interpolated Witten–Bell, which needs nothing but counts: it suits characters
+ * (few types per context) and lets a model be grown from a few hundred FAQ lines at import time.
+ */
+export interface CharLm {
+  readonly order: number;
+  /** Natural-log probability of `ch` following `context` (only its last order−1 characters count). */
+  logProb(context: string, ch: string): number;
+}
+
+/** Sentence start is a run of spaces: the word-start context a sentence's first letter sees. */
+const pad = (order: number) => ' '.repeat(order - 1);
+
+export class CharNgramLm implements CharLm {
+  /** Full-order n-grams as counted; the lower orders are their suffixes, derived when first needed. */
+  private readonly full = new Map<string, number>();
+  /** Count of each n-gram (context + '\0' + next character), orders 1..order. */
+  private counts = new Map<string, number>();
+  /** Per context: total count of what followed it, and how many different characters did. */
+  private totals = new Map<string, number>();
+  private types = new Map<string, number>();
+  private readonly cache = new Map<string, number>();
+  private readonly alphabet = new Set<string>();
+  private stale = false;
+
+  /**
+   * `alphabet`: the characters the model will be asked about (the acoustic model's vocabulary), so
+   * the floor is spread over them even where the text never used one; anything else shares one slot.
+   */
+  constructor(
+    readonly order = 6,
+    alphabet: Iterable<string> = [],
+  ) {
+    if (!Number.isInteger(order) || order < 1) throw new RangeError(`order must be a positive integer, not ${order}`);
+    for (const ch of alphabet) this.alphabet.add(ch);
+  }
+
+  /** Counts a sentence `weight` times. Text must already be in the acoustic model's spelling. */
+  add(sentence: string, weight = 1): this {
+    const text = sentence.replace(/\s+/g, ' ').trim();
+    if (!text) return this;
+    const s = pad(this.order) + text + ' ';
+    for (let i = this.order - 1; i < s.length; i++) {
+      const gram = s.slice(i - this.order + 1, i + 1);
+      this.full.set(gram, (this.full.get(gram) ?? 0) + weight);
+    }
+    this.stale = true;
+    return this;
+  }
+
+  /** Derives the lower orders now, so the first call to `logProb` does not pay for it. */
+  ready(): this {
+    this.derive();
+    return this;
+  }
+
+  /** Distinct n-grams of all orders. */
+  get size(): number {
+    this.derive();
+    return this.counts.size;
+  }
+
+  logProb(context: string, ch: string): number {
+    this.derive();
+    const padded = context.length >= this.order - 1 ? context : pad(this.order) + context;
+    const ctx = padded.slice(padded.length - (this.order - 1));
+    const key = ctx + '\u0000' + ch;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const lp = Math.log(this.prob(ctx, ch));
+    if (this.cache.size > 200_000) this.cache.clear();
+    this.cache.set(key, lp);
+    return lp;
+  }
+
+  /**
+   * Every position was counted with its full padded context, so each lower-order n-gram's count is
+   * the sum over the full n-grams it ends: one pass over the distinct ones, not over the text.
+   */
+  private derive(): void {
+    if (!this.stale) return;
+    const counts = new Map<string, number>();
+    const totals = new Map<string, number>();
+    const types = new Map<string, number>();
+    for (const [gram, c] of this.full) {
+      const ch = gram[gram.length - 1];
+      this.alphabet.add(ch);
+      for (let n = 0; n < this.order; n++) {
+        const ctx = gram.slice(this.order - 1 - n, this.order - 1);
+        const key = ctx + '\u0000' + ch;
+        const seen = counts.get(key) ?? 0;
+        if (seen === 0) types.set(ctx, (types.get(ctx) ?? 0) + 1);
+        counts.set(key, seen + c);
+        totals.set(ctx, (totals.get(ctx) ?? 0) + c);
+      }
+    }
+    this.counts = counts;
+    this.totals = totals;
+    this.types = types;
+    this.cache.clear();
+    this.stale = false;
+  }
+
+  private prob(ctx: string, ch: string): number {
+    // Uniform floor over the characters seen, plus one for anything unseen.
+    let p = 1 / (this.alphabet.size + 1);
+    for (let n = 0; n <= ctx.length; n++) {
+      const h = ctx.slice(ctx.length - n);
+      const total = this.totals.get(h);
+      if (!total) break;
+      const types = this.types.get(h)!;
+      const c = this.counts.get(h + '\u0000' + ch) ?? 0;
+      p = (c + types * p) / (total + types);
+    }
+    return p;
+  }
+
+  /** Reads the recipe's `lm-corpus.txt`: one "count<TAB>sentence" per line. */
+  static fromCorpus(text: string, order = 6, alphabet: Iterable<string> = []): CharNgramLm {
+    const lm = new CharNgramLm(order, alphabet);
+    for (const line of text.split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab < 0) continue;
+      const weight = Number(line.slice(0, tab));
+      if (!(weight > 0)) continue;
+      lm.add(line.slice(tab + 1), weight);
+    }
+    return lm;
+  }
+}
+
+/** Linear interpolation of two models, e.g. general Persian and the live FAQ's own wording. */
+export class MixedLm implements CharLm {
+  readonly order: number;
+  constructor(
+    private readonly a: CharLm,
+    private readonly b: CharLm,
+    private readonly weightOfB: number,
+  ) {
+    this.order = Math.max(a.order, b.order);
+  }
+  logProb(context: string, ch: string): number {
+    const w = this.weightOfB;
+    return Math.log((1 - w) * Math.exp(this.a.logProb(context, ch)) + w * Math.exp(this.b.logProb(context, ch)));
+  }
+}
