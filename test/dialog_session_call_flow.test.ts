@@ -75,6 +75,19 @@ describe('a call with the bot', () => {
     expect(recorder.ends[0]).toMatchObject({ outcome: 'completed', handoffReason: null });
   });
 
+  it('understands the recogniser’s second reading when its best one means nothing, and records that it did', async () => {
+    const misheard = { text: 'اینترنتم غطع شده', alternatives: ['اینترنتم قطع شده', 'اینترنتم غتع شده'] };
+    const { channel, recorder, tts, run } = setup(new ScriptedAsr([misheard, 'نه ممنون']));
+    await until(() => channel.played[0]?.outcome === 'played');
+    speak(channel);
+    await until(() => channel.played[1]?.outcome === 'played');
+    expect(tts.spoken[1]).toBe(ANSWER);
+    speak(channel);
+    expect(await run).toBe('completed');
+    expect(recorder.turns[1]).toMatchObject({ heardText: 'اینترنتم قطع شده', intent: 'internet_outage' });
+    expect(recorder.events.find((e) => e.type === 'asr-alternative')?.data).toEqual({ best: 'اینترنتم غطع شده', used: 'اینترنتم قطع شده', rank: 1 });
+  });
+
   it('stops talking and listens when the caller speaks over the bot (barge-in)', async () => {
     const { channel, recorder, run } = setup(new ScriptedAsr(['اینترنتم قطع شده', 'نه']), new ToneTts(null, 800));
     channel.playbackSpeedup = 1; // real-time playback, so the greeting is still playing

@@ -62,11 +62,13 @@ describe('ASR over gRPC from a real engine-server process', () => {
     expect(health.tts).toBeNull();
   });
 
-  it('gives the same transcript, confidence and duration as the in-process engine for each fixture', async () => {
+  it('gives the same transcript, alternatives, confidence and duration as the in-process engine for each fixture', async () => {
     for (const pcm of audio) {
       const [viaGrpc, inProcess] = await Promise.all([recognise(remote, pcm), recognise(local, pcm)]);
       expect(inProcess.text.length).toBeGreaterThan(5);
       expect(viaGrpc.text).toBe(inProcess.text);
+      // The other readings travel too, so understanding can use them whichever engine heard the caller.
+      expect(viaGrpc.alternatives ?? []).toEqual(inProcess.alternatives ?? []);
       expect(viaGrpc.audioSeconds).toBeCloseTo(inProcess.audioSeconds, 6);
       expect(viaGrpc.confidence).toBeCloseTo(inProcess.confidence!, 5);
     }

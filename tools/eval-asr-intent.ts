@@ -19,6 +19,7 @@ import { readWav } from '../src/audio/wav.js';
 import { OnnxCtcAsr } from '../src/engines/asr/onnx.js';
 import { normalizeForAsr } from '../src/engines/asr/text.js';
 import { createNluEngine } from '../src/engines/nlu/engine.js';
+import { understandReadings } from '../src/engines/nlu/readings.js';
 import type { Faq } from '../src/knowledge/types.js';
 import { scoreTexts } from './lib/asr-eval.js';
 
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     'domain-weight': { type: 'string' },
     'lexicon-bonus': { type: 'string', default: '1' },
     snap: { type: 'string', default: 'yes' },
+    /** 'no': the NLU sees only the best reading, not the recogniser's alternatives. */
+    alternatives: { type: 'string', default: 'yes' },
   },
 });
 
@@ -82,10 +85,11 @@ for (const line of lines) {
   const pcm = wav.sampleRate === asr.sampleRate ? wav.pcm : resample(wav.pcm, wav.sampleRate, asr.sampleRate);
   const stream = asr.createStream({ hotwords });
   stream.push(pcm);
-  const heard = (await stream.finalize()).text;
+  const final = await stream.finalize();
+  const heard = final.text;
   pairs.push([normalizeForAsr(heard), normalizeForAsr(line.text)]);
   const fromText = nlu.parse(line.text).intent;
-  const fromAudio = nlu.parse(heard).intent;
+  const fromAudio = understandReadings((t) => nlu.parse(t), heard, values.alternatives === 'no' ? [] : final.alternatives).result.intent;
   const expected = line.intent ?? null;
   if (fromText === expected) textRight++;
   if (fromAudio === expected) audioRight++;

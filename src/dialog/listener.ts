@@ -7,6 +7,8 @@ import { withTimeout } from './timeout.js';
 
 export interface HeardUtterance {
   text: string;
+  /** The recogniser's other readings, best first (see understandReadings). */
+  alternatives?: readonly string[];
   partials: number;
   /** Audio-time silence that ended the utterance (what the endpointer waited). */
   endpointMs: number;
@@ -121,6 +123,7 @@ export class Listener {
       if (this.closed) return;
       this.events.utterance({
         text: final.text,
+        alternatives: final.alternatives,
         partials: this.partials,
         endpointMs: this.endpointing.endSilenceMs,
         asrMs: performance.now() - endpointAt,

@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine } from '../engines/asr/types.js';
 import type { NluProvider, NluResult } from '../engines/nlu/types.js';
+import { understandReadings, type Understood } from '../engines/nlu/readings.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { HandoffService, TranscriptLine } from '../handoff/types.js';
 import type { KnowledgeBase } from '../knowledge/types.js';
@@ -336,14 +337,21 @@ export class CallSession implements CallIO {
     if (raw.kind === 'dtmf' && (options.maxDigits ?? 1) > 1) raw = await this.collectDigits(raw.digit, options.maxDigits!);
     if (raw.kind !== 'speech') return { raw, nlu: null };
     const started = performance.now();
-    const nlu = this.understand(raw.heard.text);
-    return { raw, nlu, nluMs: performance.now() - started };
+    const understood = this.understand(raw.heard);
+    if (!understood) return { raw, nlu: null, nluMs: performance.now() - started };
+    if (understood.rank > 0) {
+      this.note('asr-alternative', { best: raw.heard.text, used: understood.text, rank: understood.rank });
+      // From here on the caller "said" the reading that was understood: transcript, turn and hand-off agree.
+      raw = { ...raw, heard: { ...raw.heard, text: understood.text } };
+    }
+    return { raw, nlu: understood.result, nluMs: performance.now() - started };
   }
 
-  private understand(text: string): NluResult | null {
+  private understand(heard: HeardUtterance): Understood | null {
     try {
       const choices = this.state.awaiting === 'choice' ? this.state.choices.map((c) => c.intent) : undefined;
-      return this.deps.nlu.current().parse(text, { choices });
+      const nlu = this.deps.nlu.current();
+      return understandReadings((text) => nlu.parse(text, { choices }), heard.text, heard.alternatives);
     } catch (err) {
       this.engineError('nlu', err as Error);
       return null;

@@ -59,11 +59,17 @@ export class RecordingChannel implements CallChannel {
   hangUpCaller() { for (const f of [...this.active]) f('hangup'); for (const l of this.end) l('caller hung up'); }
 }
 
+/** A scripted utterance the recogniser reads one way but also could another (best first). */
+export interface ScriptedReadings {
+  text: string;
+  alternatives: string[];
+}
+
 /** Each utterance is "recognised" as the next scripted text; an Error entry makes it fail. */
 export class ScriptedAsr implements AsrEngine {
   readonly name = 'scripted';
   readonly sampleRate = 8000;
-  constructor(private readonly script: (string | Error | 'hang')[]) {}
+  constructor(private readonly script: (string | ScriptedReadings | Error | 'hang')[]) {}
   createStream(): AsrStream {
     const next = this.script.shift() ?? '';
     return {
@@ -71,6 +77,7 @@ export class ScriptedAsr implements AsrEngine {
       finalize: async () => {
         if (next === 'hang') return new Promise(() => {});
         if (next instanceof Error) throw next;
+        if (typeof next !== 'string') return { ...next, audioSeconds: 1 };
         return { text: next, audioSeconds: 1 };
       },
       cancel: () => {},

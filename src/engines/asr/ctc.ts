@@ -25,6 +25,8 @@ export interface CtcResult {
   text: string;
   /** Mean best-class probability over the frames that emitted a symbol (0..1). */
   confidence: number;
+  /** Other readings the beam search kept, best first (beam search only). */
+  alternatives?: string[];
 }
 
 function tokenText(vocab: CtcVocab, id: number): string {
@@ -234,17 +236,11 @@ export function beamDecode(lp: LogProbs, vocab: CtcVocab, opts: BeamOptions): Ct
     all.sort((a, b) => (b as Beam & { score: number }).score - (a as Beam & { score: number }).score);
     beams = all.slice(0, opts.beamWidth);
   }
-  let bestBeam = beams[0];
-  let bestScore = NEG;
-  for (const b of beams) {
-    const s = lse(b.pb, b.pnb) + finalBonus(b, opts);
-    if (s > bestScore) {
-      bestScore = s;
-      bestBeam = b;
-    }
-  }
-  const text = bestBeam.prefix.replace(/\s+/g, ' ').trim();
-  return { text, confidence: greedyDecode(lp, vocab).confidence };
+  const ranked = beams
+    .map((b) => ({ text: b.prefix.replace(/\s+/g, ' ').trim(), score: lse(b.pb, b.pnb) + finalBonus(b, opts) }))
+    .sort((a, b) => b.score - a.score);
+  const readings = [...new Set(ranked.map((r) => r.text))];
+  return { text: readings[0] ?? '', confidence: greedyDecode(lp, vocab).confidence, alternatives: readings.slice(1) };
 }
 
 /**

@@ -199,7 +199,10 @@ export class OnnxCtcAsr implements AsrEngine {
       lmWeight: this.lm?.weight,
       charBonus: this.lm?.charBonus,
     });
-    return this.post(this.opts.snap ? { ...res, text: snapToLexicon(res.text, bias.lexicon, bias.index) } : res);
+    const snap = (text: string) => (this.opts.snap ? snapToLexicon(text, bias.lexicon, bias.index) : text);
+    const text = snap(res.text);
+    const alternatives = [...new Set((res.alternatives ?? []).map(snap))].filter((t) => t !== text);
+    return this.post({ ...res, text, alternatives });
   }
 
   /**
@@ -231,7 +234,8 @@ export class OnnxCtcAsr implements AsrEngine {
 
   /** Waveform models spell with their own tokens (e.g. Latin-script exports); Persian text is normalised. */
   private post(res: CtcResult): CtcResult {
-    return { ...res, text: res.text.replace(/\s+/g, ' ').trim() };
+    const tidy = (t: string) => t.replace(/\s+/g, ' ').trim();
+    return { ...res, text: tidy(res.text), ...(res.alternatives ? { alternatives: res.alternatives.map(tidy) } : {}) };
   }
 
   /** Greedy and biased-beam transcripts of one utterance from a single model run (evaluation). */
@@ -371,7 +375,7 @@ class OnnxCtcStream implements AsrStream {
     try {
       const lp = await this.engine.logProbs(input.input, input.frames);
       const res = this.engine.decode(lp, this.options.hotwords, true);
-      return { text: res.text, confidence: res.confidence, audioSeconds };
+      return { text: res.text, confidence: res.confidence, audioSeconds, alternatives: res.alternatives ?? [] };
     } finally {
       this.state = 'done';
     }

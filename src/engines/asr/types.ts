@@ -14,6 +14,11 @@ export interface AsrFinal {
   confidence?: number;
   /** Audio seconds that were recognised. */
   audioSeconds: number;
+  /**
+   * Lower-ranked readings of the same audio, best first, where the backend keeps them (beam
+   * search): understanding may prefer one that makes sense when the best one does not.
+   */
+  alternatives?: string[];
 }
 
 export interface AsrStreamOptions {

@@ -79,6 +79,7 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
           text: f.text,
           audioSeconds: f.audioSeconds,
           ...(f.hasConfidence ? { confidence: f.confidence } : {}),
+          ...(f.alternatives?.length ? { alternatives: f.alternatives } : {}),
         };
         finish();
         settle?.resolve(final);

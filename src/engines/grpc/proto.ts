@@ -27,7 +27,7 @@ export type WireRecognizeResponse =
   | { result: 'partial'; partial: { text: string } }
   | {
       result: 'final';
-      final: { text: string; confidence: number; hasConfidence: boolean; audioSeconds: number };
+      final: { text: string; confidence: number; hasConfidence: boolean; audioSeconds: number; alternatives?: string[] };
     };
 export interface WireSynthesizeRequest {
   text: string;

@@ -249,6 +249,7 @@ export async function startEngineServer(options: EngineServerOptions): Promise<E
               confidence: final.confidence ?? 0,
               hasConfidence: final.confidence !== undefined,
               audioSeconds: final.audioSeconds,
+              alternatives: final.alternatives ?? [],
             },
           } satisfies WireRecognizeResponse);
           call.end();
