@@ -30,7 +30,7 @@ const { values } = parseArgs({
     train: { type: 'string', default: 'fixtures/faq/train.jsonl' },
     model: { type: 'string', default: 'models/asr-fa' },
     variant: { type: 'string', default: 'f4' },
-    beam: { type: 'string', default: '8' },
+    beam: { type: 'string', default: '16' },
     'hotword-boost': { type: 'string', default: '2' },
     /** 'none' decodes without the model's character LM (for the comparison in docs/BENCHMARKS.md). */
     lm: { type: 'string', default: 'manifest' },

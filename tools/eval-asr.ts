@@ -3,7 +3,7 @@
  * on, as in a call), finalises, and scores the final text against the reference after Persian
  * normalisation onto the model's alphabet (digits read as words, ZWNJ as a space).
  *
- *   npm run eval:asr -- --manifest <jsonl> [--model models/asr-fa] [--beam 8] [--hotword-boost 2]
+ *   npm run eval:asr -- --manifest <jsonl> [--model models/asr-fa] [--beam 16] [--hotword-boost 2]
  *                       [--lexicon faq|none|<file.txt>] [--hotwords faq|none] [--limit N] [--verbose]
  *                       [--lm none] [--lm-weight W] [--char-bonus B] [--domain-weight D]
  *
@@ -26,13 +26,15 @@ const { values } = parseArgs({
   options: {
     manifest: { type: 'string' },
     model: { type: 'string', default: 'models/asr-fa' },
-    beam: { type: 'string', default: '8' },
+    beam: { type: 'string', default: '16' },
     'hotword-boost': { type: 'string', default: '2' },
     lexicon: { type: 'string', default: 'faq' },
     /** 'faq': the FAQ vocabulary is also passed as per-stream hotwords, as the call session does. */
     hotwords: { type: 'string', default: 'faq' },
     /** 'none' decodes without the manifest's character LM; the weights override the manifest's. */
     lm: { type: 'string', default: 'manifest' },
+    'lexicon-bonus': { type: 'string', default: '1' },
+    snap: { type: 'string', default: 'yes' },
     'lm-weight': { type: 'string' },
     'char-bonus': { type: 'string' },
     'domain-weight': { type: 'string' },
@@ -65,6 +67,8 @@ const engine = await OnnxCtcAsr.create({
   hotwordBoost: Number(values['hotword-boost']),
   lexicon,
   useLm: values.lm !== 'none',
+  lexiconBonus: Number(values['lexicon-bonus']),
+  snap: values.snap !== 'no',
   lmWeight: values['lm-weight'] === undefined ? undefined : Number(values['lm-weight']),
   charBonus: values['char-bonus'] === undefined ? undefined : Number(values['char-bonus']),
   lmDomainWeight: values['domain-weight'] === undefined ? undefined : Number(values['domain-weight']),

@@ -60,11 +60,11 @@ export const configSchema = z.object({
       modelDir: z.string().default('models/asr-fa').describe('Model folder with manifest.json (onnx backend)'),
       grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend)'),
       timeoutMs: z.number().int().positive().default(3000).describe('Finalisation deadline; past it the utterance counts as an engine error'),
-      beamWidth: z.number().int().min(1).default(8).describe('CTC beam width (1 = greedy)'),
+      beamWidth: z.number().int().min(1).default(16).describe('CTC beam width (1 = greedy)'),
       hotwordBoost: z.number().min(0).default(2).describe('Log-score bonus for FAQ / grammar words in the beam search'),
       languageModel: z.boolean().default(true).describe("Fuse the model folder's character language model (manifest.lm) into the beam search"),
     })
-    .default({ backend: 'onnx', modelDir: 'models/asr-fa', timeoutMs: 3000, beamWidth: 8, hotwordBoost: 2, languageModel: true }),
+    .default({ backend: 'onnx', modelDir: 'models/asr-fa', timeoutMs: 3000, beamWidth: 16, hotwordBoost: 2, languageModel: true }),
 
   tts: z
     .object({

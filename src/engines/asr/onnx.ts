@@ -12,7 +12,7 @@ import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.j
 export interface OnnxAsrOptions {
   /** Folder with manifest.json, the .onnx file and (waveform models) the vocabulary file. */
   modelDir: string;
-  /** 1 = greedy decoding; more = prefix beam search with hotword/lexicon biasing. Default 8. */
+  /** 1 = greedy decoding; more = prefix beam search with hotword/lexicon biasing. Default 16. */
   beamWidth?: number;
   /** Log-score bonus per character that continues a hotword. Default 2. */
   hotwordBoost?: number;
@@ -130,7 +130,7 @@ export class OnnxCtcAsr implements AsrEngine {
           };
     const engine = new OnnxCtcAsr(session, loaded, vocab, {
       modelDir: options.modelDir,
-      beamWidth: options.beamWidth ?? 8,
+      beamWidth: options.beamWidth ?? 16,
       hotwordBoost: options.hotwordBoost ?? 2,
       lexiconBonus: options.lexiconBonus ?? 1,
       snap: options.snap ?? true,
