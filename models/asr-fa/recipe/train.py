@@ -169,6 +169,8 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--threads", type=int, default=1, help="1: on shared cores a second intra-op thread makes every op wait for it")
     ap.add_argument("--min-shards", type=int, default=1)
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep BatchNorm statistics fixed (a model rebuilt from ONNX by onnx_to_ckpt.py)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.ckpt, exist_ok=True)
@@ -202,7 +204,15 @@ def main():
     while data.refresh() == 0 or len(data.loaded) < args.min_shards:
         time.sleep(10)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
-    model.train()
+
+    def train_mode():
+        model.train()
+        if args.freeze_bn:
+            for m in model.modules():
+                if isinstance(m, nn.BatchNorm1d):
+                    m.eval()
+
+    train_mode()
     t0, losses = time.time(), []
     while step < args.steps:
         n = data.refresh()
@@ -233,6 +243,7 @@ def main():
                     best = cer
                     torch.save(state, os.path.join(args.ckpt, "best.pt"))
                 print(f"EVAL step {step} dev CER {cer:.4f} WER {wer:.4f} best {best:.4f} | {pairs[0][0]} || {pairs[0][1]}", flush=True)
+                train_mode()
                 t0 = time.time()
             if step >= args.steps:
                 break
