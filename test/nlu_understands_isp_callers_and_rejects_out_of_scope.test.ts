@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createNluEngine } from '../src/engines/nlu/engine.js';
+import { createNluEngine, trainingExamples } from '../src/engines/nlu/engine.js';
+import { TfidfMatcher } from '../src/engines/nlu/matcher.js';
 import { loadNluModel } from '../src/engines/nlu/calibration.js';
 import type { Faq } from '../src/knowledge/types.js';
 
@@ -21,6 +22,14 @@ describe('NLU on the sample ISP FAQ', () => {
     for (const text of ['اينترنتم قطع شده چيكار كنم', 'انترنتم قطعه، چی کار کنم؟', 'اینترنت‌مون قطع شده چه کار باید کرد']) {
       expect(nlu.parse(text).intent, text).toBe('internet_outage');
     }
+  });
+
+  it('joins a long word the recogniser wrote in two pieces, but never two words it knows', () => {
+    const matcher = TfidfMatcher.train(trainingExamples(faqs));
+    expect(matcher.knows('اپلیکیشن')).toBe(true);
+    expect(matcher.knows('اپلی') || matcher.knows('کیشن')).toBe(false);
+    expect(matcher.correctedTokens('نصب اپلی کیشن').corrected).toEqual(['نصب', 'اپلیکیشن']);
+    expect(matcher.correctedTokens('سرویس فیبر').corrected).toEqual(['سرویس', 'فیبر']);
   });
 
   it('tells neighbouring FAQs apart', () => {

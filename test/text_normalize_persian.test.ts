@@ -42,6 +42,16 @@ describe('normalizePersian', () => {
     expect(normalizePersian('وای فای')).toBe(`وای${Z}فای`);
   });
 
+  it('reads the Latin terms callers type, and loanwords, as the Persian the FAQ uses', () => {
+    expect(normalizePersian('پسورد WiFi')).toBe(`رمز وای${Z}فای`);
+    expect(normalizePersian('Wi-Fi')).toBe(`وای${Z}فای`);
+    expect(normalizePersian('static IP دارید')).toBe(`استاتیک آی${Z}پی دارید`);
+  });
+
+  it('puts back an object marker the recogniser wrote as a word of its own', () => {
+    expect(normalizePersian('می خوام بدهی مو آنلاین بدم')).toBe(normalizePersian('می‌خوام بدهیمو آنلاین بدم'));
+  });
+
   it('turns number words into digits, one token per spoken group', () => {
     expect(normalizePersian('صد و بیست و سه')).toBe('123');
     expect(normalizePersian('دو میلیون و پانصد هزار تومان')).toBe('2500000 تومان');

@@ -41,6 +41,8 @@ const { values } = parseArgs({
     snap: { type: 'string', default: 'yes' },
     /** 'no': the NLU sees only the best reading, not the recogniser's alternatives. */
     alternatives: { type: 'string', default: 'yes' },
+    /** Prints each line whose intent from audio differs from the expected one. */
+    verbose: { type: 'boolean', default: false },
   },
 });
 
@@ -91,6 +93,7 @@ for (const line of lines) {
   const fromText = nlu.parse(line.text).intent;
   const fromAudio = understandReadings((t) => nlu.parse(t), heard, values.alternatives === 'no' ? [] : final.alternatives).result.intent;
   const expected = line.intent ?? null;
+  if (values.verbose && fromAudio !== expected) console.log(`${expected ?? 'OOS'} → ${fromAudio ?? 'REJ'} (text: ${fromText ?? 'REJ'})\n  SAID  ${line.text}\n  HEARD ${heard}`);
   if (fromText === expected) textRight++;
   if (fromAudio === expected) audioRight++;
   if (expected !== null) {

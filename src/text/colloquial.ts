@@ -126,6 +126,21 @@ export const COLLOQUIAL: Record<string, string> = {
   مچکرم: 'متشکرم',
   متشکر: 'متشکرم',
   آیپی: 'آی‌پی',
+  // Latin terms callers type (text is lower-cased before this map) and loanwords for the same thing
+  wifi: 'وای‌فای',
+  wireless: 'وای‌فای',
+  ip: 'آی‌پی',
+  static: 'استاتیک',
+  internet: 'اینترنت',
+  modem: 'مودم',
+  router: 'مودم',
+  sms: 'پیامک',
+  fiber: 'فیبر',
+  ftth: 'فیبر',
+  password: 'رمز',
+  پسورد: 'رمز',
+  پسوورد: 'رمز',
+  گذرواژه: 'رمز',
 };
 
 /**
@@ -150,6 +165,9 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/(^| )وی دی اس ال( |$)/g, '$1vdsl$2'],
   [/(^| )وای فای( |$)/g, '$1وای‌فای$2'],
   [/(^| )آی پی( |$)/g, '$1آی‌پی$2'],
+  [/(^| )wi fi( |$)/g, '$1وای‌فای$2'],
+  // «بدهیمو» as a recogniser writes it: the object marker split off a possessive («بدهی مو»)
+  [/(\p{L}{3,}) م?مو( |$)/gu, '$1م را$2'],
   [/(^| )چی کار( |$)/g, '$1چه کار$2'],
   [/(^| )چه کاری( |$)/g, '$1چه کار$2'],
 ];

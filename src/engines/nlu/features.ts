@@ -41,8 +41,9 @@ const STOPWORDS = new Set([
 /** Possessive and plural endings, longest first, tried when a word is not in the vocabulary. */
 const SUFFIXES = ['هایمان', 'هایشان', 'هایتان', 'های', 'ها', 'مون', 'تون', 'شون', 'مان', 'تان', 'شان', 'ام', 'ای', 'م', 'ت', 'ش', 'ی', 'و'];
 
-export function contentTokens(text: string): string[] {
-  return tokenizePersian(text).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t));
+export function contentTokens(text: string, join?: (tokens: string[]) => string[]): string[] {
+  const tokens = tokenizePersian(text);
+  return (join ? join(tokens) : tokens).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t));
 }
 
 /**
@@ -77,6 +78,32 @@ export class VocabularyCorrector {
   /** Whether `token` is a vocabulary word or one with an ending stripped (not an edit-distance guess). */
   isExact(token: string, corrected: string): boolean {
     return token === corrected || (token.startsWith(corrected) && token.length - corrected.length <= 6);
+  }
+
+  /**
+   * A recogniser unsure of a long word often writes it in two pieces («کارمند گون», «سرویسم مو»).
+   * Neighbours are joined when together they spell a vocabulary word and apart they do not both
+   * make sense. Only exact joins: fuzzy ones («کارمند گون» → a word a letter away) merged real
+   * words of typed text into wrong ones on the test lines.
+   */
+  joinSplit(tokens: string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const a = tokens[i];
+      const b = tokens[i + 1];
+      if (b !== undefined && !/\d/.test(a + b)) {
+        const knownA = this.vocabulary.has(a);
+        const knownB = this.vocabulary.has(b);
+        const joined = a + b;
+        if (!(knownA && knownB) && this.vocabulary.has(joined)) {
+          out.push(joined);
+          i++;
+          continue;
+        }
+      }
+      out.push(a);
+    }
+    return out;
   }
 
   /** The vocabulary word `token` most likely stands for, or null when none is close. */

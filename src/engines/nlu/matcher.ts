@@ -197,9 +197,14 @@ export class TfidfMatcher {
     return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector);
   }
 
+  /** Whether the knowledge base uses this (normalised) word anywhere. */
+  knows(token: string): boolean {
+    return this.vocabulary.has(token);
+  }
+
   /** Tokens after normalisation and vocabulary correction (for slots, logs and tests). */
   correctedTokens(text: string): { raw: string[]; corrected: string[]; guessed: boolean[] } {
-    const raw = contentTokens(text);
+    const raw = contentTokens(text, (tokens) => this.corrector.joinSplit(tokens));
     const corrected = raw.map((t) => this.corrector.correct(t) ?? t);
     const guessed = raw.map((t, i) => !this.corrector.isExact(t, corrected[i]));
     return { raw, corrected, guessed };
