@@ -5,9 +5,8 @@ import { readWav } from '../src/audio/wav.js';
 import { createOnnxAsr } from '../src/engines/asr/index.js';
 import type { AsrEngine } from '../src/engines/asr/types.js';
 
-// Held-out synthetic telephone utterances (unseen sentence, unseen voice) on which the default
-// acoustic model, undecided, spells one word of the reference slightly wrong. The language model is
-// off here so that what is pinned is the hotwords' own effect (it fixes some of these by itself).
+// Held-out synthetic telephone utterances (unseen sentences, unseen voice). The language model is
+// off here so that what is pinned is the hotwords' own effect (it fixes many misses by itself).
 const lines = readFileSync('fixtures/asr/heldout_synthetic.jsonl', 'utf8')
   .split('\n')
   .filter(Boolean)
@@ -27,15 +26,20 @@ describe('hotwords with the default model', () => {
   });
   afterAll(() => engine.close());
 
-  it.each([
-    [10, 'تومان'],
-    [13, 'سلمانی'],
-  ])('fixture %i: the hotword «%s» turns the near miss into the word that was said', async (index, word) => {
-    expect(lines[index].text.split(' ')).toContain(word);
-    const plain = await recognise(engine, index);
-    expect(plain.split(' ')).not.toContain(word);
-    const biased = await recognise(engine, index, [word]);
-    expect(biased.split(' ')).toContain(word);
+  it('a hotword turns most words the model missed into the words that were said', async () => {
+    // Whatever the model's accuracy, it misses some reference words of these 36 utterances; given
+    // each missed word as a hotword, it must hear most of them.
+    let missed = 0;
+    let fixed = 0;
+    for (let i = 0; i < lines.length; i++) {
+      const plain = (await recognise(engine, i)).split(' ');
+      for (const word of lines[i].text.split(' ').filter((w) => w.length >= 4 && !plain.includes(w))) {
+        missed++;
+        if ((await recognise(engine, i, [word])).split(' ').includes(word)) fixed++;
+      }
+    }
+    expect(missed).toBeGreaterThanOrEqual(5);
+    expect(fixed / missed).toBeGreaterThan(0.6);
   });
 
   it('hotwords that were not said do not appear', async () => {
