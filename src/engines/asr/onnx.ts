@@ -48,13 +48,23 @@ interface Bias {
   lm?: CharLm;
 }
 
+/** The manifest's language model as this engine fuses it (weights may be overridden for tuning). */
+interface FusedLm {
+  model: CharNgramLm;
+  /** What the decoder may ask about: the domain LM of each stream is built over the same letters. */
+  alphabet: readonly string[];
+  weight: number;
+  charBonus: number;
+  domainWeight: number;
+}
+
 interface Vocab extends CtcVocab {
   drop: ReadonlySet<number>;
 }
 
 /** Counting a corpus takes a few hundred ms: each file is counted once per process. */
 const lmCache = new Map<string, Promise<CharNgramLm>>();
-function loadLm(path: string, order: number, alphabet: string[]): Promise<CharNgramLm> {
+function loadLm(path: string, order: number, alphabet: readonly string[]): Promise<CharNgramLm> {
   const key = `${path}#${order}#${alphabet.join('')}`;
   let lm = lmCache.get(key);
   if (!lm) {
@@ -92,8 +102,8 @@ export class OnnxCtcAsr implements AsrEngine {
     private readonly session: ort.InferenceSession,
     private readonly loaded: LoadedManifest,
     private readonly vocab: Vocab,
-    private readonly opts: Required<Omit<OnnxAsrOptions, 'lexicon' | 'lmWeight' | 'charBonus' | 'lmDomainWeight'>>,
-    private readonly lm: { model: CharNgramLm; weight: number; charBonus: number; domainWeight: number } | undefined,
+    private readonly opts: Required<Omit<OnnxAsrOptions, 'lexicon' | 'useLm' | 'lmWeight' | 'charBonus' | 'lmDomainWeight'>>,
+    private readonly lm: FusedLm | undefined,
   ) {
     this.name = `onnx:${loaded.manifest.name}`;
     this.sampleRate = loaded.manifest.sampleRate;
@@ -119,11 +129,13 @@ export class OnnxCtcAsr implements AsrEngine {
       if (m.dropTokens.includes(t)) drop.add(i);
     });
     const vocab: Vocab = { tokens, blank: loaded.blank, wordDelimiter: m.wordDelimiter, drop };
-    const lm =
+    const alphabet = lmAlphabet(tokens, loaded.blank, m.wordDelimiter);
+    const lm: FusedLm | undefined =
       options.useLm === false || !loaded.lmPath || !m.lm
         ? undefined
         : {
-            model: await loadLm(loaded.lmPath, m.lm.order, lmAlphabet(tokens, loaded.blank, m.wordDelimiter)),
+            model: await loadLm(loaded.lmPath, m.lm.order, alphabet),
+            alphabet,
             weight: options.lmWeight ?? m.lm.weight,
             charBonus: options.charBonus ?? m.lm.charBonus,
             domainWeight: options.lmDomainWeight ?? m.lm.domainWeight,
@@ -137,7 +149,6 @@ export class OnnxCtcAsr implements AsrEngine {
       partialIntervalMs: options.partialIntervalMs ?? 300,
       partialBudget: options.partialBudget ?? 0.01,
       threads: options.threads ?? 1,
-      useLm: Boolean(lm),
     }, lm);
     if (options.lexicon) engine.setLexicon(options.lexicon);
     return engine;
@@ -227,7 +238,7 @@ export class OnnxCtcAsr implements AsrEngine {
    */
   private domainLm(phrases: readonly string[]): CharLm | undefined {
     if (!this.lm || this.lm.domainWeight === 0 || phrases.length === 0) return this.lm?.model;
-    const own = new CharNgramLm(this.lm.model.order, lmAlphabet(this.vocab.tokens, this.vocab.blank, this.vocab.wordDelimiter));
+    const own = new CharNgramLm(this.lm.model.order, this.lm.alphabet);
     for (const p of phrases) own.add(p);
     return new MixedLm(this.lm.model, own.ready(), this.lm.domainWeight);
   }
