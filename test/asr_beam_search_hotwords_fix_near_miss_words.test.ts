@@ -1,29 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { beamDecode, greedyDecode, HotwordTrie, snapToLexicon, type CtcVocab, type LogProbs } from '../src/engines/asr/ctc.js';
-
-const tokens = ['<blank>', ' ', ...'آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیء'];
-const vocab: CtcVocab = { tokens, blank: 0, wordDelimiter: ' ' };
-
-/**
- * Builds log-probs frame by frame: each step is a map symbol → probability (rest spread over the
- * other classes), with a blank frame between steps, as a CTC model emits.
- */
-function frames(steps: Array<Record<string, number>>): LogProbs {
-  const C = tokens.length;
-  const rows: number[][] = [];
-  const push = (dist: Record<string, number>) => {
-    const mass = Object.values(dist).reduce((a, b) => a + b, 0);
-    const rest = (1 - mass) / (C - Object.keys(dist).length);
-    rows.push(tokens.map((t) => Math.log(dist[t === '<blank>' ? '_' : t] ?? rest)));
-  };
-  for (const s of steps) {
-    push(s);
-    push({ _: 0.98 });
-  }
-  return { data: Float32Array.from(rows.flat()), frames: rows.length, classes: C };
-}
-
-const sure = (word: string) => [...word].map((c) => ({ [c]: 0.97 }));
+import { beamDecode, greedyDecode, HotwordTrie, snapToLexicon } from '../src/engines/asr/ctc.js';
+import { frames, sure, vocab } from './helpers/ctc-frames.js';
 
 // «مودم» where the model hears the vowel as «ا» slightly more than «و»: greedy says «مادم».
 const nearMiss = frames([...sure('سلام'), { ' ': 0.97 }, { م: 0.97 }, { ا: 0.5, و: 0.45 }, ...sure('دم')]);

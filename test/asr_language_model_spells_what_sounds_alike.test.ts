@@ -1,36 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav } from '../src/audio/wav.js';
 import { CharNgramLm, MixedLm } from '../src/engines/asr/charlm.js';
-import { beamDecode, type CtcVocab, type LogProbs } from '../src/engines/asr/ctc.js';
+import { beamDecode } from '../src/engines/asr/ctc.js';
 import { AsrModelError, createOnnxAsr } from '../src/engines/asr/index.js';
 import type { AsrEngine } from '../src/engines/asr/types.js';
 import { scoreTexts } from '../tools/lib/asr-eval.js';
-import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { frames, sure, tokens, vocab } from './helpers/ctc-frames.js';
 
-const tokens = ['<blank>', ' ', ...'آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیء'];
-const vocab: CtcVocab = { tokens, blank: 0, wordDelimiter: ' ' };
-
-/** One frame per step (symbol → probability, rest spread evenly), a blank frame after each. */
-function frames(steps: Array<Record<string, number>>): LogProbs {
-  const C = tokens.length;
-  const rows: number[][] = [];
-  const push = (dist: Record<string, number>) => {
-    const mass = Object.values(dist).reduce((a, b) => a + b, 0);
-    const rest = (1 - mass) / (C - Object.keys(dist).length);
-    rows.push(tokens.map((t) => Math.log(dist[t === '<blank>' ? '_' : t] ?? rest)));
-  };
-  for (const s of steps) {
-    push(s);
-    push({ _: 0.98 });
-  }
-  return { data: Float32Array.from(rows.flat()), frames: rows.length, classes: C };
-}
-const sure = (word: string) => [...word].map((c) => ({ [c]: 0.97 }));
-
-const letters = [' ', ...'آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیء'];
+// Every symbol the decoder may ask the LM about: the vocabulary less the blank.
+const letters = tokens.slice(1);
 const persian = new CharNgramLm(6, letters)
   .add('اینترنت من قطع شده')
   .add('سرعت اینترنت خیلی کم است')
