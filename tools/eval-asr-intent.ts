@@ -5,7 +5,8 @@
  * audio is reported beside intent accuracy from the typed text of the same lines. Ends with one
  * JSON line.
  *
- *   npm run eval:asr-intent -- [--test fixtures/faq/test.jsonl] [--model models/asr-fa] [--variant f4] [--lm none]
+ *   npm run eval:asr-intent -- [--test fixtures/faq/test.jsonl] [--model models/asr-fa] [--variant f4]
+ *                              [--alternatives no] [--verbose] [decoder flags as for eval:asr: --beam, --lm none, …]
  *
  * The audio is synthesised once into models/asr-fa/work/intent-audio-<test name>-<variant>/ (gitignored) by
  * models/asr-fa/recipe/synth_manifest.py.
@@ -21,7 +22,7 @@ import { normalizeForAsr } from '../src/engines/asr/text.js';
 import { createNluEngine } from '../src/engines/nlu/engine.js';
 import { understandReadings } from '../src/engines/nlu/readings.js';
 import type { Faq } from '../src/knowledge/types.js';
-import { scoreTexts } from './lib/asr-eval.js';
+import { DECODER_FLAGS, decoderOptions, describeDecoder, scoreTexts } from './lib/asr-eval.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,15 +31,7 @@ const { values } = parseArgs({
     train: { type: 'string', default: 'fixtures/faq/train.jsonl' },
     model: { type: 'string', default: 'models/asr-fa' },
     variant: { type: 'string', default: 'f4' },
-    beam: { type: 'string', default: '16' },
-    'hotword-boost': { type: 'string', default: '2' },
-    /** 'none' decodes without the model's character LM (for the comparison in docs/BENCHMARKS.md). */
-    lm: { type: 'string', default: 'manifest' },
-    'lm-weight': { type: 'string' },
-    'char-bonus': { type: 'string' },
-    'domain-weight': { type: 'string' },
-    'lexicon-bonus': { type: 'string', default: '1' },
-    snap: { type: 'string', default: 'yes' },
+    ...DECODER_FLAGS,
     /** 'no': the NLU sees only the best reading, not the recogniser's alternatives. */
     alternatives: { type: 'string', default: 'yes' },
     /** Prints each line whose intent from audio differs from the expected one. */
@@ -67,15 +60,7 @@ const faqs: Faq[] = catalogue.faqs.map((f) => ({ ...f, queue: null, tags: [], en
 const nlu = createNluEngine({ version: 1, faqs });
 const hotwords = [...nlu.vocabulary()];
 
-const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-const asr = await OnnxCtcAsr.create({ modelDir: values.model!, beamWidth: Number(values.beam), hotwordBoost: Number(values['hotword-boost']), lexicon: hotwords,
-  lexiconBonus: Number(values['lexicon-bonus']),
-  snap: values.snap !== 'no',
-  useLm: values.lm !== 'none',
-  lmWeight: num(values['lm-weight']),
-  charBonus: num(values['char-bonus']),
-  lmDomainWeight: num(values['domain-weight']),
-});
+const asr = await OnnxCtcAsr.create({ modelDir: values.model!, ...decoderOptions(values), lexicon: hotwords });
 let textRight = 0;
 let audioRight = 0;
 let inScope = 0;
@@ -118,7 +103,7 @@ const summary = {
   asrWer: r(wer),
   nlu: nlu.name,
   asr: asr.name,
-  lm: values.lm,
+  decoder: describeDecoder(values),
 };
 console.log(`intent accuracy: from text ${(summary.accuracyFromText * 100).toFixed(1)}%, from audio ${(summary.accuracyFromAudio * 100).toFixed(1)}% (${lines.length} lines, ${inScope} in scope; ASR CER ${(cer * 100).toFixed(1)}% WER ${(wer * 100).toFixed(1)}%)`);
 console.log(JSON.stringify(summary));

@@ -6,6 +6,7 @@
  *   npm run eval:asr -- --manifest <jsonl> [--model models/asr-fa] [--beam 16] [--hotword-boost 2]
  *                       [--lexicon faq|none|<file.txt>] [--hotwords faq|none] [--limit N] [--verbose]
  *                       [--lm none] [--lm-weight W] [--char-bonus B] [--domain-weight D]
+ *                       [--lexicon-bonus B] [--snap no]
  *
  * Lines are {"audio", "text"} (+ optional "subset"); audio paths are relative to the manifest, at
  * any rate and format readable as WAV (resampled to the model's rate). Prints CER/WER overall and
@@ -20,24 +21,16 @@ import { resample } from '../src/audio/resample.js';
 import { readWav } from '../src/audio/wav.js';
 import { OnnxCtcAsr } from '../src/engines/asr/onnx.js';
 import { normalizeForAsr } from '../src/engines/asr/text.js';
-import { faqVocabulary, scoreTexts } from './lib/asr-eval.js';
+import { DECODER_FLAGS, decoderOptions, describeDecoder, faqVocabulary, scoreTexts } from './lib/asr-eval.js';
 
 const { values } = parseArgs({
   options: {
     manifest: { type: 'string' },
     model: { type: 'string', default: 'models/asr-fa' },
-    beam: { type: 'string', default: '16' },
-    'hotword-boost': { type: 'string', default: '2' },
+    ...DECODER_FLAGS,
     lexicon: { type: 'string', default: 'faq' },
     /** 'faq': the FAQ vocabulary is also passed as per-stream hotwords, as the call session does. */
     hotwords: { type: 'string', default: 'faq' },
-    /** 'none' decodes without the manifest's character LM; the weights override the manifest's. */
-    lm: { type: 'string', default: 'manifest' },
-    'lexicon-bonus': { type: 'string', default: '1' },
-    snap: { type: 'string', default: 'yes' },
-    'lm-weight': { type: 'string' },
-    'char-bonus': { type: 'string' },
-    'domain-weight': { type: 'string' },
     limit: { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
@@ -63,15 +56,8 @@ const lexicon = values.lexicon === 'none' ? [] : values.lexicon === 'faq' ? faqV
 const hotwords = values.hotwords === 'faq' ? lexicon : [];
 const engine = await OnnxCtcAsr.create({
   modelDir: values.model,
-  beamWidth: Number(values.beam),
-  hotwordBoost: Number(values['hotword-boost']),
+  ...decoderOptions(values),
   lexicon,
-  useLm: values.lm !== 'none',
-  lexiconBonus: Number(values['lexicon-bonus']),
-  snap: values.snap !== 'no',
-  lmWeight: values['lm-weight'] === undefined ? undefined : Number(values['lm-weight']),
-  charBonus: values['char-bonus'] === undefined ? undefined : Number(values['char-bonus']),
-  lmDomainWeight: values['domain-weight'] === undefined ? undefined : Number(values['domain-weight']),
 });
 
 const CHUNK_MS = 20;
@@ -128,7 +114,7 @@ const cpuSeconds = results.reduce((a, r) => a + r.cpuMs, 0) / 1000;
 const summary = {
   manifest: values.manifest,
   model: engine.name,
-  decoder: `beam ${values.beam}, lm ${values.lm === 'none' ? 'none' : `${values['lm-weight'] ?? 'manifest'}/${values['char-bonus'] ?? 'manifest'}/${values['domain-weight'] ?? 'manifest'}`}, hotwords ${values.hotwords} (${hotwords.length}), boost ${values['hotword-boost']}, lexicon ${values.lexicon} (${lexicon.length} words)`,
+  decoder: `${describeDecoder(values)}, hotwords ${values.hotwords} (${hotwords.length}), lexicon ${values.lexicon} (${lexicon.length} words)`,
   utterances: results.length,
   audioSeconds: round(audioSeconds, 1),
   cer: round(all.cer),

@@ -1,6 +1,46 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { distance } from 'fastest-levenshtein';
+import type { OnnxAsrOptions } from '../../src/engines/asr/onnx.js';
 import { normalizeForAsr } from '../../src/engines/asr/text.js';
+
+/**
+ * The decoder flags both ASR evaluations take (parseArgs options): beam width, hotword boost,
+ * lexicon bonus and snapping, and the language model (`--lm none`, or weights overriding the
+ * manifest's for tuning).
+ */
+export const DECODER_FLAGS = {
+  beam: { type: 'string', default: '16' },
+  'hotword-boost': { type: 'string', default: '2' },
+  'lexicon-bonus': { type: 'string', default: '1' },
+  snap: { type: 'string', default: 'yes' },
+  lm: { type: 'string', default: 'manifest' },
+  'lm-weight': { type: 'string' },
+  'char-bonus': { type: 'string' },
+  'domain-weight': { type: 'string' },
+} as const;
+
+type DecoderFlagValues = { [K in keyof typeof DECODER_FLAGS]?: string };
+
+/** The engine options those flags stand for. */
+export function decoderOptions(values: DecoderFlagValues): Omit<OnnxAsrOptions, 'modelDir' | 'lexicon'> {
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  return {
+    beamWidth: Number(values.beam),
+    hotwordBoost: Number(values['hotword-boost']),
+    lexiconBonus: Number(values['lexicon-bonus']),
+    snap: values.snap !== 'no',
+    useLm: values.lm !== 'none',
+    lmWeight: num(values['lm-weight']),
+    charBonus: num(values['char-bonus']),
+    lmDomainWeight: num(values['domain-weight']),
+  };
+}
+
+/** One line naming the decoder settings, for the summary. */
+export function describeDecoder(values: DecoderFlagValues): string {
+  const lm = values.lm === 'none' ? 'none' : `${values['lm-weight'] ?? 'manifest'}/${values['char-bonus'] ?? 'manifest'}/${values['domain-weight'] ?? 'manifest'}`;
+  return `beam ${values.beam}, lm ${lm}, boost ${values['hotword-boost']}`;
+}
 
 /** Word-level edit distance (Levenshtein over tokens). */
 export function wordEdits(a: readonly string[], b: readonly string[]): number {
