@@ -116,4 +116,13 @@ describe('the default model with its language model', () => {
     await expect(createOnnxAsr({ modelDir: dir })).rejects.toThrow(AsrModelError);
     await expect(createOnnxAsr({ modelDir: dir })).rejects.toThrow(/missing\.txt/);
   });
+
+  it('refuses a corpus in the wrong format rather than decoding with an empty model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pasokh-lm-'));
+    copyFileSync('models/asr-fa/model.onnx', join(dir, 'model.onnx'));
+    const manifest = JSON.parse(readFileSync('models/asr-fa/manifest.json', 'utf8'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, lm: { ...manifest.lm, corpus: 'plain.txt' } }));
+    writeFileSync(join(dir, 'plain.txt'), 'سلام وقت بخیر\nاینترنت من قطع است\n');
+    await expect(createOnnxAsr({ modelDir: dir })).rejects.toThrow(/plain\.txt has no "count<TAB>sentence" lines/);
+  });
 });

@@ -68,13 +68,18 @@ function loadLm(path: string, order: number, alphabet: readonly string[]): Promi
   const key = `${path}#${order}#${alphabet.join('')}`;
   let lm = lmCache.get(key);
   if (!lm) {
-    lm = readFile(path, 'utf8').then(
-      (text) => CharNgramLm.fromCorpus(text, order, alphabet).ready(),
-      (err: Error) => {
-        lmCache.delete(key);
+    lm = readFile(path, 'utf8')
+      .catch((err: Error) => {
         throw new AsrModelError(`cannot read the language model corpus ${path}: ${err.message}`);
-      },
-    );
+      })
+      .then((text) => {
+        const model = CharNgramLm.fromCorpus(text, order, alphabet).ready();
+        // A corpus in the wrong format would otherwise decode with an empty model, silently worse.
+        if (model.size === 0) throw new AsrModelError(`the language model corpus ${path} has no "count<TAB>sentence" lines`);
+        return model;
+      });
+    // A failed load is not remembered: the file may be fixed before the next engine is made.
+    lm.catch(() => lmCache.delete(key));
     lmCache.set(key, lm);
   }
   return lm;
