@@ -1,6 +1,6 @@
 /**
  * Builds fixtures/faq/ from the shared sample ISP FAQ: the catalogue with every example utterance
- * of train.jsonl merged in (the accept threshold is tuned by cross-validation over them, see
+ * of train.jsonl and of our own extra-train-*.jsonl merged in (the accept threshold is tuned by cross-validation over them, see
  * tools/eval-nlu.ts), and a copy of train.jsonl so evaluations run from the repository alone.
  * With --massive, also writes background.jsonl: every sixth MASSIVE-fa training utterance (voice-
  * assistant requests: weather, music, travel…), which the matcher learns as "belongs to no FAQ".
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     src: { type: 'string', default: '../shared/datasets/faq-isp' },
     massive: { type: 'string' },
     out: { type: 'string', default: 'fixtures/faq' },
+    extra: { type: 'string', multiple: true, default: ['fixtures/faq/extra-train-a.jsonl', 'fixtures/faq/extra-train-b.jsonl'] },
   },
 });
 const catalogue = JSON.parse(readFileSync(join(values.src!, 'catalogue.json'), 'utf8'));
@@ -26,12 +27,20 @@ const lines = readFileSync(join(values.src!, 'train.jsonl'), 'utf8')
   .map((l) => JSON.parse(l) as { text: string; intent: string });
 
 const train = lines;
+// Phrasings written by the team (from the catalogue alone) join the FAQ's examples, not train.jsonl,
+// so that evaluations can still hold out the dataset's own lines.
+const extra = values.extra!.flatMap((path) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { text: string; intent: string }),
+);
 const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
   ...f,
   queue: f.action === 'handoff' ? (f.queue ?? (f.id === 'complaint' ? 'complaints' : f.id === 'install_appointment' ? 'technical' : 'general')) : null,
   tags: [],
   enabled: true,
-  examples: train.filter((l) => l.intent === f.id).map((l) => l.text),
+  examples: [...train, ...extra].filter((l) => l.intent === f.id).map((l) => l.text),
 }));
 writeFileSync(join(values.out!, 'catalogue.json'), JSON.stringify({ ...catalogue, faqs }, null, 2) + '\n');
 const jsonl = (rows: typeof lines) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
@@ -46,4 +55,4 @@ if (values.massive) {
   writeFileSync(join(values.out!, 'background.jsonl'), picked.map((r) => JSON.stringify(r)).join('\n') + '\n');
   backgroundLines = picked.length;
 }
-console.log(JSON.stringify({ faqs: faqs.length, train: train.length, background: backgroundLines }));
+console.log(JSON.stringify({ faqs: faqs.length, train: train.length, extra: extra.length, background: backgroundLines }));
