@@ -6,10 +6,15 @@
  *
  *   npm run eval:nlu -- --faq <catalogue.json> --train <jsonl> [--dev <jsonl> …] --test <jsonl> [--test …]
  *                       [--write-model fixtures/faq/nlu-model.json] [--max-false-accept 0.1]
+ *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|dev]
  *
  * Lines are {"text"|"utt", "intent"} with intent null for out-of-scope. Without --faq, every intent
  * in --train becomes a FAQ (MASSIVE). When --dev holds no in-scope lines, tuning uses k-fold
  * cross-validation over --train (--folds, default 4) plus the out-of-scope --dev lines.
+ *
+ * --cv-test K reports on a held-out split of the first --train file instead of on --test's
+ * in-scope lines: K folds, each tuned and trained without it (nested cross-validation), each also
+ * scoring --test's out-of-scope lines.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -40,21 +45,36 @@ const { values } = parseArgs({
     'max-false-accept': { type: 'string', default: '0.1' },
     grid: { type: 'string', default: 'full' },
     folds: { type: 'string', default: '4' },
-    background: { type: 'string' },
+    background: { type: 'string', multiple: true, default: [] },
+    tune: { type: 'string' },
+    'cv-test': { type: 'string' },
   },
 });
 
 const log = (...a: unknown[]) => console.error(...a);
 
 // --- data ---------------------------------------------------------------------------------------
-const train = values.train!.flatMap(readLabelled).filter((l) => l.intent !== null);
+const trainFiles = values.train!.map((path) => readLabelled(path).filter((l) => l.intent !== null));
+const train = trainFiles.flat();
 const dev = values.dev!.flatMap(readLabelled);
 const test = values.test!.flatMap(readLabelled);
-if (train.length === 0 || test.length === 0) {
-  console.error('usage: eval-nlu --faq <catalogue.json> --train <jsonl> [--dev <jsonl>] --test <jsonl>');
+const cvTest = Number(values['cv-test'] ?? 0);
+if (train.length === 0 || (test.length === 0 && !cvTest)) {
+  console.error('usage: eval-nlu --faq <catalogue.json> --train <jsonl> [--dev <jsonl>] --test <jsonl> | --cv-test <folds>');
   process.exit(2);
 }
 const folds = Number(values.folds);
+// --tune cv: cross-validate over --train even when --dev has in-scope lines (only its out-of-scope
+// lines are used); --tune dev: tune on --dev's lines as a split.
+const tuneMode = values.tune ?? (dev.some((l) => l.intent !== null) ? 'dev' : 'cv');
+const devIn = tuneMode === 'dev' ? dev.filter((l) => l.intent !== null) : [];
+const devOut = dev.filter((l) => l.intent === null);
+if (devOut.length === 0 && test.some((l) => l.intent === null)) {
+  log('warning: no out-of-scope lines (intent null) in --dev, so the threshold cannot learn to reject; expect a high false-accept rate');
+}
+// Everyday out-of-domain phrasings the matcher learns as "not a FAQ" (see BACKGROUND).
+const background = values.background!.flatMap((path) => readLabelled(path).map((l) => l.text));
+const withBackground = (examples: TrainingExample[]) => [...examples, ...background.map((text) => ({ intent: BACKGROUND, text }))];
 
 function catalogueFaqs(lines: Labelled[]): Faq[] {
   const byIntent = new Map<string, string[]>();
@@ -75,40 +95,16 @@ function catalogueFaqs(lines: Labelled[]): Faq[] {
   }));
 }
 
-/**
- * Where tuning looks: with in-scope development lines (MASSIVE's dev split), a model trained on all
- * of --train scored on --dev; without them (the ISP FAQ, whose train file is all there is), k-fold
- * cross-validation over --train, each fold's model also scoring the out-of-scope --dev lines.
- */
-const devIn = dev.filter((l) => l.intent !== null);
-const devOut = dev.filter((l) => l.intent === null);
-const tuneSets: { faqs: Faq[]; lines: Labelled[] }[] = [];
-if (devIn.length > 0) tuneSets.push({ faqs: catalogueFaqs(train), lines: dev });
-else {
+/** Splits lines into k folds by their position within their intent (every intent in every fold). */
+function foldsOf(lines: Labelled[], k: number): number[] {
   const position = new Map<string, number>();
-  const foldOf = train.map((l) => {
-    const k = position.get(l.intent!) ?? 0;
-    position.set(l.intent!, k + 1);
-    return k % folds;
+  return lines.map((l) => {
+    const n = position.get(l.intent ?? '') ?? 0;
+    position.set(l.intent ?? '', n + 1);
+    return n % k;
   });
-  for (let k = 0; k < folds; k++) {
-    tuneSets.push({
-      faqs: catalogueFaqs(train.filter((_, i) => foldOf[i] !== k)),
-      lines: [...train.filter((_, i) => foldOf[i] === k), ...devOut],
-    });
-  }
 }
-if (devOut.length === 0 && test.some((l) => l.intent === null)) {
-  log('warning: no out-of-scope lines (intent null) in --dev, so the threshold cannot learn to reject; expect a high false-accept rate');
-}
-const faqs = catalogueFaqs(train);
-// Everyday out-of-domain phrasings the matcher learns as "not a FAQ" (see BACKGROUND).
-const background = values.background ? readLabelled(values.background).map((l) => l.text) : [];
-const withBackground = (examples: TrainingExample[]) => [...examples, ...background.map((text) => ({ intent: BACKGROUND, text }))];
-const snapshot = { version: 1, faqs };
-log(`train ${train.length} lines / ${faqs.length} FAQs; tuning on ${devIn.length ? `dev (${dev.length} lines)` : `${folds}-fold cross-validation + ${devOut.length} out-of-scope dev lines`}; test ${test.length}`);
 
-// --- our matcher: tune weights, calibration and threshold ------------------------------------------
 function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
   return lines.map((l) => {
     const { ranked, coverage, unknown, background: bg } = matcher.analyse(l.text);
@@ -122,134 +118,147 @@ function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
       word: ranked[0]?.word ?? 0,
       unknown,
       bayes: ranked[0]?.bayes ?? 0,
+      softmax: ranked[0]?.softmax ?? 0,
       background: bg ? bg.score - s1 : 0,
       // The runner-up's evidence, for the ambiguity margin.
-      second: { score: s2, word: ranked[1]?.word ?? 0, bayes: ranked[1]?.bayes ?? 0, background: bg ? bg.score - s2 : 0 },
+      second: { score: s2, word: ranked[1]?.word ?? 0, bayes: ranked[1]?.bayes ?? 0, softmax: ranked[1]?.softmax ?? 0, background: bg ? bg.score - s2 : 0 },
     };
   });
 }
 
 const grid =
   values.grid === 'quick'
-    ? [{ wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.5, bayesWeight: 0.5 }]
-    : [0.3, 0.5, 0.7].flatMap((wordWeight) =>
+    ? [{ wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.5, bayesWeight: 0.3, softmaxWeight: 0.6, softmaxL2: 1e-3 }]
+    : [1e-4, 1e-3, 3e-3].flatMap((softmaxL2) =>
         [0, 0.5].flatMap((centroidWeight) =>
-          [0, 0.5, 0.9].map((bayesWeight) => ({ wordWeight, secondWeight: 0.2, centroidWeight, bayesWeight })),
+          [
+            [0.5, 0],
+            [0.3, 0.6],
+            [0.15, 0.8],
+          ].map(([bayesWeight, softmaxWeight]) => ({ wordWeight: 0.5, secondWeight: 0.2, centroidWeight, bayesWeight, softmaxWeight, softmaxL2 })),
         ),
       );
-const tuneLines = tuneSets.flatMap((t) => t.lines);
-function tunePredictions(weights: (typeof grid)[number]) {
-  return tuneSets.flatMap((t) => rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(t.faqs)), weights), t.lines));
-}
-let bestWeights = grid[0];
-let bestAcc = -1;
-let bestRaw: ReturnType<typeof rawPredictions> = [];
-for (const w of grid) {
-  const preds = tunePredictions(w);
-  let n = 0;
-  let ok = 0;
-  preds.forEach((p, i) => {
-    if (tuneLines[i].intent === null) return;
-    n++;
-    if (p.top === tuneLines[i].intent) ok++;
-  });
-  log(`  grid ${JSON.stringify(w)}: tuning top-1 ${round(ok / n)}`);
-  if (ok / n > bestAcc + 1e-9) {
-    bestAcc = ok / n;
-    bestWeights = w;
-    bestRaw = preds;
-  }
-}
-const calibration = fitCalibration(
-  bestRaw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
-);
-const matcherSettings = { ...bestWeights, background: background.length > 0 };
-const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: matcherSettings };
-const tunePreds: Prediction[] = bestRaw.map((p) => ({
-  ...p,
-  confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background }),
-}));
 const maxFa = Number(values['max-false-accept']);
-// The threshold's false-accept side is measured as deployed: out-of-scope lines against the model
-// trained on all of --train (they are not in it); the in-scope side comes from the tuning rows.
-const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), bestWeights), devOut);
-const thresholdLines = [...tuneLines.filter((l) => l.intent !== null), ...devOut];
-const thresholdPreds: Prediction[] = [
-  ...tunePreds.filter((_, i) => tuneLines[i].intent !== null),
-  ...fullRawOut.map((p) => ({
-    ...p,
-    confidence: confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background }),
-  })),
-];
-const chosen = chooseThreshold(thresholdLines, thresholdPreds, maxFa);
 
 /**
- * Ambiguity margin: when the runner-up is also above the threshold and within this much of the
- * best, the NLU answers nothing and offers both (the dialog asks which one). Chosen on the
- * in-scope tuning lines to maximise right answers minus wrong ones, since a wrong answer costs the
- * caller more than a question.
+ * Tunes our matcher on `trainLines` (and the out-of-scope --dev lines) and returns the tuned model.
+ * Tuning looks, with in-scope development lines (MASSIVE's dev split), at a model trained on all of
+ * `trainLines` scored on --dev; without them (the ISP FAQ, whose train file is all there is), at
+ * k-fold cross-validation over `trainLines`, each fold's model also scoring the out-of-scope lines.
  */
-const secondConfidence = bestRaw.map((p) =>
-  confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background }),
-);
-let ambiguityMargin = 0;
-let bestUtility = -Infinity;
-for (const delta of [0, 0.05, 0.1, 0.15, 0.2, 0.3]) {
-  let utility = 0;
-  tunePreds.forEach((p, i) => {
-    if (tuneLines[i].intent === null || p.confidence < chosen.threshold) return;
-    const c2 = secondConfidence[i];
-    if (c2 >= chosen.threshold && p.confidence - c2 < delta) return;
-    utility += p.top === tuneLines[i].intent ? 1 : -1;
-  });
-  log(`  ambiguity margin ${delta}: right − wrong = ${utility}`);
-  if (utility > bestUtility) {
-    bestUtility = utility;
-    ambiguityMargin = delta;
+function tune(trainLines: Labelled[], quiet: boolean): NluModel {
+  const say = quiet ? () => {} : log;
+  const tuneSets: { faqs: Faq[]; lines: Labelled[] }[] = [];
+  if (devIn.length > 0) tuneSets.push({ faqs: catalogueFaqs(trainLines), lines: dev });
+  else {
+    const foldOf = foldsOf(trainLines, folds);
+    for (let k = 0; k < folds; k++) {
+      tuneSets.push({
+        faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)),
+        lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut],
+      });
+    }
   }
-}
-const model: NluModel = {
-  threshold: chosen.threshold,
-  ambiguityMargin,
-  calibration,
-  matcher: matcherSettings,
-  tunedOn: {
-    by: 'tools/eval-nlu.ts',
-    date: new Date().toISOString().slice(0, 10),
-    faq: values.faq ?? null,
-    train: values.train,
-    dev: values.dev,
-    method: devIn.length ? 'dev split' : `${folds}-fold cross-validation over train + out-of-scope dev lines`,
-    tuneLines: tuneLines.length,
-    tuneTop1Accuracy: round(bestAcc),
-    tuneInScopeAccuracy: chosen.in_scope_accuracy,
-    tuneFalseAccept: chosen.oos_false_accept,
-    maxFalseAccept: maxFa,
-  },
-};
-log(`tuned: weights ${JSON.stringify(bestWeights)}, calibration ${JSON.stringify(calibration)}, threshold ${chosen.threshold}, ambiguity margin ${ambiguityMargin} (tuning top-1 ${round(bestAcc)}, accepted-correct ${chosen.in_scope_accuracy}, false-accept ${chosen.oos_false_accept})`);
-if (values['write-model']) {
-  writeFileSync(values['write-model'], JSON.stringify(model, null, 2) + '\n');
-  log(`wrote ${values['write-model']}`);
-}
+  const faqs = catalogueFaqs(trainLines);
+  const tuneLines = tuneSets.flatMap((t) => t.lines);
+  // The threshold's false-accept side is measured as deployed: out-of-scope lines against the model
+  // trained on all of the training lines (they are not in it); the in-scope side comes from the tuning rows.
+  const thresholdLines = [...tuneLines.filter((l) => l.intent !== null), ...devOut];
 
-// --- our matcher on test --------------------------------------------------------------------------
-const engine = createNluEngine(snapshot, { model, background });
-const ours = test.map((l) => engine.parse(l.text));
-const timings: number[] = [];
-for (let round_ = 0; round_ < 5; round_++) {
-  for (const l of test) {
-    const t0 = performance.now();
-    engine.parse(l.text);
-    timings.push(performance.now() - t0);
+  /** Fits the calibration and threshold for one setting of the matcher weights. */
+  function calibrate(w: (typeof grid)[number]) {
+    const raw = tuneSets.flatMap((t) => rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(t.faqs)), w), t.lines));
+    let n = 0;
+    let ok = 0;
+    raw.forEach((p, i) => {
+      if (tuneLines[i].intent === null) return;
+      n++;
+      if (p.top === tuneLines[i].intent) ok++;
+    });
+    const calibration = fitCalibration(
+      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
+    );
+    const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: { ...w, background: background.length > 0 } };
+    const confidence = (p: (typeof raw)[number]) =>
+      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax });
+    const tunePreds: Prediction[] = raw.map((p) => ({ ...p, confidence: confidence(p) }));
+    const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), w), devOut);
+    const chosen = chooseThreshold(
+      thresholdLines,
+      [...tunePreds.filter((_, i) => tuneLines[i].intent !== null), ...fullRawOut.map((p) => ({ ...p, confidence: confidence(p) }))],
+      maxFa,
+    );
+    return { weights: w, raw, top1: ok / n, calibration, provisional, tunePreds, chosen };
   }
+
+  // Weights are chosen for what the caller gets: the most in-scope lines answered right with false
+  // accepts held to the limit (then top-1 accuracy), not for ranking alone.
+  let best: ReturnType<typeof calibrate> | null = null;
+  const feasible = (c: ReturnType<typeof calibrate>) => (c.chosen.oos_false_accept ?? 0) <= maxFa;
+  for (const w of grid) {
+    const c = calibrate(w);
+    say(`  grid ${JSON.stringify(w)}: tuning top-1 ${round(c.top1)}, accepted-correct ${c.chosen.in_scope_accuracy} at false-accept ${c.chosen.oos_false_accept}`);
+    if (
+      !best ||
+      (feasible(c) && !feasible(best)) ||
+      (feasible(c) === feasible(best) &&
+        (c.chosen.in_scope_accuracy > best.chosen.in_scope_accuracy + 1e-9 || (Math.abs(c.chosen.in_scope_accuracy - best.chosen.in_scope_accuracy) < 1e-9 && c.top1 > best.top1 + 1e-9)))
+    ) {
+      best = c;
+    }
+  }
+  const { weights: bestWeights, raw: bestRaw, top1: bestAcc, calibration, provisional, tunePreds, chosen } = best!;
+  const matcherSettings = provisional.matcher;
+
+  /*
+   * Ambiguity margin: when the runner-up is also above the threshold and within this much of the
+   * best, the NLU answers nothing and offers both (the dialog asks which one). Chosen on the
+   * in-scope tuning lines to maximise right answers minus wrong ones, since a wrong answer costs the
+   * caller more than a question.
+   */
+  const secondConfidence = bestRaw.map((p) =>
+    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax }),
+  );
+  let ambiguityMargin = 0;
+  let bestUtility = -Infinity;
+  for (const delta of [0, 0.05, 0.1, 0.15, 0.2, 0.3]) {
+    let utility = 0;
+    tunePreds.forEach((p, i) => {
+      if (tuneLines[i].intent === null || p.confidence < chosen.threshold) return;
+      const c2 = secondConfidence[i];
+      if (c2 >= chosen.threshold && p.confidence - c2 < delta) return;
+      utility += p.top === tuneLines[i].intent ? 1 : -1;
+    });
+    say(`  ambiguity margin ${delta}: right − wrong = ${utility}`);
+    // On a tie the wider margin: it changes nothing on the tuning lines and asks rather than
+    // guesses on the short, vague requests («اینترنت») they hold few of.
+    if (utility >= bestUtility) {
+      bestUtility = utility;
+      ambiguityMargin = delta;
+    }
+  }
+  say(`tuned: weights ${JSON.stringify(bestWeights)}, calibration ${JSON.stringify(calibration)}, threshold ${chosen.threshold}, ambiguity margin ${ambiguityMargin} (tuning top-1 ${round(bestAcc)}, accepted-correct ${chosen.in_scope_accuracy}, false-accept ${chosen.oos_false_accept})`);
+  return {
+    threshold: chosen.threshold,
+    ambiguityMargin,
+    calibration,
+    matcher: matcherSettings,
+    tunedOn: {
+      by: 'tools/eval-nlu.ts',
+      date: new Date().toISOString().slice(0, 10),
+      faq: values.faq ?? null,
+      train: values.train,
+      dev: values.dev,
+      background: values.background,
+      method: devIn.length ? 'dev split' : `${folds}-fold cross-validation over train + out-of-scope dev lines`,
+      tuneLines: tuneLines.length,
+      tuneTop1Accuracy: round(bestAcc),
+      tuneInScopeAccuracy: chosen.in_scope_accuracy,
+      tuneFalseAccept: chosen.oos_false_accept,
+      maxFalseAccept: maxFa,
+    },
+  };
 }
-timings.sort((a, b) => a - b);
-const oursFig = figures(
-  test,
-  ours.map((r) => r.intent),
-  ours.map((r) => r.alternatives[0]?.intent ?? null),
-);
 
 // --- baseline: natural's BayesClassifier on raw whitespace tokens, tuned the same way -------------
 function trainBayes(f: Faq[]) {
@@ -263,33 +272,104 @@ const bayesPredictWith = (bayes: natural.BayesClassifier, text: string): Predict
   const sum = cls.reduce((s, c) => s + c.value, 0) || 1;
   const p1 = (cls[0]?.value ?? 0) / sum;
   const p2 = (cls[1]?.value ?? 0) / sum;
-  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, background: 0, confidence: p1 };
+  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, background: 0, softmax: 0, confidence: p1 };
 };
-const bayesTune = tuneSets.flatMap((t) => {
-  const b = trainBayes(t.faqs);
-  return t.lines.map((l) => bayesPredictWith(b, l.text));
-});
-const bayesThreshold = chooseThreshold(tuneLines, bayesTune, maxFa).threshold;
-const bayes = trainBayes(faqs);
-const bayesPredict = (text: string) => bayesPredictWith(bayes, text);
-const bTimings: number[] = [];
-const bayesTest = test.map((l) => {
-  const t0 = performance.now();
-  const p = bayesPredict(l.text);
-  bTimings.push(performance.now() - t0);
-  return p;
-});
-bTimings.sort((a, b) => a - b);
-const baseFig = figures(
-  test,
-  bayesTest.map((p) => (p.confidence >= bayesThreshold ? p.top : null)),
-  bayesTest.map((p) => p.top),
-);
+function baselineThreshold(trainLines: Labelled[]): number {
+  const sets: { faqs: Faq[]; lines: Labelled[] }[] = [];
+  if (devIn.length > 0) sets.push({ faqs: catalogueFaqs(trainLines), lines: dev });
+  else {
+    const foldOf = foldsOf(trainLines, folds);
+    for (let k = 0; k < folds; k++) {
+      sets.push({ faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)), lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut] });
+    }
+  }
+  const preds = sets.flatMap((t) => {
+    const b = trainBayes(t.faqs);
+    return t.lines.map((l) => bayesPredictWith(b, l.text));
+  });
+  return chooseThreshold(sets.flatMap((t) => t.lines), preds, maxFa).threshold;
+}
+
+interface Run {
+  model: NluModel;
+  lines: Labelled[];
+  ours: { intent: string | null; top: string | null }[];
+  baseline: { intent: string | null; top: string | null }[];
+  baselineThreshold: number;
+  timings: number[];
+  baselineTimings: number[];
+}
+
+/** Tunes on `trainLines`, then predicts `testLines` with our matcher and with the baseline. */
+function evaluate(trainLines: Labelled[], testLines: Labelled[], quiet = false): Run {
+  const model = tune(trainLines, quiet);
+  const faqs = catalogueFaqs(trainLines);
+  const engine = createNluEngine({ version: 1, faqs }, { model, background });
+  const ours = testLines.map((l) => {
+    const r = engine.parse(l.text);
+    return { intent: r.intent, top: r.alternatives[0]?.intent ?? null };
+  });
+  const timings: number[] = [];
+  for (let round_ = 0; round_ < 5; round_++) {
+    for (const l of testLines) {
+      const t0 = performance.now();
+      engine.parse(l.text);
+      timings.push(performance.now() - t0);
+    }
+  }
+  const threshold = baselineThreshold(trainLines);
+  const bayes = trainBayes(faqs);
+  const baselineTimings: number[] = [];
+  const baseline = testLines.map((l) => {
+    const t0 = performance.now();
+    const p = bayesPredictWith(bayes, l.text);
+    baselineTimings.push(performance.now() - t0);
+    return { intent: p.confidence >= threshold ? p.top : null, top: p.top };
+  });
+  return { model, lines: testLines, ours, baseline, baselineThreshold: threshold, timings, baselineTimings };
+}
+
+let runs: Run[];
+let model: NluModel;
+if (cvTest) {
+  // A held-out split of the first --train file: each of its lines is tested once by a model tuned and
+  // trained without it (the other --train files always train); --test adds its out-of-scope lines to
+  // every fold, so each is tested by every fold's model.
+  const [first, ...others] = trainFiles;
+  const foldOf = foldsOf(first, cvTest);
+  const oos = test.filter((l) => l.intent === null);
+  log(`held-out split: ${cvTest} folds over ${values.train![0]} (${first.length} lines), each tested with ${oos.length} out-of-scope lines`);
+  runs = [];
+  for (let k = 0; k < cvTest; k++) {
+    const trainK = [...first.filter((_, i) => foldOf[i] !== k), ...others.flat()];
+    const run = evaluate(trainK, [...first.filter((_, i) => foldOf[i] === k), ...oos], true);
+    log(`  fold ${k + 1}/${cvTest}: trained on ${trainK.length} lines, threshold ${run.model.threshold}`);
+    runs.push(run);
+  }
+  model = tune(train, false);
+} else {
+  log(`train ${train.length} lines; tuning on ${devIn.length ? `dev (${dev.length} lines)` : `${folds}-fold cross-validation + ${devOut.length} out-of-scope dev lines`}; test ${test.length}`);
+  const run = evaluate(train, test);
+  runs = [run];
+  model = run.model;
+}
+if (values['write-model']) {
+  writeFileSync(values['write-model'], JSON.stringify(model, null, 2) + '\n');
+  log(`wrote ${values['write-model']}`);
+}
+const allLines = runs.flatMap((r) => r.lines);
+const timings = runs.flatMap((r) => r.timings).sort((a, b) => a - b);
+const bTimings = runs.flatMap((r) => r.baselineTimings).sort((a, b) => a - b);
+const oursFig = figures(allLines, runs.flatMap((r) => r.ours.map((p) => p.intent)), runs.flatMap((r) => r.ours.map((p) => p.top)));
+const baseFig = figures(allLines, runs.flatMap((r) => r.baseline.map((p) => p.intent)), runs.flatMap((r) => r.baseline.map((p) => p.top)));
+const thresholds = runs.length === 1 ? runs[0].model.threshold : runs.map((r) => r.model.threshold).join(' / ');
+const bayesThreshold = runs.length === 1 ? runs[0].baselineThreshold : runs.map((r) => r.baselineThreshold).join(' / ');
+const faqCount = catalogueFaqs(train).length;
 
 // --- report ---------------------------------------------------------------------------------------
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 for (const [name, f, t, thr] of [
-  ['tfidf-ngram (ours)', oursFig, timings, model.threshold],
+  ['tfidf-ngram (ours)', oursFig, timings, thresholds],
   ['baseline (natural Bayes, raw tokens)', baseFig, bTimings, bayesThreshold],
 ] as const) {
   log(`\n${name}: threshold ${thr}`);
@@ -305,8 +385,9 @@ console.log(
     eval: 'nlu',
     train: values.train,
     test: values.test,
-    faqs: faqs.length,
-    threshold: model.threshold,
+    faqs: faqCount,
+    cv_test_folds: cvTest || undefined,
+    threshold: thresholds,
     ours: { ...oursFig, parse_p50_ms: round(percentile(timings, 50), 3), parse_p99_ms: round(percentile(timings, 99), 3) },
     baseline: { ...baseFig, threshold: bayesThreshold, parse_p50_ms: round(percentile(bTimings, 50), 3), parse_p99_ms: round(percentile(bTimings, 99), 3) },
   }),

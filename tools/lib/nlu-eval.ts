@@ -33,6 +33,7 @@ export interface Prediction {
   word: number;
   unknown: number;
   bayes: number;
+  softmax: number;
   background: number;
   confidence: number;
 }
@@ -104,7 +105,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background'] as const;
+export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax'] as const;
 type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
 
 /** Logistic regression of "top answer is right" on the calibration features, gradient descent. */

@@ -104,14 +104,18 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
           word: r.word,
           unknown,
           bayes: r.bayes,
+          softmax: r.softmax,
           background: bg ? bg.score - r.score : 0,
         }),
         question: faqs.get(r.intent)?.question,
       }));
+      // The ranking and the calibrated confidence can disagree on close calls; what is offered and
+      // answered follows the confidence.
+      alternatives.sort((a, b) => b.confidence - a.confidence);
       const top = alternatives[0];
       const rest = { alternatives, slots, system, kbVersion: snapshot.version };
       const runnerUp = alternatives[1];
-      // «مودم» alone: buying one and setting one up are both likely; ask rather than guess.
+      // «قبضم» alone: paying the bill and its amount are both likely; ask rather than guess.
       const ambiguous = runnerUp !== undefined && runnerUp.confidence >= threshold && top.confidence - runnerUp.confidence < model.ambiguityMargin;
       if (top.confidence >= threshold && !ambiguous) return accept(faqs.get(top.intent)!, top.confidence, rest);
       return { ...empty(system, slots), confidence: top.confidence, alternatives };

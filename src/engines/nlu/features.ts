@@ -31,11 +31,12 @@ const FILLERS = new Set([
 /**
  * Function words: they occur in every request, in scope or not, so they only blur similarity and
  * make an out-of-scope question look familiar («قبض گاز را از کجا پرداخت کنم» knows را، از، کجا).
+ * Not «کند»: callers say «کنه» for "does", and «کند» is what a slow line is («اینترنت کنده»).
  */
 const STOPWORDS = new Set([
   'را', 'از', 'به', 'که', 'و', 'در', 'با', 'برای', 'این', 'آن', 'یک', 'من', 'ما', 'شما', 'تو', 'هم', 'است', 'هست',
   'بود', 'شد', 'را', 'یا', 'اگر', 'ولی', 'اما', 'تا', 'دیگر', 'دیگه', 'خیلی', 'همین', 'چه', 'بله', 'آیا', 'الان',
-  'باید', 'هر', 'رو', 'ها', 'های', 'ی', 'اینکه', 'چون', 'پس', 'کنم', 'کنید', 'کند', 'کرد', 'کردم', 'دارم', 'داریم',
+  'باید', 'هر', 'رو', 'ها', 'های', 'ی', 'اینکه', 'چون', 'پس', 'کنم', 'کنید', 'کرد', 'کردم', 'دارم', 'داریم',
 ]);
 
 /** Possessive and plural endings, longest first, tried when a word is not in the vocabulary. */

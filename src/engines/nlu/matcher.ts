@@ -1,4 +1,5 @@
 import { VocabularyCorrector, charFeatures, contentTokens, wordFeatures } from './features.js';
+import { SoftmaxRegression, concatRows, concatSupport, type SparseRow } from './softmax.js';
 
 /**
  * TF-IDF nearest-example matcher over two feature spaces: words (unigrams + bigrams) and
@@ -52,6 +53,15 @@ export interface MatcherOptions {
   bayesWeight?: number;
   /** Additive smoothing of the naive-Bayes feature counts. */
   bayesAlpha?: number;
+  /**
+   * Weight of the softmax-regression probability in the ranking (taken from the similarity's
+   * share: bayesWeight + softmaxWeight ≤ 1).
+   */
+  softmaxWeight?: number;
+  /** Passes of the softmax regression over the phrasings (0 = not trained). */
+  softmaxEpochs?: number;
+  /** L2 penalty of the softmax regression: higher keeps one word from making it sure. */
+  softmaxL2?: number;
 }
 
 export interface IntentScore {
@@ -61,6 +71,8 @@ export interface IntentScore {
   word: number;
   /** Naive-Bayes posterior of the intent (over all intents, word and character features). */
   bayes: number;
+  /** Softmax-regression probability of the intent (the background is one of the classes). */
+  softmax: number;
   /** What the ranking sorted by. */
   rank: number;
 }
@@ -114,6 +126,9 @@ export class TfidfMatcher {
   private readonly logPrior: Float64Array;
   private readonly logUnseen: Float64Array;
   private readonly backgroundIndex: number;
+  private readonly softmax: SoftmaxRegression | null;
+  private readonly softmaxWeight: number;
+  private readonly softmaxScore: Float64Array;
 
   private constructor(
     intents: string[],
@@ -124,8 +139,12 @@ export class TfidfMatcher {
     options: MatcherOptions,
     bayes: { logPrior: Float64Array; logUnseen: Float64Array },
     corrector: VocabularyCorrector,
+    softmax: SoftmaxRegression | null,
   ) {
     this.intents = intents;
+    this.softmax = softmax;
+    this.softmaxWeight = softmax ? (options.softmaxWeight ?? 0) : 0;
+    this.softmaxScore = new Float64Array(intents.length);
     this.exampleIntent = exampleIntent;
     this.vocabulary = vocabulary;
     this.words = words;
@@ -194,7 +213,13 @@ export class TfidfMatcher {
     const logPrior = Float64Array.from(phrasings, (n) => Math.log(n / examples.length));
     const logUnseen = Float64Array.from(featureTotal, (t) => Math.log(alpha / (t + alpha * v)));
     const corrector = yield* VocabularyCorrector.build(vocabulary);
-    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector);
+    const epochs = options.softmaxEpochs ?? 12;
+    let softmax: SoftmaxRegression | null = null;
+    if (epochs > 0 && intents.length > 1) {
+      const rows = words.rows.map((row, d) => concatRows(row, chars.rows[d], words.ids.size));
+      softmax = yield* SoftmaxRegression.train(rows, exampleIntent, concatSupport(words.bayes, chars.bayes), intents.length, { epochs, l2: options.softmaxL2 });
+    }
+    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector, softmax);
   }
 
   /** Whether the knowledge base uses this (normalised) word anywhere. */
@@ -234,7 +259,7 @@ export class TfidfMatcher {
     // Character evidence from both spellings: the caller's word and the word it was corrected to.
     const charTokens = corrected.map((c, i) => (c === raw[i] ? c : `${raw[i]} ${c}`));
     const charFs = charFeatures(charTokens);
-    accumulate(this.chars, charFs, dc, cc);
+    const charRow = accumulate(this.chars, charFs, dc, cc);
     const wordFs = wordFeatures(corrected);
     let nFeatures = 0;
     bayesScore.fill(0);
@@ -248,7 +273,9 @@ export class TfidfMatcher {
     let z = 0;
     for (let k = 0; k < bayesScore.length; k++) z += Math.exp(bayesScore[k] - maxLog);
     for (let k = 0; k < bayesScore.length; k++) bayesScore[k] = Math.exp(bayesScore[k] - maxLog) / z;
-    accumulate(this.words, wordFs, dw, cw);
+    const wordRow = accumulate(this.words, wordFs, dw, cw);
+    const softmaxScore = this.softmaxScore;
+    if (this.softmax) this.softmax.predict(concatRows(wordRow, charRow, this.words.ids.size), softmaxScore);
     const wordMass = mass(this.words, corrected, guessed, (w) => this.vocabulary.has(w));
     const a = this.wordWeight;
     for (let i = 0; i < n; i++) {
@@ -265,18 +292,20 @@ export class TfidfMatcher {
     // Keep only the `top` best intents (insertion into a short sorted list; no full sort).
     const ranked: IntentScore[] = [];
     const nb = this.bayesWeight;
+    const sw = Math.min(this.softmaxWeight, 1 - nb);
     let background: IntentScore | null = null;
     for (let k = 0; k < this.intents.length; k++) {
       const score = (1 - c) * ((1 - b) * best[k] + b * second[k]) + c * (a * cw[k] + (1 - a) * cc[k]);
-      const rank = (1 - nb) * score + nb * bayesScore[k];
+      const softmax = this.softmax ? softmaxScore[k] : 0;
+      const rank = (1 - nb - sw) * score + nb * bayesScore[k] + sw * softmax;
       if (k === this.backgroundIndex) {
-        background = { intent: BACKGROUND, score, word: bestWord[k], bayes: bayesScore[k], rank };
+        background = { intent: BACKGROUND, score, word: bestWord[k], bayes: bayesScore[k], softmax, rank };
         continue;
       }
       if (ranked.length === top && rank <= ranked[top - 1].rank) continue;
       let i = ranked.length;
       while (i > 0 && ranked[i - 1].rank < rank) i--;
-      ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k], bayes: bayesScore[k], rank });
+      ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k], bayes: bayesScore[k], softmax, rank });
       if (ranked.length > top) ranked.pop();
     }
     // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
@@ -292,7 +321,7 @@ function* buildSpace(
   docIntent: Int32Array,
   nIntents: number,
   alpha: number,
-): Generator<void, Space & { featureTotal: Float64Array }> {
+): Generator<void, Space & { featureTotal: Float64Array; rows: SparseRow[] }> {
   const ids = new Map<string, number>();
   let nFeatures = 0;
   // Per document: distinct feature ids and their counts, as parallel arrays.
@@ -334,6 +363,8 @@ function* buildSpace(
   const postings = csrShell(df);
   const fill = Int32Array.from(postings.start.subarray(0, nFeatures));
   const featureTotal = new Float64Array(nIntents);
+  // Each phrasing's TF-IDF vector, for the softmax regression.
+  const rows: SparseRow[] = [];
   // Centroids accumulate in a dense row per intent only for the features that intent uses.
   const centroidRows: Map<number, number>[] = Array.from({ length: nIntents }, () => new Map());
   for (let doc = 0; doc < nDocs; doc++) {
@@ -349,9 +380,12 @@ function* buildSpace(
     const k = docIntent[doc];
     const row = centroidRows[k];
     featureTotal[k] += fids.length;
+    const values = new Float32Array(fids.length);
+    rows.push({ ids: fids, values });
     for (let j = 0; j < fids.length; j++) {
       const id = fids[j];
       const w = ((1 + Math.log(fcounts[j])) * idf[id]) / norm;
+      values[j] = w;
       const at = fill[id]++;
       postings.index[at] = doc;
       postings.weight[at] = w;
@@ -404,6 +438,7 @@ function* buildSpace(
   return {
     ids,
     featureTotal,
+    rows,
     postings,
     centroids,
     bayes: { start: bayesStart, index: Int32Array.from(bayesIndex), weight: Float32Array.from(bayesWeight) },
@@ -441,9 +476,9 @@ function mass(space: Space, words: string[], guessed: boolean[], isKnown: (w: st
 
 /**
  * Adds the cosine similarity of the query's features to every example's entry in `into` (and every
- * intent centroid's in `intoCentroid`); returns the known and total squared weight of the query.
+ * intent centroid's in `intoCentroid`); returns the query's known features and their weights.
  */
-function accumulate(space: Space, features: string[], into: Float32Array, intoCentroid: Float32Array): void {
+function accumulate(space: Space, features: string[], into: Float32Array, intoCentroid: Float32Array): SparseRow {
   const tf = new Map<string, number>();
   for (const f of features) tf.set(f, (tf.get(f) ?? 0) + 1);
   let norm = 0;
@@ -454,14 +489,19 @@ function accumulate(space: Space, features: string[], into: Float32Array, intoCe
     norm += w * w;
     if (id !== undefined) known.push([id, w]);
   }
-  if (norm === 0) return;
+  const row: SparseRow = { ids: new Int32Array(known.length), values: new Float32Array(known.length) };
+  if (norm === 0) return row;
   norm = Math.sqrt(norm);
   const { postings: p, centroids: c } = space;
-  for (const [id, w] of known) {
+  for (let i = 0; i < known.length; i++) {
+    const [id, w] = known[i];
     const q = w / norm;
+    row.ids[i] = id;
+    row.values[i] = q;
     for (let j = p.start[id], end = p.start[id + 1]; j < end; j++) into[p.index[j]] += q * p.weight[j];
     for (let j = c.start[id], end = c.start[id + 1]; j < end; j++) intoCentroid[c.index[j]] += q * c.weight[j];
   }
+  return row;
 }
 
 /** Adds each intent's naive-Bayes evidence for the (distinct) features; returns how many there were. */

@@ -1,0 +1,143 @@
+/**
+ * Multinomial logistic regression over the matcher's TF-IDF features, with the background as one
+ * more class. Nearest phrasings and naive Bayes say how much an utterance resembles an intent; a
+ * discriminative model learns which words tell intents (and "no FAQ") apart, which is what a
+ * confidence needs: «رمز عابر بانکم» shares «رمز … عوض» with the Wi-Fi password FAQ, and only the
+ * background's «عابر بانک» says it is not one.
+ *
+ * Weights exist only on (feature, class) pairs seen together in training (the naive-Bayes support):
+ * a parse then costs the postings of its features, not features × classes, and 500 FAQs train in
+ * the import budget. A feature's absence from a class is still evidence, through the other
+ * classes' weights and the softmax.
+ *
+ * No intercept: a FAQ that ops have just written with its question alone must not be outvoted by
+ * the prior of FAQs with forty examples.
+ */
+
+/** Feature → classes that have it, in compressed-sparse-row form. */
+export interface Support {
+  start: Int32Array;
+  index: Int32Array;
+}
+
+/** One utterance: feature ids and their (L2-normalised TF-IDF) values. */
+export interface SparseRow {
+  ids: Int32Array;
+  values: Float32Array;
+}
+
+export interface SoftmaxOptions {
+  /** Passes over the training rows. */
+  epochs?: number;
+  /** Adagrad base step. */
+  rate?: number;
+  /** L2 penalty on the weights a row touches. */
+  l2?: number;
+}
+
+export class SoftmaxRegression {
+  private constructor(
+    private readonly support: Support,
+    private readonly weight: Float32Array,
+    readonly classes: number,
+  ) {}
+
+  /** Class probabilities of `row`, written into `out` (length = classes). */
+  predict(row: SparseRow, out: Float64Array): void {
+    scores(this.support, this.weight, row, out);
+    softmaxInPlace(out);
+  }
+
+  /** Trains by shuffled Adagrad SGD, yielding between chunks so that training can run in slices. */
+  static *train(rows: readonly SparseRow[], labels: Int32Array, support: Support, nClasses: number, options: SoftmaxOptions = {}): Generator<void, SoftmaxRegression> {
+    const epochs = options.epochs ?? 12;
+    const rate = options.rate ?? 0.5;
+    const l2 = options.l2 ?? 1e-3;
+    const weight = new Float32Array(support.index.length);
+    const g2w = new Float32Array(support.index.length).fill(1e-8);
+    const p = new Float64Array(nClasses);
+    const order = Int32Array.from(rows, (_, i) => i);
+    let seed = 0x9e3779b9;
+    const random = () => {
+      // xorshift32: deterministic shuffles, so a retrain of the same data gives the same model.
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) / 4294967296;
+    };
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (let n = 0; n < order.length; n++) {
+        if (n % 256 === 255) yield;
+        const r = order[n];
+        const row = rows[r];
+        const gold = labels[r];
+        scores(support, weight, row, p);
+        softmaxInPlace(p);
+        p[gold] -= 1;
+        for (let j = 0; j < row.ids.length; j++) {
+          const f = row.ids[j];
+          const v = row.values[j];
+          for (let at = support.start[f], end = support.start[f + 1]; at < end; at++) {
+            const g = p[support.index[at]] * v + l2 * weight[at];
+            g2w[at] += g * g;
+            weight[at] -= (rate * g) / Math.sqrt(g2w[at]);
+          }
+        }
+      }
+    }
+    return new SoftmaxRegression(support, weight, nClasses);
+  }
+}
+
+function scores(support: Support, weight: Float32Array, row: SparseRow, out: Float64Array): void {
+  out.fill(0);
+  for (let j = 0; j < row.ids.length; j++) {
+    const f = row.ids[j];
+    const v = row.values[j];
+    for (let at = support.start[f], end = support.start[f + 1]; at < end; at++) out[support.index[at]] += v * weight[at];
+  }
+}
+
+function softmaxInPlace(x: Float64Array): void {
+  let max = -Infinity;
+  for (let k = 0; k < x.length; k++) if (x[k] > max) max = x[k];
+  let z = 0;
+  for (let k = 0; k < x.length; k++) {
+    x[k] = Math.exp(x[k] - max);
+    z += x[k];
+  }
+  for (let k = 0; k < x.length; k++) x[k] /= z;
+}
+
+/** Two supports side by side: the second's feature ids follow the first's. */
+export function concatSupport(a: Support, b: Support): Support {
+  const na = a.start.length - 1;
+  const nb = b.start.length - 1;
+  const start = new Int32Array(na + nb + 1);
+  start.set(a.start.subarray(0, na));
+  const offset = a.index.length;
+  for (let i = 0; i <= nb; i++) start[na + i] = b.start[i] + offset;
+  const index = new Int32Array(a.index.length + b.index.length);
+  index.set(a.index);
+  index.set(b.index, offset);
+  return { start, index };
+}
+
+/** Two rows side by side, the second's ids shifted by `offset`. */
+export function concatRows(a: SparseRow, b: SparseRow, offset: number): SparseRow {
+  const ids = new Int32Array(a.ids.length + b.ids.length);
+  const values = new Float32Array(ids.length);
+  ids.set(a.ids);
+  values.set(a.values);
+  for (let j = 0; j < b.ids.length; j++) {
+    ids[a.ids.length + j] = b.ids[j] + offset;
+    values[a.ids.length + j] = b.values[j];
+  }
+  return { ids, values };
+}

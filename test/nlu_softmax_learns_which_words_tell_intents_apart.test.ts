@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { BACKGROUND, TfidfMatcher } from '../src/engines/nlu/matcher.js';
+import { SoftmaxRegression, concatRows, concatSupport, type SparseRow } from '../src/engines/nlu/softmax.js';
+
+const row = (ids: number[], values: number[]): SparseRow => ({ ids: Int32Array.from(ids), values: Float32Array.from(values) });
+
+describe('softmax regression over the matcher features', () => {
+  // Feature 0 is shared by both classes; 1 belongs to class 0, 2 to class 1.
+  const support = { start: Int32Array.from([0, 2, 3, 4]), index: Int32Array.from([0, 1, 0, 1]) };
+  const rows = [row([0, 1], [0.6, 0.8]), row([0, 2], [0.6, 0.8]), row([1], [1]), row([2], [1])];
+  const labels = Int32Array.from([0, 1, 0, 1]);
+
+  it('learns that the shared word says nothing and the distinct ones decide', () => {
+    const model = trainNow(rows, labels, support, 2);
+    const p = new Float64Array(2);
+    model.predict(row([0, 2], [0.6, 0.8]), p);
+    expect(p[1]).toBeGreaterThan(0.9);
+    expect(p[0] + p[1]).toBeCloseTo(1, 10);
+    model.predict(row([0], [1]), p);
+    expect(Math.abs(p[0] - p[1])).toBeLessThan(0.2);
+  });
+
+  it('trains to the same weights every time, so a retrain of the same knowledge answers the same', () => {
+    const a = new Float64Array(2);
+    const b = new Float64Array(2);
+    trainNow(rows, labels, support, 2).predict(row([0, 1], [0.6, 0.8]), a);
+    trainNow(rows, labels, support, 2).predict(row([0, 1], [0.6, 0.8]), b);
+    expect([...a]).toEqual([...b]);
+  });
+
+  it('lays two feature spaces side by side', () => {
+    const joined = concatSupport(support, { start: Int32Array.from([0, 1]), index: Int32Array.from([1]) });
+    expect([...joined.start]).toEqual([0, 2, 3, 4, 5]);
+    expect([...joined.index]).toEqual([0, 1, 0, 1, 1]);
+    const r = concatRows(row([1], [0.5]), row([0], [0.25]), 3);
+    expect([...r.ids]).toEqual([1, 3]);
+    expect([...r.values]).toEqual([0.5, 0.25]);
+  });
+
+  it('lets the background claim a request that borrows one FAQ word', () => {
+    const matcher = TfidfMatcher.train([
+      { intent: 'wifi_password', text: 'رمز وای فای رو چطوری عوض کنم' },
+      { intent: 'wifi_password', text: 'پسورد وای فای مودم یادم رفته' },
+      { intent: 'price_list', text: 'قیمت سرویس های اینترنت چنده' },
+      { intent: BACKGROUND, text: 'رمز کارت عابر بانکم رو عوض کنم' },
+      { intent: BACKGROUND, text: 'رمز دوم کارت بانکی' },
+      { intent: BACKGROUND, text: 'قیمت یخچال و تلویزیون چنده' },
+    ]);
+    const near = matcher.analyse('رمز کارت بانکیمو میخوام عوض کنم');
+    expect(near.background!.softmax).toBeGreaterThan(near.ranked[0].softmax);
+    const ours = matcher.analyse('رمز وای فایمو عوض کنم');
+    expect(ours.ranked[0].intent).toBe('wifi_password');
+    expect(ours.ranked[0].softmax).toBeGreaterThan(ours.background!.softmax);
+  });
+});
+
+function trainNow(rows: SparseRow[], labels: Int32Array, support: { start: Int32Array; index: Int32Array }, n: number): SoftmaxRegression {
+  const gen = SoftmaxRegression.train(rows, labels, support, n, { epochs: 60 });
+  let step = gen.next();
+  while (!step.done) step = gen.next();
+  return step.value;
+}
