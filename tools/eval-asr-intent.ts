@@ -28,7 +28,7 @@ const { values } = parseArgs({
   options: {
     test: { type: 'string', default: 'fixtures/faq/test.jsonl' },
     faq: { type: 'string', default: 'fixtures/faq/catalogue.json' },
-    train: { type: 'string', default: 'fixtures/faq/train.jsonl' },
+    train: { type: 'string' },
     model: { type: 'string', default: 'models/asr-fa' },
     variant: { type: 'string', default: 'f4' },
     ...DECODER_FLAGS,
@@ -48,15 +48,22 @@ const lines = readFileSync(`${audioDir}/manifest.jsonl`, 'utf8')
   .filter((l) => l.trim())
   .map((l) => JSON.parse(l) as { audio: string; text: string; intent: string | null });
 
-// The knowledge base the bot would run with: catalogue + example utterances.
-const catalogue = JSON.parse(readFileSync(values.faq!, 'utf8')) as { faqs: Array<{ id: string; question: string; answer: string; action: Faq['action'] }> };
+// The knowledge base the bot would run with: the catalogue with its example utterances, plus any
+// --train lines.
+const catalogue = JSON.parse(readFileSync(values.faq!, 'utf8')) as { faqs: Array<{ id: string; question: string; answer: string; action: Faq['action']; examples?: string[] }> };
 const examples = new Map<string, string[]>();
-for (const l of readFileSync(values.train!, 'utf8').split('\n')) {
+for (const l of values.train ? readFileSync(values.train, 'utf8').split('\n') : []) {
   if (!l.trim()) continue;
   const row = JSON.parse(l) as { text: string; intent: string };
   examples.set(row.intent, [...(examples.get(row.intent) ?? []), row.text]);
 }
-const faqs: Faq[] = catalogue.faqs.map((f) => ({ ...f, queue: null, tags: [], enabled: true, examples: examples.get(f.id) ?? [] }));
+const faqs: Faq[] = catalogue.faqs.map((f) => ({
+  ...f,
+  queue: null,
+  tags: [],
+  enabled: true,
+  examples: [...new Set([...(f.examples ?? []), ...(examples.get(f.id) ?? [])])],
+}));
 const nlu = createNluEngine({ version: 1, faqs });
 const hotwords = [...nlu.vocabulary()];
 
