@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BACKGROUND, TfidfMatcher } from '../src/engines/nlu/matcher.js';
-import { SoftmaxRegression, concatRows, concatSupport, type SparseRow } from '../src/engines/nlu/softmax.js';
+import { SoftmaxRegression, concatRows, concatSupport, limitFanout, type SparseRow } from '../src/engines/nlu/softmax.js';
 
 const row = (ids: number[], values: number[]): SparseRow => ({ ids: Int32Array.from(ids), values: Float32Array.from(values) });
 
@@ -35,6 +35,24 @@ describe('softmax regression over the matcher features', () => {
     const r = concatRows(row([1], [0.5]), row([0], [0.25]), 3);
     expect([...r.ids]).toEqual([1, 3]);
     expect([...r.values]).toEqual([0.5, 0.25]);
+  });
+
+  it('leaves out of the regression the features too many classes share', () => {
+    // Feature 0 in classes 0, 1, 2; feature 1 in class 2 only.
+    const wide = { start: Int32Array.from([0, 3, 4]), index: Int32Array.from([0, 1, 2, 2]) };
+    const limited = limitFanout(wide, 2);
+    expect([...limited.start]).toEqual([0, 0, 1]);
+    expect([...limited.index]).toEqual([2]);
+    expect(limitFanout(wide, 3)).toEqual(wide);
+  });
+
+  it('gives every class a probability even when the utterance points to few of them', () => {
+    const model = trainNow(rows, labels, { start: Int32Array.from([0, 0, 1, 2]), index: Int32Array.from([0, 1]) }, 3);
+    const p = new Float64Array(3);
+    model.predict(row([1], [1]), p);
+    expect(p[0]).toBeGreaterThan(p[1]);
+    expect(p[1]).toBeCloseTo(p[2], 12);
+    expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 10);
   });
 
   it('lets the background claim a request that borrows one FAQ word', () => {

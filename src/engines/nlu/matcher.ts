@@ -1,5 +1,5 @@
 import { VocabularyCorrector, charFeatures, contentTokens, wordFeatures } from './features.js';
-import { SoftmaxRegression, concatRows, concatSupport, type SparseRow } from './softmax.js';
+import { SoftmaxRegression, concatRows, concatSupport, limitFanout, type SparseRow } from './softmax.js';
 
 /**
  * TF-IDF nearest-example matcher over two feature spaces: words (unigrams + bigrams) and
@@ -19,6 +19,9 @@ import { SoftmaxRegression, concatRows, concatSupport, type SparseRow } from './
  * returned as one; how close an utterance comes to them is evidence that it is out of scope.
  */
 export const BACKGROUND = '__background__';
+
+/** Features shared by more intents than this stay out of the softmax regression (see limitFanout). */
+const MAX_FANOUT = 32;
 
 // Normalising is most of the cost of training, and successive knowledge-base versions (and the
 // background) share almost all their phrasings: their tokens are kept across retrains.
@@ -217,7 +220,10 @@ export class TfidfMatcher {
     let softmax: SoftmaxRegression | null = null;
     if (epochs > 0 && intents.length > 1) {
       const rows = words.rows.map((row, d) => concatRows(row, chars.rows[d], words.ids.size));
-      softmax = yield* SoftmaxRegression.train(rows, exampleIntent, concatSupport(words.bayes, chars.bayes), intents.length, { epochs, l2: options.softmaxL2 });
+      softmax = yield* SoftmaxRegression.train(rows, exampleIntent, limitFanout(concatSupport(words.bayes, chars.bayes), MAX_FANOUT), intents.length, {
+        epochs,
+        l2: options.softmaxL2,
+      });
     }
     return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector, softmax);
   }

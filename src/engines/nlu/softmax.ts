@@ -11,7 +11,9 @@
  * classes' weights and the softmax.
  *
  * No intercept: a FAQ that ops have just written with its question alone must not be outvoted by
- * the prior of FAQs with forty examples.
+ * the prior of FAQs with forty examples. It also means that a class none of the utterance's
+ * features point to scores exactly 0, so the softmax only computes the classes that are touched
+ * (with 500 FAQs, a few dozen) and counts the rest in one term.
  */
 
 /** Feature → classes that have it, in compressed-sparse-row form. */
@@ -36,16 +38,23 @@ export interface SoftmaxOptions {
 }
 
 export class SoftmaxRegression {
+  private readonly scratch: Scratch;
+
   private constructor(
     private readonly support: Support,
     private readonly weight: Float32Array,
     readonly classes: number,
-  ) {}
+  ) {
+    this.scratch = new Scratch(classes);
+  }
 
   /** Class probabilities of `row`, written into `out` (length = classes). */
   predict(row: SparseRow, out: Float64Array): void {
-    scores(this.support, this.weight, row, out);
-    softmaxInPlace(out);
+    const s = this.scratch;
+    const rest = s.probabilities(this.support, this.weight, row);
+    out.fill(rest);
+    for (let i = 0; i < s.count; i++) out[s.touched[i]] = s.p[s.touched[i]];
+    s.clear();
   }
 
   /** Trains by shuffled Adagrad SGD, yielding between chunks so that training can run in slices. */
@@ -55,7 +64,8 @@ export class SoftmaxRegression {
     const l2 = options.l2 ?? 1e-3;
     const weight = new Float32Array(support.index.length);
     const g2w = new Float32Array(support.index.length).fill(1e-8);
-    const p = new Float64Array(nClasses);
+    const s = new Scratch(nClasses);
+    const p = s.p;
     const order = Int32Array.from(rows, (_, i) => i);
     let seed = 0x9e3779b9;
     const random = () => {
@@ -77,8 +87,8 @@ export class SoftmaxRegression {
         const r = order[n];
         const row = rows[r];
         const gold = labels[r];
-        scores(support, weight, row, p);
-        softmaxInPlace(p);
+        s.probabilities(support, weight, row);
+        // The row's own features are in its class's support, so its class is always touched.
         p[gold] -= 1;
         for (let j = 0; j < row.ids.length; j++) {
           const f = row.ids[j];
@@ -89,30 +99,62 @@ export class SoftmaxRegression {
             weight[at] -= (rate * g) / Math.sqrt(g2w[at]);
           }
         }
+        s.clear();
       }
     }
     return new SoftmaxRegression(support, weight, nClasses);
   }
 }
 
-function scores(support: Support, weight: Float32Array, row: SparseRow, out: Float64Array): void {
-  out.fill(0);
-  for (let j = 0; j < row.ids.length; j++) {
-    const f = row.ids[j];
-    const v = row.values[j];
-    for (let at = support.start[f], end = support.start[f + 1]; at < end; at++) out[support.index[at]] += v * weight[at];
-  }
-}
+/** Per-row working space: the classes a row touches and their scores, then probabilities. */
+class Scratch {
+  readonly p: Float64Array;
+  readonly touched: Int32Array;
+  count = 0;
+  private readonly mark: Uint8Array;
 
-function softmaxInPlace(x: Float64Array): void {
-  let max = -Infinity;
-  for (let k = 0; k < x.length; k++) if (x[k] > max) max = x[k];
-  let z = 0;
-  for (let k = 0; k < x.length; k++) {
-    x[k] = Math.exp(x[k] - max);
-    z += x[k];
+  constructor(readonly classes: number) {
+    this.p = new Float64Array(classes);
+    this.touched = new Int32Array(classes);
+    this.mark = new Uint8Array(classes);
   }
-  for (let k = 0; k < x.length; k++) x[k] /= z;
+
+  /** Fills `p` for the touched classes; returns the probability of each untouched one. */
+  probabilities(support: Support, weight: Float32Array, row: SparseRow): number {
+    const { p, touched, mark } = this;
+    for (let j = 0; j < row.ids.length; j++) {
+      const f = row.ids[j];
+      const v = row.values[j];
+      for (let at = support.start[f], end = support.start[f + 1]; at < end; at++) {
+        const k = support.index[at];
+        if (mark[k] === 0) {
+          mark[k] = 1;
+          touched[this.count++] = k;
+        }
+        p[k] += v * weight[at];
+      }
+    }
+    const untouched = this.classes - this.count;
+    let max = untouched > 0 ? 0 : -Infinity;
+    for (let i = 0; i < this.count; i++) if (p[touched[i]] > max) max = p[touched[i]];
+    const rest = Math.exp(-max);
+    let z = untouched * rest;
+    for (let i = 0; i < this.count; i++) {
+      const k = touched[i];
+      p[k] = Math.exp(p[k] - max);
+      z += p[k];
+    }
+    for (let i = 0; i < this.count; i++) p[touched[i]] /= z;
+    return rest / z;
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.count; i++) {
+      this.p[this.touched[i]] = 0;
+      this.mark[this.touched[i]] = 0;
+    }
+    this.count = 0;
+  }
 }
 
 /** Two supports side by side: the second's feature ids follow the first's. */
@@ -126,6 +168,28 @@ export function concatSupport(a: Support, b: Support): Support {
   const index = new Int32Array(a.index.length + b.index.length);
   index.set(a.index);
   index.set(b.index, offset);
+  return { start, index };
+}
+
+/**
+ * The support without the features more than `max` classes share: letters common to half the
+ * knowledge base («ینت», « با») say little about which FAQ was meant, and with 500 FAQs they would
+ * hold most of the weights and most of the training time.
+ */
+export function limitFanout(support: Support, max: number): Support {
+  const n = support.start.length - 1;
+  const start = new Int32Array(n + 1);
+  let total = 0;
+  for (let f = 0; f < n; f++) {
+    const fanout = support.start[f + 1] - support.start[f];
+    start[f] = total;
+    if (fanout <= max) total += fanout;
+  }
+  start[n] = total;
+  const index = new Int32Array(total);
+  for (let f = 0; f < n; f++) {
+    if (start[f + 1] > start[f]) index.set(support.index.subarray(support.start[f], support.start[f + 1]), start[f]);
+  }
   return { start, index };
 }
 
