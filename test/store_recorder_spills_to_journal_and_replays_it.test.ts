@@ -121,7 +121,15 @@ describe.each(backends)('recorder journal on $name', ({ open }) => {
        await dead.close();
        console.log(process.pid);`,
     );
-    const childPid = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, timeout: 60_000 }).toString().trim().split('\n').pop();
+    let childOut: string;
+    try {
+      childOut = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: repo, timeout: 60_000 }).toString();
+    } catch (err) {
+      // The child's own words, not just "Command failed", when it does not finish.
+      const e = err as { status?: number; signal?: string; stderr?: Buffer };
+      throw new Error(`the other process failed (status ${e.status}, signal ${e.signal}): ${e.stderr?.toString() ?? ''}`);
+    }
+    const childPid = childOut.trim().split('\n').pop();
     const own = readdirSync(dir).filter((f) => f.startsWith(`recorder-journal-${childPid}`));
     expect(own).toHaveLength(1);
     const childJournal = join(dir, own[0]);
