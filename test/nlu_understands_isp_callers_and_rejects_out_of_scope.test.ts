@@ -59,12 +59,14 @@ describe('NLU on the sample ISP FAQ', () => {
   });
 
   it('asks rather than guesses when two FAQs are both likely and close (ambiguity margin)', () => {
-    // «قبضم»: paying the bill and the amount of the bill are both likely.
-    const r = nlu.parse('قبضم');
+    // «قبضم»: paying the bill and the amount of the bill are both likely. The tuned margin moves
+    // with every retune, so the behaviour is pinned with a margin set here.
+    const model = loadNluModel();
+    const asking = createNluEngine({ version: 1, faqs }, { model: { ...model, ambiguityMargin: 0.3 } });
+    const r = asking.parse('قبضم');
     expect(r.intent).toBeNull();
     expect(r.alternatives.slice(0, 2).map((a) => a.intent).sort()).toEqual(['bill_amount', 'pay_bill']);
-    expect(r.alternatives.slice(0, 2).every((a) => a.confidence >= nlu.threshold)).toBe(true);
-    const model = loadNluModel();
+    expect(r.alternatives.slice(0, 2).every((a) => a.confidence >= asking.threshold)).toBe(true);
     const never = createNluEngine({ version: 1, faqs }, { model: { ...model, ambiguityMargin: 0 } });
     expect(never.parse('قبضم').intent).not.toBeNull();
     const always = createNluEngine({ version: 1, faqs }, { model: { ...model, ambiguityMargin: 1 }, threshold: 0 });
