@@ -55,6 +55,18 @@ describe('softmax regression over the matcher features', () => {
     expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 10);
   });
 
+  it('learns nothing from phrasings that have no feature left in the support, and is not skewed by them', () => {
+    // Feature 3 was removed by limitFanout: class-0 phrasings made only of it teach nothing.
+    const withEmpty = { start: Int32Array.from([0, 2, 3, 4, 4]), index: Int32Array.from([0, 1, 0, 1]) };
+    const empties = Array.from({ length: 200 }, () => row([3], [1]));
+    const model = trainNow([...rows, ...empties], Int32Array.from([...labels, ...empties.map(() => 0)]), withEmpty, 2);
+    const p = new Float64Array(2);
+    model.predict(row([0], [1]), p);
+    expect(Math.abs(p[0] - p[1])).toBeLessThan(0.2);
+    model.predict(row([0, 2], [0.6, 0.8]), p);
+    expect(p[1]).toBeGreaterThan(0.9);
+  });
+
   it('lets the background claim a request that borrows one FAQ word', () => {
     const matcher = TfidfMatcher.train([
       { intent: 'wifi_password', text: 'رمز وای فای رو چطوری عوض کنم' },

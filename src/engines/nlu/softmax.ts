@@ -88,8 +88,9 @@ export class SoftmaxRegression {
         const row = rows[r];
         const gold = labels[r];
         s.probabilities(support, weight, row);
-        // The row's own features are in its class's support, so its class is always touched.
-        p[gold] -= 1;
+        // A row's class is touched unless limitFanout left none of its features in the support;
+        // then it has no weights here to learn, and only the other classes are pushed down.
+        if (s.touches(gold)) p[gold] -= 1;
         for (let j = 0; j < row.ids.length; j++) {
           const f = row.ids[j];
           const v = row.values[j];
@@ -146,6 +147,10 @@ class Scratch {
     }
     for (let i = 0; i < this.count; i++) p[touched[i]] /= z;
     return rest / z;
+  }
+
+  touches(k: number): boolean {
+    return this.mark[k] === 1;
   }
 
   clear(): void {
