@@ -141,24 +141,27 @@ const grid =
 const maxFa = Number(values['max-false-accept']);
 
 /**
- * Tunes our matcher on `trainLines` (and the out-of-scope --dev lines) and returns the tuned model.
- * Tuning looks, with in-scope development lines (MASSIVE's dev split), at a model trained on all of
- * `trainLines` scored on --dev; without them (the ISP FAQ, whose train file is all there is), at
- * k-fold cross-validation over `trainLines`, each fold's model also scoring the out-of-scope lines.
+ * What tuning scores: with in-scope development lines (MASSIVE's dev split), a model trained on all
+ * of `trainLines` scored on --dev; without them (the ISP FAQ, whose train file is all there is),
+ * each of k folds of `trainLines` scored by a model trained on the others, with the out-of-scope
+ * --dev lines. Our matcher and the baseline are tuned on the same sets.
+ */
+function tuningSets(trainLines: Labelled[]): { faqs: Faq[]; lines: Labelled[] }[] {
+  if (devIn.length > 0) return [{ faqs: catalogueFaqs(trainLines), lines: dev }];
+  const foldOf = foldsOf(trainLines, folds);
+  return Array.from({ length: folds }, (_, k) => ({
+    faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)),
+    lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut],
+  }));
+}
+
+/**
+ * Tunes our matcher on `trainLines` (and the out-of-scope --dev lines), scored on `tuningSets`,
+ * and returns the tuned model.
  */
 function tune(trainLines: Labelled[], quiet: boolean): NluModel {
   const say = quiet ? () => {} : log;
-  const tuneSets: { faqs: Faq[]; lines: Labelled[] }[] = [];
-  if (devIn.length > 0) tuneSets.push({ faqs: catalogueFaqs(trainLines), lines: dev });
-  else {
-    const foldOf = foldsOf(trainLines, folds);
-    for (let k = 0; k < folds; k++) {
-      tuneSets.push({
-        faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)),
-        lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut],
-      });
-    }
-  }
+  const tuneSets = tuningSets(trainLines);
   const faqs = catalogueFaqs(trainLines);
   const tuneLines = tuneSets.flatMap((t) => t.lines);
   // The threshold's false-accept side is measured as deployed: out-of-scope lines against the model
@@ -275,14 +278,7 @@ const bayesPredictWith = (bayes: natural.BayesClassifier, text: string): Predict
   return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, background: 0, softmax: 0, confidence: p1 };
 };
 function baselineThreshold(trainLines: Labelled[]): number {
-  const sets: { faqs: Faq[]; lines: Labelled[] }[] = [];
-  if (devIn.length > 0) sets.push({ faqs: catalogueFaqs(trainLines), lines: dev });
-  else {
-    const foldOf = foldsOf(trainLines, folds);
-    for (let k = 0; k < folds; k++) {
-      sets.push({ faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)), lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut] });
-    }
-  }
+  const sets = tuningSets(trainLines);
   const preds = sets.flatMap((t) => {
     const b = trainBayes(t.faqs);
     return t.lines.map((l) => bayesPredictWith(b, l.text));
