@@ -35,6 +35,13 @@ describe('normalizePersian', () => {
     expect(normalizePersian(`می${Z}خوام`)).toBe(`می${Z}خواهم`);
     expect(normalizePersian('اینترنتم قطعه')).toBe('اینترنتم قطع است');
     expect(normalizePersian('چیکار کنم؟')).toBe('چه کار کنم');
+    expect(normalizePersian('سرعتم کمه')).toBe('سرعتم کم است');
+  });
+
+  it('reads the formal register as the everyday verbs the phrasings use', () => {
+    expect(normalizePersian('سرویس اینجانب قطع گردیده، بررسی بفرمایید')).toBe('سرویس من قطع شده بررسی کنید');
+    expect(normalizePersian('درخواست نموده‌ام ولی انجام نمی‌گردد')).toBe(`درخواست کرده${Z}ام ولی انجام نمی${Z}شود`);
+    expect(normalizePersian('قبض بنده چقدر می باشد')).toBe('قبض من چقدر است');
   });
 
   it('fixes common recogniser slips and spelt-out acronyms', () => {
