@@ -6,7 +6,7 @@
  *
  *   npm run eval:nlu -- --faq <catalogue.json> --train <jsonl> [--dev <jsonl> …] --test <jsonl> [--test …]
  *                       [--write-model fixtures/faq/nlu-model.json] [--max-false-accept 0.1]
- *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|dev]
+ *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|dev] [--errors <jsonl>]
  *
  * Lines are {"text"|"utt", "intent"} with intent null for out-of-scope. Without --faq, every intent
  * in --train becomes a FAQ (MASSIVE). When --dev holds no in-scope lines, tuning uses k-fold
@@ -48,6 +48,7 @@ const { values } = parseArgs({
     background: { type: 'string', multiple: true, default: [] },
     tune: { type: 'string' },
     'cv-test': { type: 'string' },
+    errors: { type: 'string' },
   },
 });
 
@@ -107,7 +108,7 @@ function foldsOf(lines: Labelled[], k: number): number[] {
 
 function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
   return lines.map((l) => {
-    const { ranked, coverage, unknown, background: bg } = matcher.analyse(l.text);
+    const { ranked, coverage, unknown, foreign, background: bg } = matcher.analyse(l.text);
     const s1 = ranked[0]?.score ?? 0;
     const s2 = ranked[1]?.score ?? 0;
     return {
@@ -117,6 +118,7 @@ function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
       coverage,
       word: ranked[0]?.word ?? 0,
       unknown,
+      foreign,
       bayes: ranked[0]?.bayes ?? 0,
       softmax: ranked[0]?.softmax ?? 0,
       background: bg ? bg.score - s1 : 0,
@@ -179,11 +181,11 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       if (p.top === tuneLines[i].intent) ok++;
     });
     const calibration = fitCalibration(
-      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
+      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
     );
     const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: { ...w, background: background.length > 0 } };
     const confidence = (p: (typeof raw)[number]) =>
-      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax });
+      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign });
     const tunePreds: Prediction[] = raw.map((p) => ({ ...p, confidence: confidence(p) }));
     const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), w), devOut);
     const chosen = chooseThreshold(
@@ -220,7 +222,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
    * caller more than a question.
    */
   const secondConfidence = bestRaw.map((p) =>
-    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax }),
+    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax, foreign: p.foreign }),
   );
   let ambiguityMargin = 0;
   let bestUtility = -Infinity;
@@ -289,7 +291,7 @@ function baselineThreshold(trainLines: Labelled[]): number {
 interface Run {
   model: NluModel;
   lines: Labelled[];
-  ours: { intent: string | null; top: string | null }[];
+  ours: { intent: string | null; top: string | null; confidence: number }[];
   baseline: { intent: string | null; top: string | null }[];
   baselineThreshold: number;
   timings: number[];
@@ -303,7 +305,7 @@ function evaluate(trainLines: Labelled[], testLines: Labelled[], quiet = false):
   const engine = createNluEngine({ version: 1, faqs }, { model, background });
   const ours = testLines.map((l) => {
     const r = engine.parse(l.text);
-    return { intent: r.intent, top: r.alternatives[0]?.intent ?? null };
+    return { intent: r.intent, top: r.alternatives[0]?.intent ?? null, confidence: r.alternatives[0]?.confidence ?? 0 };
   });
   const timings: number[] = [];
   for (let round_ = 0; round_ < 5; round_++) {
@@ -354,6 +356,14 @@ if (values['write-model']) {
   log(`wrote ${values['write-model']}`);
 }
 const allLines = runs.flatMap((r) => r.lines);
+if (values.errors) {
+  // Every line our matcher got wrong, for reading (a wrong answer, a refused in-scope line, a false accept).
+  const wrong = runs.flatMap((r) =>
+    r.lines.flatMap((l, i) => (r.ours[i].intent === l.intent ? [] : [{ text: l.text, intent: l.intent, answered: r.ours[i].intent, top: r.ours[i].top, confidence: round(r.ours[i].confidence, 3), threshold: r.model.threshold }])),
+  );
+  writeFileSync(values.errors, wrong.map((w) => JSON.stringify(w)).join('\n') + '\n');
+  log(`wrote ${wrong.length} errors to ${values.errors}`);
+}
 const timings = runs.flatMap((r) => r.timings).sort((a, b) => a - b);
 const bTimings = runs.flatMap((r) => r.baselineTimings).sort((a, b) => a - b);
 const oursFig = figures(allLines, runs.flatMap((r) => r.ours.map((p) => p.intent)), runs.flatMap((r) => r.ours.map((p) => p.top)));
