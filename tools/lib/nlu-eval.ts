@@ -35,6 +35,7 @@ export interface Prediction {
   bayes: number;
   softmax: number;
   background: number;
+  foreign?: number;
   confidence: number;
 }
 
@@ -105,7 +106,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax'] as const;
+export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax', 'foreign'] as const;
 type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
 
 /** Logistic regression of "top answer is right" on the calibration features, gradient descent. */

@@ -93,7 +93,7 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
       // A bare yes/no or "say it again" is an answer to the bot, never a question for the FAQ.
       if (system === 'yes' || system === 'no' || system === 'repeat') return empty(system, slots);
       if (faqs.size === 0) return empty(system, slots);
-      const { ranked, coverage, unknown, background: bg } = matcher.analyse(text);
+      const { ranked, coverage, unknown, foreign, background: bg } = matcher.analyse(text);
       if (ranked.length === 0 || ranked[0].score === 0) return empty(system, slots);
       const alternatives: Alternative[] = ranked.slice(0, nAlternatives).map((r, i) => ({
         intent: r.intent,
@@ -105,6 +105,7 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
           unknown,
           bayes: r.bayes,
           softmax: r.softmax,
+          foreign,
           background: bg ? bg.score - r.score : 0,
         }),
         question: faqs.get(r.intent)?.question,

@@ -132,6 +132,12 @@ export class TfidfMatcher {
   private readonly softmax: SoftmaxRegression | null;
   private readonly softmaxWeight: number;
   private readonly softmaxScore: Float64Array;
+  /**
+   * Words no FAQ phrasing uses but several background phrasings do («آب», «ایمیل», «مترو»), with
+   * how sure that is (0–1): a caller who says one is likely asking about something else, however
+   * many FAQ words come with it («قبض آب رو چطوری بدم»).
+   */
+  private readonly foreign: ReadonlyMap<string, number>;
 
   private constructor(
     intents: string[],
@@ -143,8 +149,10 @@ export class TfidfMatcher {
     bayes: { logPrior: Float64Array; logUnseen: Float64Array },
     corrector: VocabularyCorrector,
     softmax: SoftmaxRegression | null,
+    foreign: ReadonlyMap<string, number>,
   ) {
     this.intents = intents;
+    this.foreign = foreign;
     this.softmax = softmax;
     this.softmaxWeight = softmax ? (options.softmaxWeight ?? 0) : 0;
     this.softmaxScore = new Float64Array(intents.length);
@@ -189,6 +197,7 @@ export class TfidfMatcher {
     const tokenLists: string[][] = [];
     const exampleIntent = new Int32Array(examples.length);
     const vocabulary = new Map<string, number>();
+    const backgroundCount = new Map<string, number>();
     for (let i = 0; i < examples.length; i++) {
       const ex = examples[i];
       if (i % 128 === 127) yield;
@@ -202,8 +211,12 @@ export class TfidfMatcher {
       const tokens = cachedTokens(ex.text);
       tokenLists.push(tokens);
       // Background words are not knowledge: they must not count as covered or be fuzzy targets.
-      if (ex.intent !== BACKGROUND) for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
+      const counts = ex.intent === BACKGROUND ? backgroundCount : vocabulary;
+      for (const t of new Set(tokens)) counts.set(t, (counts.get(t) ?? 0) + 1);
     }
+    // Words only the background uses, more surely foreign the more often it uses them.
+    const foreign = new Map<string, number>();
+    for (const [t, n] of backgroundCount) if (n >= 2 && !vocabulary.has(t)) foreign.set(t, n / (n + 2));
     const alpha = options.bayesAlpha ?? 0.3;
     const words = yield* buildSpace(tokenLists, wordFeatures, exampleIntent, intents.length, alpha);
     const chars = yield* buildSpace(tokenLists, (t) => charFeatures(t), exampleIntent, intents.length, alpha);
@@ -225,7 +238,7 @@ export class TfidfMatcher {
         l2: options.softmaxL2,
       });
     }
-    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector, softmax);
+    return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector, softmax, foreign);
   }
 
   /** Whether the knowledge base uses this (normalised) word anywhere. */
@@ -251,7 +264,7 @@ export class TfidfMatcher {
    * words the knowledge base knows. Out-of-scope questions are mostly words the FAQ never uses
    * («گاز», «پرواز»), which similarity alone hides when one common word happens to match.
    */
-  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number; background: IntentScore | null } {
+  analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number; foreign: number; background: IntentScore | null } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
     const n = this.exampleIntent.length;
     const { dw, dc, cw, cc, best, second, bestWord, bayesScore } = this;
@@ -317,7 +330,9 @@ export class TfidfMatcher {
     // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
     let unknown = 0;
     for (const w of corrected) if (!this.vocabulary.has(w)) unknown++;
-    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, background };
+    let foreign = 0;
+    for (const w of raw) foreign = Math.max(foreign, this.foreign.get(w) ?? 0);
+    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, foreign, background };
   }
 }
 

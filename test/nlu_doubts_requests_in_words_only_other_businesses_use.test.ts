@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { confidenceOf, FALLBACK_MODEL, type NluModel } from '../src/engines/nlu/calibration.js';
+import { BACKGROUND, TfidfMatcher } from '../src/engines/nlu/matcher.js';
+
+// A bill FAQ and a background of other utilities' requests: «آب» and «گاز» are words only the
+// background uses, «قبض» and «پرداخت» are the FAQ's.
+const matcher = TfidfMatcher.train([
+  { intent: 'pay_bill', text: 'قبض اینترنت را چطور پرداخت کنم' },
+  { intent: 'pay_bill', text: 'می‌خواهم قبضم را آنلاین بدهم' },
+  { intent: 'outage', text: 'اینترنتم قطع شده' },
+  { intent: BACKGROUND, text: 'قبض آب را کجا پرداخت کنم' },
+  { intent: BACKGROUND, text: 'آب ساختمان قطع شده' },
+  { intent: BACKGROUND, text: 'کنتور آب خراب است' },
+  { intent: BACKGROUND, text: 'قبض گاز آمده' },
+  { intent: BACKGROUND, text: 'گاز خانه بو می‌دهد' },
+  { intent: BACKGROUND, text: 'فردا هوا چطور است' },
+]);
+
+describe('NLU and words that only other businesses use', () => {
+  it('marks a request that names another utility, however many FAQ words come with it', () => {
+    const water = matcher.analyse('قبض آب را چطور پرداخت کنم');
+    expect(water.foreign).toBeGreaterThan(0.5);
+    expect(matcher.analyse('قبض اینترنت را چطور پرداخت کنم').foreign).toBe(0);
+  });
+
+  it('is surer of a word the background uses often than of one it used once', () => {
+    expect(matcher.analyse('آب').foreign).toBeGreaterThan(matcher.analyse('گاز').foreign);
+    expect(matcher.analyse('هوا').foreign).toBe(0);
+  });
+
+  it('lowers the confidence by the weight the tuning gave it', () => {
+    const model: NluModel = { ...FALLBACK_MODEL, calibration: { ...FALLBACK_MODEL.calibration, foreign: -2 } };
+    const evidence = { score: 0.5, bestOther: 0.1, coverage: 0.8, word: 0.5, unknown: 0, bayes: 0.9, background: 0, softmax: 0.8 };
+    expect(confidenceOf(model, { ...evidence, foreign: 0.75 })).toBeLessThan(confidenceOf(model, { ...evidence, foreign: 0 }));
+  });
+});
