@@ -14,6 +14,10 @@ const matcher = TfidfMatcher.train([
   { intent: BACKGROUND, text: 'قبض گاز آمده' },
   { intent: BACKGROUND, text: 'گاز خانه بو می‌دهد' },
   { intent: BACKGROUND, text: 'فردا هوا چطور است' },
+  { intent: BACKGROUND, text: 'موبایلم خاموش شده' },
+  { intent: BACKGROUND, text: 'موبایلم شارژ ندارد' },
+  { intent: BACKGROUND, text: 'قبضم را گم کردم' },
+  { intent: BACKGROUND, text: 'قبضم کجاست' },
 ]);
 
 describe('NLU and words that only other businesses use', () => {
@@ -28,9 +32,19 @@ describe('NLU and words that only other businesses use', () => {
     expect(matcher.analyse('هوا').foreign).toBe(0);
   });
 
-  it('lowers the confidence by the weight the tuning gave it', () => {
-    const model: NluModel = { ...FALLBACK_MODEL, calibration: { ...FALLBACK_MODEL.calibration, foreign: -2 } };
+  it('knows a foreign word with or without its ending, but never a word whose stem the FAQ uses', () => {
+    expect(matcher.analyse('موبایل نو می‌خواهم').foreign).toBeGreaterThan(0.3);
+    expect(matcher.analyse('قبضم را چطور پرداخت کنم').foreign).toBe(0);
+  });
+
+  it('lowers the confidence by the weights the tuning gave foreign words and the background class', () => {
+    const model: NluModel = { ...FALLBACK_MODEL, calibration: { ...FALLBACK_MODEL.calibration, foreign: -2, backgroundSoftmax: -2 } };
     const evidence = { score: 0.5, bestOther: 0.1, coverage: 0.8, word: 0.5, unknown: 0, bayes: 0.9, background: 0, softmax: 0.8 };
     expect(confidenceOf(model, { ...evidence, foreign: 0.75 })).toBeLessThan(confidenceOf(model, { ...evidence, foreign: 0 }));
+    expect(confidenceOf(model, { ...evidence, backgroundSoftmax: 0.6 })).toBeLessThan(confidenceOf(model, { ...evidence, backgroundSoftmax: 0 }));
+  });
+
+  it('gives the background class its own probability, high for another utility and low for the FAQ', () => {
+    expect(matcher.analyse('قبض آب را چطور پرداخت کنم').background!.softmax).toBeGreaterThan(matcher.analyse('قبض اینترنت را چطور پرداخت کنم').background!.softmax);
   });
 });

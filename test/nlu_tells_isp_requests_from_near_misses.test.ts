@@ -17,6 +17,17 @@ describe('NLU between an ISP request and a near miss', () => {
     expect(nlu.parse(text).intent).toBe(intent);
   });
 
+  it('hears through the hesitations a recogniser transcribes («اِ», «چیزه», «اممم»)', () => {
+    const clean = nlu.parse('نت خونه‌مون از دیشب قطعه');
+    const hesitant = nlu.parse('الو اِ چیزه اممم نت خونه‌مون از دیشب قطعه');
+    expect(hesitant.intent).toBe('internet_outage');
+    expect(hesitant.confidence).toBeCloseTo(clean.confidence, 2);
+  });
+
+  it('understands a caller in the formal register: «ارتباط اینترنت منزل بنده از بامداد امروز قطع گردیده است»', () => {
+    expect(nlu.parse('ارتباط اینترنت منزل بنده از بامداد امروز قطع گردیده است').intent).toBe('internet_outage');
+  });
+
   it.each([
     'رمز دوم کارت بانکیم رو فراموش کردم',
     'شارژ سیم کارت ایرانسل میخوام',

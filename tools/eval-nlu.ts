@@ -6,7 +6,7 @@
  *
  *   npm run eval:nlu -- --faq <catalogue.json> --train <jsonl> [--dev <jsonl> …] --test <jsonl> [--test …]
  *                       [--write-model fixtures/faq/nlu-model.json] [--max-false-accept 0.1]
- *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|dev] [--errors <jsonl>]
+ *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|cv+dev|dev] [--errors <jsonl>]
  *
  * Lines are {"text"|"utt", "intent"} with intent null for out-of-scope. Without --faq, every intent
  * in --train becomes a FAQ (MASSIVE). When --dev holds no in-scope lines, tuning uses k-fold
@@ -66,10 +66,18 @@ if (train.length === 0 || (test.length === 0 && !cvTest)) {
 }
 const folds = Number(values.folds);
 // --tune cv: cross-validate over --train even when --dev has in-scope lines (only its out-of-scope
-// lines are used); --tune dev: tune on --dev's lines as a split.
+// lines are used); --tune cv+dev: the same, with --dev's in-scope lines scored beside each fold's
+// (callers' own wording, which the confidence must learn to trust); --tune dev: tune on --dev's
+// lines as a split.
 const tuneMode = values.tune ?? (dev.some((l) => l.intent !== null) ? 'dev' : 'cv');
+if (!['cv', 'cv+dev', 'dev'].includes(tuneMode)) {
+  console.error(`--tune must be cv, cv+dev or dev, not ${tuneMode}`);
+  process.exit(2);
+}
 const devIn = tuneMode === 'dev' ? dev.filter((l) => l.intent !== null) : [];
 const devOut = dev.filter((l) => l.intent === null);
+/** Development lines scored with every fold when cross-validating. */
+const devWithFolds = tuneMode === 'cv+dev' ? dev : devOut;
 if (devOut.length === 0 && test.some((l) => l.intent === null)) {
   log('warning: no out-of-scope lines (intent null) in --dev, so the threshold cannot learn to reject; expect a high false-accept rate');
 }
@@ -119,6 +127,7 @@ function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
       word: ranked[0]?.word ?? 0,
       unknown,
       foreign,
+      backgroundSoftmax: bg?.softmax ?? 0,
       bayes: ranked[0]?.bayes ?? 0,
       softmax: ranked[0]?.softmax ?? 0,
       background: bg ? bg.score - s1 : 0,
@@ -153,7 +162,7 @@ function tuningSets(trainLines: Labelled[]): { faqs: Faq[]; lines: Labelled[] }[
   const foldOf = foldsOf(trainLines, folds);
   return Array.from({ length: folds }, (_, k) => ({
     faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)),
-    lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devOut],
+    lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devWithFolds],
   }));
 }
 
@@ -181,11 +190,11 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       if (p.top === tuneLines[i].intent) ok++;
     });
     const calibration = fitCalibration(
-      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
+      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
     );
     const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: { ...w, background: background.length > 0 } };
     const confidence = (p: (typeof raw)[number]) =>
-      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign });
+      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax });
     const tunePreds: Prediction[] = raw.map((p) => ({ ...p, confidence: confidence(p) }));
     const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), w), devOut);
     const chosen = chooseThreshold(
@@ -222,7 +231,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
    * caller more than a question.
    */
   const secondConfidence = bestRaw.map((p) =>
-    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax, foreign: p.foreign }),
+    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax }),
   );
   let ambiguityMargin = 0;
   let bestUtility = -Infinity;
@@ -255,7 +264,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       train: values.train,
       dev: values.dev,
       background: values.background,
-      method: devIn.length ? 'dev split' : `${folds}-fold cross-validation over train + out-of-scope dev lines`,
+      method: devIn.length ? 'dev split' : `${folds}-fold cross-validation over train + ${tuneMode === 'cv+dev' ? 'all' : 'out-of-scope'} dev lines`,
       tuneLines: tuneLines.length,
       tuneTop1Accuracy: round(bestAcc),
       tuneInScopeAccuracy: chosen.in_scope_accuracy,
@@ -346,7 +355,7 @@ if (cvTest) {
   }
   model = tune(train, false);
 } else {
-  log(`train ${train.length} lines; tuning on ${devIn.length ? `dev (${dev.length} lines)` : `${folds}-fold cross-validation + ${devOut.length} out-of-scope dev lines`}; test ${test.length}`);
+  log(`train ${train.length} lines; tuning on ${devIn.length ? `dev (${dev.length} lines)` : `${folds}-fold cross-validation + ${devWithFolds.length} ${tuneMode === 'cv+dev' ? '' : 'out-of-scope '}dev lines`}; test ${test.length}`);
   const run = evaluate(train, test);
   runs = [run];
   model = run.model;

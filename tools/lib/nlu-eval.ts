@@ -36,6 +36,7 @@ export interface Prediction {
   softmax: number;
   background: number;
   foreign?: number;
+  backgroundSoftmax?: number;
   confidence: number;
 }
 
@@ -106,7 +107,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax', 'foreign'] as const;
+export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax', 'foreign', 'backgroundSoftmax'] as const;
 type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
 
 /** Logistic regression of "top answer is right" on the calibration features, gradient descent. */

@@ -25,6 +25,7 @@ export const nluModelSchema = z.object({
     background: z.number().default(0),
     softmax: z.number().default(0),
     foreign: z.number().default(0),
+    backgroundSoftmax: z.number().default(0),
     bias: z.number(),
   }),
   matcher: z.object({
@@ -50,7 +51,7 @@ export const NLU_MODEL_PATH = new URL('../../../fixtures/faq/nlu-model.json', im
 export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
   ambiguityMargin: 0,
-  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, background: 0, softmax: 0, foreign: 0, bias: -6 },
+  calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, background: 0, softmax: 0, foreign: 0, backgroundSoftmax: 0, bias: -6 },
   matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0, softmaxWeight: 0, softmaxL2: 1e-3, background: false },
 };
 
@@ -77,6 +78,7 @@ export function loadNluModel(path: URL | string = NLU_MODEL_PATH): NluModel {
 export const BACKGROUND_PATHS = [
   new URL('../../../fixtures/faq/background.jsonl', import.meta.url),
   new URL('../../../fixtures/faq/near-miss-background.jsonl', import.meta.url),
+  new URL('../../../fixtures/faq/near-miss-background-2.jsonl', import.meta.url),
 ];
 
 /** Background phrasings (one JSON object a line with "text" or "utt"). */
@@ -115,10 +117,12 @@ export interface Evidence {
   softmax: number;
   /** The utterance's most background-typical word: its share of background over FAQ use (0–1). */
   foreign?: number;
+  /** Softmax-regression probability that the utterance is background ("no FAQ"). */
+  backgroundSoftmax?: number;
 }
 
 /** Calibrated probability that the candidate intent is what the caller wants. */
 export function confidenceOf(model: NluModel, e: Evidence): number {
   const c = model.calibration;
-  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.background * e.background + c.softmax * e.softmax + c.foreign * (e.foreign ?? 0) + c.bias);
+  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.background * e.background + c.softmax * e.softmax + c.foreign * (e.foreign ?? 0) + c.backgroundSoftmax * (e.backgroundSoftmax ?? 0) + c.bias);
 }

@@ -106,6 +106,7 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
           bayes: r.bayes,
           softmax: r.softmax,
           foreign,
+          backgroundSoftmax: bg?.softmax ?? 0,
           background: bg ? bg.score - r.score : 0,
         }),
         question: faqs.get(r.intent)?.question,

@@ -28,7 +28,23 @@ const FILLERS = new Set([
   'بخیر',
   'خواهشمند',
   'خواهشمندم',
+  // Hesitations and discourse words a recogniser transcribes from every caller («اِ» loses its
+  // kasra in normalisation): they say nothing about the request, and a background phrasing that
+  // happens to hold one must not make them look like another business's word.
+  'ا',
+  'چیزه',
+  'آهان',
+  'یعنی',
+  'مثلا',
+  'والا',
+  'والله',
+  'ببین',
+  'ببینید',
+  'ببینین',
 ]);
+
+/** Drawn-out hesitations: «اااا», «اممم», «اوووم», «ععع». */
+const HESITATION_RE = /^(ا+|ا+م+|او+م+|ع+|ه+م+)$/;
 
 /**
  * Function words: they occur in every request, in scope or not, so they only blur similarity and
@@ -46,7 +62,14 @@ const SUFFIXES = ['هایمان', 'هایشان', 'هایتان', 'های', 'ه�
 
 export function contentTokens(text: string, join?: (tokens: string[]) => string[]): string[] {
   const tokens = tokenizePersian(text);
-  return (join ? join(tokens) : tokens).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t));
+  return (join ? join(tokens) : tokens).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t) && !HESITATION_RE.test(t));
+}
+
+/** The word without a possessive or plural ending, when what is left is a word's length (longest ending first). */
+export function stemsOf(token: string): string[] {
+  const out: string[] = [];
+  for (const suffix of SUFFIXES) if (token.length - suffix.length >= 3 && token.endsWith(suffix)) out.push(token.slice(0, -suffix.length));
+  return out;
 }
 
 /**
@@ -122,12 +145,7 @@ export class VocabularyCorrector {
 
   private lookup(token: string): string | null {
     if (/^\d+$/.test(token)) return null;
-    for (const suffix of SUFFIXES) {
-      if (token.length - suffix.length >= 3 && token.endsWith(suffix)) {
-        const stem = token.slice(0, -suffix.length);
-        if (this.vocabulary.has(stem)) return stem;
-      }
-    }
+    for (const stem of stemsOf(token)) if (this.vocabulary.has(stem)) return stem;
     // Short words are too close to too many others: «کلاس» is not a slip for «کلا».
     if (token.length < 5) return null;
     const maxDist = token.length >= 8 ? 2 : 1;

@@ -1,4 +1,4 @@
-import { VocabularyCorrector, charFeatures, contentTokens, wordFeatures } from './features.js';
+import { VocabularyCorrector, charFeatures, contentTokens, stemsOf, wordFeatures } from './features.js';
 import { SoftmaxRegression, concatRows, concatSupport, limitFanout, type SparseRow } from './softmax.js';
 
 /**
@@ -211,8 +211,9 @@ export class TfidfMatcher {
       const tokens = cachedTokens(ex.text);
       tokenLists.push(tokens);
       // Background words are not knowledge: they must not count as covered or be fuzzy targets.
-      const counts = ex.intent === BACKGROUND ? backgroundCount : vocabulary;
-      for (const t of new Set(tokens)) counts.set(t, (counts.get(t) ?? 0) + 1);
+      if (ex.intent !== BACKGROUND) for (const t of new Set(tokens)) vocabulary.set(t, (vocabulary.get(t) ?? 0) + 1);
+      // The background's words are also counted without their endings: «موبایلم» there makes «موبایل» foreign.
+      else for (const t of new Set(tokens.flatMap((t) => [t, ...stemsOf(t)]))) backgroundCount.set(t, (backgroundCount.get(t) ?? 0) + 1);
     }
     // Words only the background uses, more surely foreign the more often it uses them.
     const foreign = new Map<string, number>();
@@ -331,7 +332,12 @@ export class TfidfMatcher {
     let unknown = 0;
     for (const w of corrected) if (!this.vocabulary.has(w)) unknown++;
     let foreign = 0;
-    for (const w of raw) foreign = Math.max(foreign, this.foreign.get(w) ?? 0);
+    for (const w of raw) {
+      const forms = [w, ...stemsOf(w)];
+      // A word whose stem the FAQ uses («قبضم») is the FAQ's, whatever the background says.
+      if (forms.some((f) => this.vocabulary.has(f))) continue;
+      for (const f of forms) foreign = Math.max(foreign, this.foreign.get(f) ?? 0);
+    }
     return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, foreign, background };
   }
 }
