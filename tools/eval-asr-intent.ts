@@ -11,18 +11,12 @@
  * The audio is synthesised once into models/asr-fa/work/intent-audio-<test name>-<variant>/ (gitignored) by
  * models/asr-fa/recipe/synth_manifest.py.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { resample } from '../src/audio/resample.js';
-import { readWav } from '../src/audio/wav.js';
-import { OnnxCtcAsr } from '../src/engines/asr/onnx.js';
 import { normalizeForAsr } from '../src/engines/asr/text.js';
-import { createNluEngine } from '../src/engines/nlu/engine.js';
 import { understandReadings } from '../src/engines/nlu/readings.js';
-import type { Faq } from '../src/knowledge/types.js';
 import { DECODER_FLAGS, decoderOptions, describeDecoder, scoreTexts } from './lib/asr-eval.js';
+import { knowledgeBase, listener, speak } from './lib/hear.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,35 +33,12 @@ const { values } = parseArgs({
   },
 });
 
-const audioDir = resolve(`models/asr-fa/work/intent-audio-${basename(values.test!, '.jsonl')}-${values.variant}`);
-if (!existsSync(`${audioDir}/manifest.jsonl`)) {
-  execFileSync('python3', ['models/asr-fa/recipe/synth_manifest.py', '--in', values.test!, '--out', audioDir, '--variant', values.variant!], { stdio: 'inherit' });
-}
-const lines = readFileSync(`${audioDir}/manifest.jsonl`, 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => JSON.parse(l) as { audio: string; text: string; intent: string | null });
-
+const { dir: audioDir, lines } = speak(values.test!, values.variant!);
 // The knowledge base the bot would run with: the catalogue with its example utterances, plus any
 // --train lines.
-const catalogue = JSON.parse(readFileSync(values.faq!, 'utf8')) as { faqs: Array<{ id: string; question: string; answer: string; action: Faq['action']; examples?: string[] }> };
-const examples = new Map<string, string[]>();
-for (const l of values.train ? readFileSync(values.train, 'utf8').split('\n') : []) {
-  if (!l.trim()) continue;
-  const row = JSON.parse(l) as { text: string; intent: string };
-  examples.set(row.intent, [...(examples.get(row.intent) ?? []), row.text]);
-}
-const faqs: Faq[] = catalogue.faqs.map((f) => ({
-  ...f,
-  queue: null,
-  tags: [],
-  enabled: true,
-  examples: [...new Set([...(f.examples ?? []), ...(examples.get(f.id) ?? [])])],
-}));
-const nlu = createNluEngine({ version: 1, faqs });
+const { nlu } = knowledgeBase(values.faq!, values.train);
 const hotwords = [...nlu.vocabulary()];
-
-const asr = await OnnxCtcAsr.create({ modelDir: values.model!, ...decoderOptions(values), lexicon: hotwords });
+const { asr, hear } = await listener(values.model!, decoderOptions(values), hotwords);
 let textRight = 0;
 let audioRight = 0;
 let inScope = 0;
@@ -75,15 +46,11 @@ let textInRight = 0;
 let audioInRight = 0;
 const pairs: Array<[string, string]> = [];
 for (const line of lines) {
-  const wav = await readWav(resolve(audioDir, line.audio));
-  const pcm = wav.sampleRate === asr.sampleRate ? wav.pcm : resample(wav.pcm, wav.sampleRate, asr.sampleRate);
-  const stream = asr.createStream({ hotwords });
-  stream.push(pcm);
-  const final = await stream.finalize();
+  const final = await hear(resolve(audioDir, line.audio));
   const heard = final.text;
   pairs.push([normalizeForAsr(heard), normalizeForAsr(line.text)]);
   const fromText = nlu.parse(line.text).intent;
-  const fromAudio = understandReadings((t) => nlu.parse(t), heard, values.alternatives === 'no' ? [] : final.alternatives).result.intent;
+  const fromAudio = understandReadings((t) => nlu.parse(t, { spoken: true }), heard, values.alternatives === 'no' ? [] : final.alternatives).result.intent;
   const expected = line.intent ?? null;
   if (values.verbose && fromAudio !== expected) console.log(`${expected ?? 'OOS'} → ${fromAudio ?? 'REJ'} (text: ${fromText ?? 'REJ'})\n  SAID  ${line.text}\n  HEARD ${heard}`);
   if (fromText === expected) textRight++;

@@ -7,10 +7,15 @@
  *   npm run eval:nlu -- --faq <catalogue.json> --train <jsonl> [--dev <jsonl> …] --test <jsonl> [--test …]
  *                       [--write-model fixtures/faq/nlu-model.json] [--max-false-accept 0.1]
  *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|cv+dev|dev] [--errors <jsonl>]
+ *                       [--dev-spoken <jsonl> …]
  *
  * Lines are {"text"|"utt", "intent"} with intent null for out-of-scope. Without --faq, every intent
  * in --train becomes a FAQ (MASSIVE). When --dev holds no in-scope lines, tuning uses k-fold
  * cross-validation over --train (--folds, default 4) plus the out-of-scope --dev lines.
+ *
+ * --dev-spoken: out-of-scope lines as the recogniser heard them (tools/hear-lines.ts); they join
+ * the calibration's tuning lines and choose the model's spokenThreshold, the bar for text that comes
+ * from a call's recogniser (the typed-text threshold is chosen on --dev alone).
  *
  * --cv-test K reports on a held-out split of the first --train file instead of on --test's
  * in-scope lines: K folds, each tuned and trained without it (nested cross-validation), each also
@@ -49,6 +54,7 @@ const { values } = parseArgs({
     tune: { type: 'string' },
     'cv-test': { type: 'string' },
     errors: { type: 'string' },
+    'dev-spoken': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -78,6 +84,7 @@ const devIn = tuneMode === 'dev' ? dev.filter((l) => l.intent !== null) : [];
 const devOut = dev.filter((l) => l.intent === null);
 /** Development lines scored with every fold when cross-validating. */
 const devWithFolds = tuneMode === 'cv+dev' ? dev : devOut;
+const spokenOut = values['dev-spoken']!.flatMap(readLabelled).filter((l) => l.intent === null);
 if (devOut.length === 0 && test.some((l) => l.intent === null)) {
   log('warning: no out-of-scope lines (intent null) in --dev, so the threshold cannot learn to reject; expect a high false-accept rate');
 }
@@ -162,7 +169,8 @@ function tuningSets(trainLines: Labelled[]): { faqs: Faq[]; lines: Labelled[] }[
   const foldOf = foldsOf(trainLines, folds);
   return Array.from({ length: folds }, (_, k) => ({
     faqs: catalogueFaqs(trainLines.filter((_, i) => foldOf[i] !== k)),
-    lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devWithFolds],
+    // The recogniser's readings of out-of-scope lines teach the calibration what its slips look like.
+    lines: [...trainLines.filter((_, i) => foldOf[i] === k), ...devWithFolds, ...spokenOut],
   }));
 }
 
@@ -196,13 +204,19 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
     const confidence = (p: (typeof raw)[number]) =>
       confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax });
     const tunePreds: Prediction[] = raw.map((p) => ({ ...p, confidence: confidence(p) }));
-    const fullRawOut = rawPredictions(TfidfMatcher.train(withBackground(trainingExamples(faqs)), w), devOut);
-    const chosen = chooseThreshold(
-      thresholdLines,
-      [...tunePreds.filter((_, i) => tuneLines[i].intent !== null), ...fullRawOut.map((p) => ({ ...p, confidence: confidence(p) }))],
-      maxFa,
-    );
-    return { weights: w, raw, top1: ok / n, calibration, provisional, tunePreds, chosen };
+    const full = TfidfMatcher.train(withBackground(trainingExamples(faqs)), w);
+    const fullRawOut = rawPredictions(full, devOut);
+    const inScopePreds = tunePreds.filter((_, i) => tuneLines[i].intent !== null);
+    const chosen = chooseThreshold(thresholdLines, [...inScopePreds, ...fullRawOut.map((p) => ({ ...p, confidence: confidence(p) }))], maxFa);
+    // The recogniser's readings of out-of-scope requests, against the same in-scope side.
+    const spoken = spokenOut.length
+      ? chooseThreshold(
+          [...thresholdLines.filter((l) => l.intent !== null), ...spokenOut],
+          [...inScopePreds, ...rawPredictions(full, spokenOut).map((p) => ({ ...p, confidence: confidence(p) }))],
+          maxFa,
+        )
+      : null;
+    return { weights: w, raw, top1: ok / n, calibration, provisional, tunePreds, chosen, spoken };
   }
 
   // Weights are chosen for what the caller gets: the most in-scope lines answered right with false
@@ -221,7 +235,8 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       best = c;
     }
   }
-  const { weights: bestWeights, raw: bestRaw, top1: bestAcc, calibration, provisional, tunePreds, chosen } = best!;
+  const { weights: bestWeights, raw: bestRaw, top1: bestAcc, calibration, provisional, tunePreds, chosen, spoken } = best!;
+  if (spoken) say(`spoken threshold ${spoken.threshold} (${spokenOut.length} out-of-scope lines as heard: false-accept ${spoken.oos_false_accept}, tuning accepted-correct ${spoken.in_scope_accuracy})`);
   const matcherSettings = provisional.matcher;
 
   /*
@@ -254,6 +269,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
   say(`tuned: weights ${JSON.stringify(bestWeights)}, calibration ${JSON.stringify(calibration)}, threshold ${chosen.threshold}, ambiguity margin ${ambiguityMargin} (tuning top-1 ${round(bestAcc)}, accepted-correct ${chosen.in_scope_accuracy}, false-accept ${chosen.oos_false_accept})`);
   return {
     threshold: chosen.threshold,
+    ...(spoken ? { spokenThreshold: spoken.threshold } : {}),
     ambiguityMargin,
     calibration,
     matcher: matcherSettings,
@@ -263,6 +279,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       faq: values.faq ?? null,
       train: values.train,
       dev: values.dev,
+      ...(spokenOut.length ? { devSpoken: values['dev-spoken'] } : {}),
       background: values.background,
       method: devIn.length ? 'dev split' : `${folds}-fold cross-validation over train + ${tuneMode === 'cv+dev' ? 'all' : 'out-of-scope'} dev lines`,
       tuneLines: tuneLines.length,

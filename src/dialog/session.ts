@@ -351,7 +351,7 @@ export class CallSession implements CallIO {
     try {
       const choices = this.state.awaiting === 'choice' ? this.state.choices.map((c) => c.intent) : undefined;
       const nlu = this.deps.nlu.current();
-      return understandReadings((text) => nlu.parse(text, { choices }), heard.text, heard.alternatives);
+      return understandReadings((text) => nlu.parse(text, { choices, spoken: true }), heard.text, heard.alternatives);
     } catch (err) {
       this.engineError('nlu', err as Error);
       return null;

@@ -11,6 +11,12 @@ export const nluModelSchema = z.object({
   /** Accept threshold on the calibrated confidence. */
   threshold: z.number().min(0).max(1),
   /**
+   * Accept threshold for what the recogniser heard in a call. Its slips turn another business's
+   * words into FAQ-like ones («قبض گاز» → «قبض جاز»), so the bar is tuned on out-of-scope lines as
+   * the recogniser hears them; typed text keeps `threshold`. Absent: `threshold` for both.
+   */
+  spokenThreshold: z.number().min(0).max(1).optional(),
+  /**
    * When the runner-up is also above the threshold and within this much of the best, nothing is
    * accepted and both are offered as alternatives (the dialog asks which one was meant).
    */
@@ -73,12 +79,15 @@ export function loadNluModel(path: URL | string = NLU_MODEL_PATH): NluModel {
 /**
  * Everyday voice-assistant requests (MASSIVE-fa) and requests a caller to an ISP makes that no FAQ
  * covers (another operator's SIM, a bank card, a TV subscription…): the near misses teach the
- * matcher which words mean "not ours" better than everyday requests can.
+ * matcher which words mean "not ours" better than everyday requests can; the same near misses as the
+ * recogniser hears them («قبض جاز») teach it the slips a call turns them into.
  */
 export const BACKGROUND_PATHS = [
   new URL('../../../fixtures/faq/background.jsonl', import.meta.url),
   new URL('../../../fixtures/faq/near-miss-background.jsonl', import.meta.url),
   new URL('../../../fixtures/faq/near-miss-background-2.jsonl', import.meta.url),
+  new URL('../../../fixtures/faq/heard/near-miss-background.jsonl', import.meta.url),
+  new URL('../../../fixtures/faq/heard/near-miss-background-2.jsonl', import.meta.url),
 ];
 
 /** Background phrasings (one JSON object a line with "text" or "utt"). */

@@ -55,6 +55,8 @@ function prepare(snapshot: KbSnapshot, options: NluEngineOptions): { model: NluM
 
 function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluModel, matcher: TfidfMatcher): NluEngine {
   const threshold = options.threshold ?? model.threshold;
+  // A threshold set by ops (config `nlu.threshold`) holds for typed and spoken text alike.
+  const spokenThreshold = options.threshold ?? model.spokenThreshold ?? model.threshold;
   const faqs = new Map(snapshot.faqs.filter((f) => f.enabled).map((f) => [f.id, f]));
   const nAlternatives = options.alternatives ?? 3;
   let vocabularyCache: readonly string[] | null = null;
@@ -118,8 +120,9 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
       const rest = { alternatives, slots, system, kbVersion: snapshot.version };
       const runnerUp = alternatives[1];
       // «قبضم» alone: paying the bill and its amount are both likely; ask rather than guess.
-      const ambiguous = runnerUp !== undefined && runnerUp.confidence >= threshold && top.confidence - runnerUp.confidence < model.ambiguityMargin;
-      if (top.confidence >= threshold && !ambiguous) return accept(faqs.get(top.intent)!, top.confidence, rest);
+      const bar = context.spoken ? spokenThreshold : threshold;
+      const ambiguous = runnerUp !== undefined && runnerUp.confidence >= bar && top.confidence - runnerUp.confidence < model.ambiguityMargin;
+      if (top.confidence >= bar && !ambiguous) return accept(faqs.get(top.intent)!, top.confidence, rest);
       return { ...empty(system, slots), confidence: top.confidence, alternatives };
     },
     vocabulary(): readonly string[] {

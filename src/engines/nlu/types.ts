@@ -40,6 +40,8 @@ export interface NluResult {
 export interface ParseContext {
   /** Menu choices currently offered to the caller (FAQ ids), to resolve "the second one". */
   choices?: readonly string[];
+  /** The text is the recogniser's reading of a caller's speech, not typed: its own threshold applies. */
+  spoken?: boolean;
 }
 
 export interface NluEngine {
