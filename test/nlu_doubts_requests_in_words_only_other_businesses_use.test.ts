@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confidenceOf, FALLBACK_MODEL, type NluModel } from '../src/engines/nlu/calibration.js';
+import { confidenceOf, evidenceOf, FALLBACK_MODEL, type NluModel } from '../src/engines/nlu/calibration.js';
 import { BACKGROUND, TfidfMatcher } from '../src/engines/nlu/matcher.js';
 
 // A bill FAQ and a background of other utilities' requests: «آب» and «گاز» are words only the
@@ -39,12 +39,21 @@ describe('NLU and words that only other businesses use', () => {
 
   it('lowers the confidence by the weights the tuning gave foreign words and the background class', () => {
     const model: NluModel = { ...FALLBACK_MODEL, calibration: { ...FALLBACK_MODEL.calibration, foreign: -2, backgroundSoftmax: -2 } };
-    const evidence = { score: 0.5, bestOther: 0.1, coverage: 0.8, word: 0.5, unknown: 0, bayes: 0.9, background: 0, softmax: 0.8 };
+    const evidence = { score: 0.5, bestOther: 0.1, coverage: 0.8, word: 0.5, unknown: 0, bayes: 0.9, background: 0, softmax: 0.8, foreign: 0, backgroundSoftmax: 0 };
     expect(confidenceOf(model, { ...evidence, foreign: 0.75 })).toBeLessThan(confidenceOf(model, { ...evidence, foreign: 0 }));
     expect(confidenceOf(model, { ...evidence, backgroundSoftmax: 0.6 })).toBeLessThan(confidenceOf(model, { ...evidence, backgroundSoftmax: 0 }));
   });
 
   it('gives the background class its own probability, high for another utility and low for the FAQ', () => {
     expect(matcher.analyse('قبض آب را چطور پرداخت کنم').background!.softmax).toBeGreaterThan(matcher.analyse('قبض اینترنت را چطور پرداخت کنم').background!.softmax);
+  });
+
+  it('weighs the runner-up against the best and a missing candidate as no evidence', () => {
+    const analysis = matcher.analyse('قبض آب را چطور پرداخت کنم');
+    const [best, runnerUp] = [evidenceOf(analysis, 0), evidenceOf(analysis, 1)];
+    expect(best.bestOther).toBe(analysis.ranked[1].score);
+    expect(runnerUp.bestOther).toBe(analysis.ranked[0].score);
+    expect(best.foreign).toBe(runnerUp.foreign);
+    expect(evidenceOf(analysis, analysis.ranked.length).score).toBe(0);
   });
 });

@@ -25,11 +25,12 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import natural from 'natural';
 import { readFileSync } from 'node:fs';
-import { confidenceOf, type NluModel } from '../src/engines/nlu/calibration.js';
+import { confidenceOf, evidenceOf, type NluModel } from '../src/engines/nlu/calibration.js';
 import { createNluEngine, trainingExamples } from '../src/engines/nlu/engine.js';
 import { BACKGROUND, TfidfMatcher, type TrainingExample } from '../src/engines/nlu/matcher.js';
 import type { Faq } from '../src/knowledge/types.js';
 import {
+  calibrationRow,
   chooseThreshold,
   figures,
   fitCalibration,
@@ -121,26 +122,12 @@ function foldsOf(lines: Labelled[], k: number): number[] {
   });
 }
 
+/** The matcher's best intent per line, with the evidence the engine would calibrate for it and for the runner-up. */
 function rawPredictions(matcher: TfidfMatcher, lines: Labelled[]) {
   return lines.map((l) => {
-    const { ranked, coverage, unknown, foreign, background: bg } = matcher.analyse(l.text);
-    const s1 = ranked[0]?.score ?? 0;
-    const s2 = ranked[1]?.score ?? 0;
-    return {
-      top: s1 > 0 ? ranked[0].intent : null,
-      score: s1,
-      margin: s1 - s2,
-      coverage,
-      word: ranked[0]?.word ?? 0,
-      unknown,
-      foreign,
-      backgroundSoftmax: bg?.softmax ?? 0,
-      bayes: ranked[0]?.bayes ?? 0,
-      softmax: ranked[0]?.softmax ?? 0,
-      background: bg ? bg.score - s1 : 0,
-      // The runner-up's evidence, for the ambiguity margin.
-      second: { score: s2, word: ranked[1]?.word ?? 0, bayes: ranked[1]?.bayes ?? 0, softmax: ranked[1]?.softmax ?? 0, background: bg ? bg.score - s2 : 0 },
-    };
+    const analysis = matcher.analyse(l.text);
+    const evidence = evidenceOf(analysis, 0);
+    return { top: evidence.score > 0 ? analysis.ranked[0].intent : null, evidence, second: evidenceOf(analysis, 1) };
   });
 }
 
@@ -197,22 +184,19 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
       n++;
       if (p.top === tuneLines[i].intent) ok++;
     });
-    const calibration = fitCalibration(
-      raw.map((p, i) => ({ score: p.score, margin: p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax, label: p.top !== null && p.top === tuneLines[i].intent ? 1 : 0 })),
-    );
+    const calibration = fitCalibration(raw.map((p, i) => calibrationRow(p.evidence, p.top !== null && p.top === tuneLines[i].intent)));
     const provisional: NluModel = { threshold: 0, ambiguityMargin: 0, calibration, matcher: { ...w, background: background.length > 0 } };
-    const confidence = (p: (typeof raw)[number]) =>
-      confidenceOf(provisional, { score: p.score, bestOther: p.score - p.margin, coverage: p.coverage, word: p.word, unknown: p.unknown, bayes: p.bayes, background: p.background, softmax: p.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax });
-    const tunePreds: Prediction[] = raw.map((p) => ({ ...p, confidence: confidence(p) }));
+    const predict = (p: (typeof raw)[number]): Prediction => ({ top: p.top, confidence: confidenceOf(provisional, p.evidence) });
+    const tunePreds = raw.map(predict);
     const full = TfidfMatcher.train(withBackground(trainingExamples(faqs)), w);
     const fullRawOut = rawPredictions(full, devOut);
     const inScopePreds = tunePreds.filter((_, i) => tuneLines[i].intent !== null);
-    const chosen = chooseThreshold(thresholdLines, [...inScopePreds, ...fullRawOut.map((p) => ({ ...p, confidence: confidence(p) }))], maxFa);
+    const chosen = chooseThreshold(thresholdLines, [...inScopePreds, ...fullRawOut.map(predict)], maxFa);
     // The recogniser's readings of out-of-scope requests, against the same in-scope side.
     const spoken = spokenOut.length
       ? chooseThreshold(
           [...thresholdLines.filter((l) => l.intent !== null), ...spokenOut],
-          [...inScopePreds, ...rawPredictions(full, spokenOut).map((p) => ({ ...p, confidence: confidence(p) }))],
+          [...inScopePreds, ...rawPredictions(full, spokenOut).map(predict)],
           maxFa,
         )
       : null;
@@ -245,9 +229,7 @@ function tune(trainLines: Labelled[], quiet: boolean): NluModel {
    * in-scope tuning lines to maximise right answers minus wrong ones, since a wrong answer costs the
    * caller more than a question.
    */
-  const secondConfidence = bestRaw.map((p) =>
-    confidenceOf(provisional, { score: p.second.score, bestOther: p.score, coverage: p.coverage, word: p.second.word, unknown: p.unknown, bayes: p.second.bayes, background: p.second.background, softmax: p.second.softmax, foreign: p.foreign, backgroundSoftmax: p.backgroundSoftmax }),
-  );
+  const secondConfidence = bestRaw.map((p) => confidenceOf(provisional, p.second));
   let ambiguityMargin = 0;
   let bestUtility = -Infinity;
   for (const delta of [0, 0.05, 0.1, 0.15, 0.2, 0.3]) {
@@ -301,9 +283,7 @@ function trainBayes(f: Faq[]) {
 const bayesPredictWith = (bayes: natural.BayesClassifier, text: string): Prediction => {
   const cls = bayes.getClassifications(text.split(/\s+/).filter(Boolean));
   const sum = cls.reduce((s, c) => s + c.value, 0) || 1;
-  const p1 = (cls[0]?.value ?? 0) / sum;
-  const p2 = (cls[1]?.value ?? 0) / sum;
-  return { top: cls[0]?.label ?? null, score: p1, margin: p1 - p2, coverage: 1, word: 0, unknown: 0, bayes: p1, background: 0, softmax: 0, confidence: p1 };
+  return { top: cls[0]?.label ?? null, confidence: (cls[0]?.value ?? 0) / sum };
 };
 function baselineThreshold(trainLines: Labelled[]): number {
   const sets = tuningSets(trainLines);

@@ -3,6 +3,7 @@
  * choosing the accept threshold on held-out lines, and the figures reported for a test set.
  */
 import { readFileSync } from 'node:fs';
+import type { Evidence } from '../../src/engines/nlu/calibration.js';
 
 export interface Labelled {
   text: string;
@@ -23,20 +24,9 @@ export function readLabelled(path: string): Labelled[] {
     });
 }
 
-/** What a classifier says about one line: ranked (intent, raw score) and a confidence for the top. */
+/** What a classifier says about one line: its best intent and a confidence in it. */
 export interface Prediction {
   top: string | null;
-  /** Features for calibration: top score and its margin over the runner-up. */
-  score: number;
-  margin: number;
-  coverage: number;
-  word: number;
-  unknown: number;
-  bayes: number;
-  softmax: number;
-  background: number;
-  foreign?: number;
-  backgroundSoftmax?: number;
   confidence: number;
 }
 
@@ -109,6 +99,12 @@ export function percentile(sorted: number[], p: number): number {
 
 export const CALIBRATION_FEATURES = ['score', 'margin', 'coverage', 'word', 'unknown', 'bayes', 'background', 'softmax', 'foreign', 'backgroundSoftmax'] as const;
 type Row = Record<(typeof CALIBRATION_FEATURES)[number], number> & { label: 0 | 1 };
+
+/** A calibration row: the evidence as `confidenceOf` weighs it (the margin for `bestOther`) and whether the answer was right. */
+export function calibrationRow(e: Evidence, right: boolean): Row {
+  const { bestOther, ...rest } = e;
+  return { ...rest, margin: e.score - bestOther, label: right ? 1 : 0 };
+}
 
 /** Logistic regression of "top answer is right" on the calibration features, gradient descent. */
 export function fitCalibration(rows: Row[]) {

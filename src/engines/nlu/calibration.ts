@@ -124,14 +124,44 @@ export interface Evidence {
   background: number;
   /** Softmax-regression probability of the candidate. */
   softmax: number;
-  /** The utterance's most background-typical word: its share of background over FAQ use (0–1). */
-  foreign?: number;
+  /** How surely the utterance's most foreign word (one only the background uses) is another business's (0–1). */
+  foreign: number;
   /** Softmax-regression probability that the utterance is background ("no FAQ"). */
-  backgroundSoftmax?: number;
+  backgroundSoftmax: number;
+}
+
+/** What the matcher's analysis of an utterance holds, as far as the calibration reads it. */
+export interface Analysis {
+  ranked: readonly { score: number; word: number; bayes: number; softmax: number }[];
+  coverage: number;
+  unknown: number;
+  foreign: number;
+  background: { score: number; softmax: number } | null;
+}
+
+/**
+ * The evidence for the `i`-th ranked candidate of an analysis; one that is missing (fewer
+ * candidates than `i`) has score 0. The runner-up's `bestOther` is the best's score.
+ */
+export function evidenceOf(a: Analysis, i: number): Evidence {
+  const r = a.ranked[i];
+  const score = r?.score ?? 0;
+  return {
+    score,
+    bestOther: i === 0 ? (a.ranked[1]?.score ?? 0) : (a.ranked[0]?.score ?? 0),
+    coverage: a.coverage,
+    word: r?.word ?? 0,
+    unknown: a.unknown,
+    bayes: r?.bayes ?? 0,
+    softmax: r?.softmax ?? 0,
+    foreign: a.foreign,
+    backgroundSoftmax: a.background?.softmax ?? 0,
+    background: a.background ? a.background.score - score : 0,
+  };
 }
 
 /** Calibrated probability that the candidate intent is what the caller wants. */
 export function confidenceOf(model: NluModel, e: Evidence): number {
   const c = model.calibration;
-  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.background * e.background + c.softmax * e.softmax + c.foreign * (e.foreign ?? 0) + c.backgroundSoftmax * (e.backgroundSoftmax ?? 0) + c.bias);
+  return sigmoid(c.score * e.score + c.margin * (e.score - e.bestOther) + c.coverage * e.coverage + c.word * e.word + c.unknown * e.unknown + c.bayes * e.bayes + c.background * e.background + c.softmax * e.softmax + c.foreign * e.foreign + c.backgroundSoftmax * e.backgroundSoftmax + c.bias);
 }

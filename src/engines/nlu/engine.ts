@@ -1,6 +1,6 @@
 import type { Faq, KbSnapshot } from '../../knowledge/types.js';
 import { normalizePersian } from '../../text/normalize.js';
-import { confidenceOf, loadBackground, loadNluModel, type NluModel } from './calibration.js';
+import { confidenceOf, evidenceOf, loadBackground, loadNluModel, type NluModel } from './calibration.js';
 import { grammarVocabulary } from './grammars.js';
 import { BACKGROUND, TfidfMatcher, type TrainingExample } from './matcher.js';
 import { parseSlots } from './slots.js';
@@ -95,22 +95,12 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
       // A bare yes/no or "say it again" is an answer to the bot, never a question for the FAQ.
       if (system === 'yes' || system === 'no' || system === 'repeat') return empty(system, slots);
       if (faqs.size === 0) return empty(system, slots);
-      const { ranked, coverage, unknown, foreign, background: bg } = matcher.analyse(text);
+      const analysis = matcher.analyse(text);
+      const { ranked } = analysis;
       if (ranked.length === 0 || ranked[0].score === 0) return empty(system, slots);
       const alternatives: Alternative[] = ranked.slice(0, nAlternatives).map((r, i) => ({
         intent: r.intent,
-        confidence: confidenceOf(model, {
-          score: r.score,
-          bestOther: i === 0 ? (ranked[1]?.score ?? 0) : ranked[0].score,
-          coverage,
-          word: r.word,
-          unknown,
-          bayes: r.bayes,
-          softmax: r.softmax,
-          foreign,
-          backgroundSoftmax: bg?.softmax ?? 0,
-          background: bg ? bg.score - r.score : 0,
-        }),
+        confidence: confidenceOf(model, evidenceOf(analysis, i)),
         question: faqs.get(r.intent)?.question,
       }));
       // The ranking and the calibrated confidence can disagree on close calls; what is offered and
