@@ -18,6 +18,9 @@ const matcher = TfidfMatcher.train([
   { intent: BACKGROUND, text: 'موبایلم شارژ ندارد' },
   { intent: BACKGROUND, text: 'قبضم را گم کردم' },
   { intent: BACKGROUND, text: 'قبضم کجاست' },
+  { intent: BACKGROUND, text: 'درباره‌ی فیلم امروز بگو' },
+  { intent: BACKGROUND, text: 'درباره‌ی قیمت طلا بگو' },
+  { intent: BACKGROUND, text: 'امروز جلسه دارم' },
 ]);
 
 describe('NLU and words that only other businesses use', () => {
@@ -35,6 +38,12 @@ describe('NLU and words that only other businesses use', () => {
   it('knows a foreign word with or without its ending, but never a word whose stem the FAQ uses', () => {
     expect(matcher.analyse('موبایل نو می‌خواهم').foreign).toBeGreaterThan(0.3);
     expect(matcher.analyse('قبضم را چطور پرداخت کنم').foreign).toBe(0);
+  });
+
+  it('never takes a function word for another business, however often the background says it', () => {
+    // «درباره» and «امروز» are in the background three times and never in the FAQ.
+    expect(matcher.analyse('درباره‌ی قطعی امروز اینترنتم').foreign).toBe(0);
+    expect(matcher.analyse('درباره‌ی قبض آب').foreign).toBeGreaterThan(0.5);
   });
 
   it('lowers the confidence by the weights the tuning gave foreign words and the background class', () => {

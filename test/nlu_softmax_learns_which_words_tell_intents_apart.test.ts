@@ -67,6 +67,18 @@ describe('softmax regression over the matcher features', () => {
     expect(p[1]).toBeGreaterThan(0.9);
   });
 
+  it('is less sure of a class whose phrasings count for less, so a crowd of them does not outvote a FAQ', () => {
+    // The shared feature 0 is said by class 1 four times as often as by class 0.
+    const crowd = [row([0, 1], [0.6, 0.8]), ...Array.from({ length: 4 }, () => row([0, 2], [0.6, 0.8]))];
+    const crowdLabels = Int32Array.from([0, 1, 1, 1, 1]);
+    const full = new Float64Array(2);
+    const weighed = new Float64Array(2);
+    trainNow(crowd, crowdLabels, support, 2).predict(row([0], [1]), full);
+    trainNow(crowd, crowdLabels, support, 2, Float32Array.from([1, 0.25, 0.25, 0.25, 0.25])).predict(row([0], [1]), weighed);
+    expect(full[1]).toBeGreaterThan(0.6);
+    expect(weighed[1]).toBeLessThan(full[1] - 0.1);
+  });
+
   it('lets the background claim a request that borrows one FAQ word', () => {
     const matcher = TfidfMatcher.train([
       { intent: 'wifi_password', text: 'رمز وای فای رو چطوری عوض کنم' },
@@ -84,8 +96,8 @@ describe('softmax regression over the matcher features', () => {
   });
 });
 
-function trainNow(rows: SparseRow[], labels: Int32Array, support: { start: Int32Array; index: Int32Array }, n: number): SoftmaxRegression {
-  const gen = SoftmaxRegression.train(rows, labels, support, n, { epochs: 60 });
+function trainNow(rows: SparseRow[], labels: Int32Array, support: { start: Int32Array; index: Int32Array }, n: number, rowWeight?: Float32Array): SoftmaxRegression {
+  const gen = SoftmaxRegression.train(rows, labels, support, n, { epochs: 60, rowWeight });
   let step = gen.next();
   while (!step.done) step = gen.next();
   return step.value;

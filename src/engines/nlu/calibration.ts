@@ -42,6 +42,8 @@ export const nluModelSchema = z.object({
     softmaxWeight: z.number().min(0).max(1).default(0),
     /** L2 penalty of the softmax regression. */
     softmaxL2: z.number().min(0).default(1e-3),
+    /** How much a background phrasing counts in the softmax regression (see MatcherOptions). */
+    backgroundWeight: z.number().min(0).max(1).default(1),
     /** Train with the background phrasings in fixtures/faq/background.jsonl. */
     background: z.boolean().default(false),
   }),
@@ -58,7 +60,7 @@ export const FALLBACK_MODEL: NluModel = {
   threshold: 0.5,
   ambiguityMargin: 0,
   calibration: { score: 10, margin: 10, coverage: 2, word: 0, unknown: -0.5, bayes: 0, background: 0, softmax: 0, foreign: 0, backgroundSoftmax: 0, bias: -6 },
-  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0, softmaxWeight: 0, softmaxL2: 1e-3, background: false },
+  matcher: { wordWeight: 0.5, secondWeight: 0.2, centroidWeight: 0.3, bayesWeight: 0, softmaxWeight: 0, softmaxL2: 1e-3, backgroundWeight: 1, background: false },
 };
 
 let loaded: NluModel | null = null;

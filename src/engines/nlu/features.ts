@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { tokenizePersian } from '../../text/normalize.js';
 
@@ -57,6 +58,20 @@ const STOPWORDS = new Set([
   'باید', 'هر', 'رو', 'ها', 'های', 'ی', 'اینکه', 'چون', 'پس', 'کنم', 'کنید', 'کرد', 'کردم', 'دارم', 'داریم',
 ]);
 
+/**
+ * Persian function words from stopwords-iso (prepositions, adverbs of time, question words,
+ * pronouns): too common to say which business a request is for. Only the foreign-word evidence
+ * reads them, so «درباره» or «امروز» in a FAQ request is never taken for another business's topic
+ * because the background happens to say them more often than the FAQ phrasings do.
+ */
+const FUNCTION_WORDS: ReadonlySet<string> = new Set(
+  (createRequire(import.meta.url)('stopwords-iso') as Record<string, string[]>).fa.flatMap((w) => tokenizePersian(w)),
+);
+
+export function isFunctionWord(token: string): boolean {
+  return FUNCTION_WORDS.has(token);
+}
+
 /** Possessive and plural endings, longest first, tried when a word is not in the vocabulary. */
 const SUFFIXES = ['هایمان', 'هایشان', 'هایتان', 'های', 'ها', 'مون', 'تون', 'شون', 'مان', 'تان', 'شان', 'ام', 'ای', 'م', 'ت', 'ش', 'ی', 'و'];
 
@@ -107,12 +122,15 @@ export class VocabularyCorrector {
   }
 
   /**
-   * A recogniser unsure of a long word often writes it in two pieces («کارمند گون», «سرویسم مو»).
-   * Neighbours are joined when together they spell a vocabulary word and apart they do not both
-   * make sense. Only exact joins: fuzzy ones («کارمند گون» → a word a letter away) merged real
-   * words of typed text into wrong ones on the test lines.
+   * Compounds are written three ways («امکان‌سنجی», «امکان سنجی», «امکانسنجی») and normalisation
+   * drops the zero-width non-joiner, so a caller's compound can be one token where the knowledge
+   * base has two, or the other way round; a recogniser unsure of a long word also writes it in two
+   * pieces («کارمند گون»). Neighbours are joined when together they spell a vocabulary word and
+   * apart they do not both make sense; a word the vocabulary lacks is split when it is exactly two
+   * vocabulary words. Only exact joins and splits: fuzzy ones («کارمند گون» → a word a letter away)
+   * merged real words of typed text into wrong ones on the test lines.
    */
-  joinSplit(tokens: string[]): string[] {
+  mendCompounds(tokens: string[]): string[] {
     const out: string[] = [];
     for (let i = 0; i < tokens.length; i++) {
       const a = tokens[i];
@@ -127,9 +145,29 @@ export class VocabularyCorrector {
           continue;
         }
       }
-      out.push(a);
+      out.push(...this.split(a));
     }
     return out;
+  }
+
+  /** An unknown word that is two vocabulary words of three letters or more (the second perhaps with an ending), as those two. */
+  private split(token: string): string[] {
+    if (token.length < 6 || /\d/.test(token) || this.vocabulary.has(token)) return [token];
+    if (stemsOf(token).some((stem) => this.vocabulary.has(stem))) return [token];
+    let best: string[] = [token];
+    let bestDf = 0;
+    for (let at = 3; at <= token.length - 3; at++) {
+      const left = token.slice(0, at);
+      const right = token.slice(at);
+      // The second word may carry the ending («سیمکارتم» → «سیم», «کارتم»).
+      const rightDf = this.vocabulary.get(right) ?? Math.max(0, ...stemsOf(right).map((stem) => this.vocabulary.get(stem) ?? 0));
+      const df = Math.min(this.vocabulary.get(left) ?? 0, rightDf);
+      if (df > bestDf) {
+        best = [left, right];
+        bestDf = df;
+      }
+    }
+    return best;
   }
 
   /** The vocabulary word `token` most likely stands for, or null when none is close. */

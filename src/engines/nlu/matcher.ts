@@ -1,4 +1,4 @@
-import { VocabularyCorrector, charFeatures, contentTokens, stemsOf, wordFeatures } from './features.js';
+import { VocabularyCorrector, charFeatures, contentTokens, isFunctionWord, stemsOf, wordFeatures } from './features.js';
 import { SoftmaxRegression, concatRows, concatSupport, limitFanout, type SparseRow } from './softmax.js';
 
 /**
@@ -65,6 +65,12 @@ export interface MatcherOptions {
   softmaxEpochs?: number;
   /** L2 penalty of the softmax regression: higher keeps one word from making it sure. */
   softmaxL2?: number;
+  /**
+   * How much a background phrasing counts in the softmax regression against a FAQ phrasing. The
+   * background outnumbers the FAQ's phrasings four to one, and counted in full it makes the
+   * regression sure that any word it shares with a FAQ («ساعت», «قیمت», «لیست») means "not ours".
+   */
+  backgroundWeight?: number;
 }
 
 export interface IntentScore {
@@ -217,7 +223,7 @@ export class TfidfMatcher {
     }
     // Words only the background uses, more surely foreign the more often it uses them.
     const foreign = new Map<string, number>();
-    for (const [t, n] of backgroundCount) if (n >= 2 && !vocabulary.has(t)) foreign.set(t, n / (n + 2));
+    for (const [t, n] of backgroundCount) if (n >= 2 && !vocabulary.has(t) && !isFunctionWord(t)) foreign.set(t, n / (n + 2));
     const alpha = options.bayesAlpha ?? 0.3;
     const words = yield* buildSpace(tokenLists, wordFeatures, exampleIntent, intents.length, alpha);
     const chars = yield* buildSpace(tokenLists, (t) => charFeatures(t), exampleIntent, intents.length, alpha);
@@ -237,6 +243,7 @@ export class TfidfMatcher {
       softmax = yield* SoftmaxRegression.train(rows, exampleIntent, limitFanout(concatSupport(words.bayes, chars.bayes), MAX_FANOUT), intents.length, {
         epochs,
         l2: options.softmaxL2,
+        rowWeight: Float32Array.from(exampleIntent, (k) => (intents[k] === BACKGROUND ? (options.backgroundWeight ?? 1) : 1)),
       });
     }
     return new TfidfMatcher(intents, exampleIntent, vocabulary, words, chars, options, { logPrior, logUnseen }, corrector, softmax, foreign);
@@ -249,7 +256,7 @@ export class TfidfMatcher {
 
   /** Tokens after normalisation and vocabulary correction (for slots, logs and tests). */
   correctedTokens(text: string): { raw: string[]; corrected: string[]; guessed: boolean[] } {
-    const raw = contentTokens(text, (tokens) => this.corrector.joinSplit(tokens));
+    const raw = contentTokens(text, (tokens) => this.corrector.mendCompounds(tokens));
     const corrected = raw.map((t) => this.corrector.correct(t) ?? t);
     const guessed = raw.map((t, i) => !this.corrector.isExact(t, corrected[i]));
     return { raw, corrected, guessed };
@@ -334,8 +341,9 @@ export class TfidfMatcher {
     let foreign = 0;
     for (const w of raw) {
       const forms = [w, ...stemsOf(w)];
-      // A word whose stem the FAQ uses («قبضم») is the FAQ's, whatever the background says.
-      if (forms.some((f) => this.vocabulary.has(f))) continue;
+      // A word whose stem the FAQ uses («قبضم») is the FAQ's, whatever the background says; a
+      // function word («دربارهی», «امروز») is nobody's topic.
+      if (forms.some((f) => this.vocabulary.has(f) || isFunctionWord(f))) continue;
       for (const f of forms) foreign = Math.max(foreign, this.foreign.get(f) ?? 0);
     }
     return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, foreign, background };

@@ -35,6 +35,8 @@ export interface SoftmaxOptions {
   rate?: number;
   /** L2 penalty on the weights a row touches. */
   l2?: number;
+  /** Per row: how much its error counts (default 1). */
+  rowWeight?: Float32Array;
 }
 
 export class SoftmaxRegression {
@@ -91,9 +93,10 @@ export class SoftmaxRegression {
         // A row's class is touched unless limitFanout left none of its features in the support;
         // then it has no weights here to learn, and only the other classes are pushed down.
         if (s.touches(gold)) p[gold] -= 1;
+        const rw = options.rowWeight?.[r] ?? 1;
         for (let j = 0; j < row.ids.length; j++) {
           const f = row.ids[j];
-          const v = row.values[j];
+          const v = row.values[j] * rw;
           for (let at = support.start[f], end = support.start[f + 1]; at < end; at++) {
             const g = p[support.index[at]] * v + l2 * weight[at];
             g2w[at] += g * g;
