@@ -17,7 +17,7 @@ const { values } = parseArgs({
     src: { type: 'string', default: '../shared/datasets/faq-isp' },
     massive: { type: 'string' },
     out: { type: 'string', default: 'fixtures/faq' },
-    extra: { type: 'string', multiple: true, default: ['fixtures/faq/extra-train-a.jsonl', 'fixtures/faq/extra-train-b.jsonl', 'fixtures/faq/extra-train-c.jsonl'] },
+    extra: { type: 'string', multiple: true, default: ['fixtures/faq/extra-train-a.jsonl', 'fixtures/faq/extra-train-b.jsonl', 'fixtures/faq/extra-train-c.jsonl', 'fixtures/faq/extra-train-d.jsonl'] },
   },
 });
 const catalogue = JSON.parse(readFileSync(join(values.src!, 'catalogue.json'), 'utf8'));
