@@ -31,6 +31,12 @@ describe('system intents', () => {
     expect(detectSystemIntent('اینترنتم دوباره قطع شده از دیروز تا حالا')).toBeNull();
   });
 
+  it('takes a bare «هیچی» for "nothing", never for a request, and «هیچی باز نمیشه» for one', () => {
+    expect(detectSystemIntent('هیچی هیچی')).toBe('no');
+    expect(detectSystemIntent('هیچی، ممنون')).toBe('no');
+    expect(detectSystemIntent('هیچی باز نمیشه')).toBeNull();
+  });
+
   it('counts everyday words as system requests only when said on their own', () => {
     expect(detectSystemIntent('دوباره')).toBe('repeat');
     expect(detectSystemIntent('دوباره قطع شد')).toBeNull();
