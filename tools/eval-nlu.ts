@@ -142,7 +142,8 @@ const grid =
             [0.3, 0.6],
             [0.15, 0.8],
           ].flatMap(([bayesWeight, softmaxWeight]) =>
-            [1, 0.5, 0.25].map((backgroundWeight) => ({ wordWeight: 0.5, secondWeight: 0.2, centroidWeight, bayesWeight, softmaxWeight, softmaxL2, backgroundWeight })),
+            // Without a background (MASSIVE) its weight changes nothing.
+            (background.length ? [1, 0.5, 0.25] : [1]).map((backgroundWeight) => ({ wordWeight: 0.5, secondWeight: 0.2, centroidWeight, bayesWeight, softmaxWeight, softmaxL2, backgroundWeight })),
           ),
         ),
       );
