@@ -223,7 +223,7 @@ export class TfidfMatcher {
     }
     // Words only the background uses, more surely foreign the more often it uses them.
     const foreign = new Map<string, number>();
-    for (const [t, n] of backgroundCount) if (n >= 2 && !vocabulary.has(t) && !isFunctionWord(t)) foreign.set(t, n / (n + 2));
+    for (const [t, n] of backgroundCount) if (n >= 2 && !vocabulary.has(t)) foreign.set(t, n / (n + 2));
     const alpha = options.bayesAlpha ?? 0.3;
     const words = yield* buildSpace(tokenLists, wordFeatures, exampleIntent, intents.length, alpha);
     const chars = yield* buildSpace(tokenLists, (t) => charFeatures(t), exampleIntent, intents.length, alpha);
