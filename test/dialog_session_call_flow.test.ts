@@ -150,6 +150,10 @@ describe('a call with the bot', () => {
     expect(await run).toBe('handoff');
     expect(recorder.events.filter((e) => e.type === 'error').every((e) => e.data.engine === 'tts')).toBe(true);
     expect(recorder.ends[0].handoffReason).toBe('engine-error');
+    // The turns say the bot's voice failed, not that the caller was not heard.
+    const failed = recorder.turns.filter((t) => t.input.endsWith('-error'));
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((t) => t.input === 'tts-error')).toBe(true);
   });
 
   it('ends cleanly when the caller hangs up in the middle of an answer', async () => {

@@ -24,7 +24,7 @@ describe('Asterisk chan_websocket on /media/asterisk', () => {
     c.sendText('MEDIA_START connection_id:7f3e2a channel:WebSocket/connection1-00000001 format:ulaw optimal_frame_size:160');
     await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
     const rec = latest();
-    expect(rec.channel.info).toMatchObject({ callId: '7f3e2a', protocol: 'asterisk', from: '09121234567' });
+    expect(rec.channel.info).toMatchObject({ callId: '7f3e2a', protocol: 'asterisk', from: '09121234567', providerCallId: 'WebSocket/connection1-00000001' });
     expect(rec.channel.info.params.channel).toBe('WebSocket/connection1-00000001');
     expect(rec.channel.info.params.token).toBeUndefined();
 

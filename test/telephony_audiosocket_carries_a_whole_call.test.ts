@@ -48,7 +48,7 @@ describe('AudioSocket over TCP', () => {
     c.send(0x01, UUID);
     await waitFor(() => records.length === 1, 3000, 'the call to start');
     const rec = records[0];
-    expect(rec.channel.info).toMatchObject({ callId: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', protocol: 'audiosocket' });
+    expect(rec.channel.info).toMatchObject({ callId: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', protocol: 'audiosocket', providerCallId: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0' });
     expect(rec.channel.sampleRate).toBe(8000);
 
     // 500 ms of caller audio in 320-byte messages, written in odd-sized TCP pieces.

@@ -50,7 +50,7 @@ describe('Twilio Media Streams on /media/twilio', () => {
     c.sendJson(start());
     await waitFor(() => h.records.length === 1, 3000, 'the call to start');
     const rec = h.records[0];
-    expect(rec.channel.info).toMatchObject({ callId: CALL, protocol: 'twilio', from: '+989121234567' });
+    expect(rec.channel.info).toMatchObject({ callId: CALL, protocol: 'twilio', from: '+989121234567', providerCallId: CALL });
     expect(rec.channel.info.params.streamSid).toBe(STREAM);
     expect(rec.channel.info.params.token).toBeUndefined(); // the secret does not travel on
     expect(rec.channel.info.params.from).toBeUndefined(); // the number lives in info.from only

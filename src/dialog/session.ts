@@ -50,7 +50,8 @@ export interface SessionDeps {
 type RawReply =
   | { kind: 'speech'; heard: HeardUtterance }
   | { kind: 'dtmf'; digit: string }
-  | { kind: 'asr-error'; error: Error }
+  /** The recogniser failed on what the caller said, or the bot's own voice failed (TTS). */
+  | { kind: 'engine-error'; engine: 'asr' | 'tts'; error: Error }
   | { kind: 'hangup' };
 
 /** What a turn knew before the bot answered; completed with TTS timing once the answer sounds. */
@@ -123,7 +124,7 @@ export class CallSession implements CallIO {
         },
         asrError: (error) => {
           this.engineError('asr', error);
-          this.deliver({ kind: 'asr-error', error });
+          this.deliver({ kind: 'engine-error', engine: 'asr', error });
         },
         fallback: (event) => this.note('engine-fallback', { ...event }),
       },
@@ -259,7 +260,7 @@ export class CallSession implements CallIO {
           callId: this.callId,
           protocol: this.channel.info.protocol,
           callerNumber: this.callerNumber,
-          providerCallId: this.channel.info.params.callSid ?? this.channel.info.params.channel ?? null,
+          providerCallId: this.channel.info.providerCallId,
           queue,
           reason,
           intent: this.lastIntent,
@@ -324,7 +325,7 @@ export class CallSession implements CallIO {
     if (raw && raw !== 'aborted' && raw.kind !== 'hangup' && this.playing === utterance) utterance.interrupt();
     if (raw === null) {
       const ttsFailed = await utterance.firstAudio.then(() => false, () => true);
-      if (ttsFailed && !this.ended) return { raw: { kind: 'asr-error', error: new Error('tts failed') }, nlu: null };
+      if (ttsFailed && !this.ended) return { raw: { kind: 'engine-error', engine: 'tts', error: new Error('tts failed') }, nlu: null };
       raw = await Promise.race([this.nextRaw(options.timeoutMs ?? this.deps.config.audio.noInputTimeoutMs), aborted]);
     }
     if (raw === 'aborted') {
@@ -394,7 +395,9 @@ export class CallSession implements CallIO {
       };
     }
     if (raw.kind === 'dtmf') this.note('dtmf', { digits: raw.digit });
-    return { input: raw.kind, heardText: raw.kind === 'dtmf' ? raw.digit : null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null };
+    // The turn names the engine that failed: a silent bot (TTS) is not a deaf one (ASR).
+    const input = raw.kind === 'engine-error' ? `${raw.engine}-error` : raw.kind;
+    return { input, heardText: raw.kind === 'dtmf' ? raw.digit : null, partials: 0, intent: null, confidence: null, timings: {}, endpointAt: null };
   }
 
   private recordWhenHeard(pending: PendingTurn, speech: Speech, utterance: Utterance): void {

@@ -228,6 +228,7 @@ export class MediaConnection {
       protocol: this.protocol,
       from: ev.from ?? extra.from ?? null,
       to: ev.to ?? extra.to ?? null,
+      providerCallId: ev.providerCallId,
       params: { ...(extra.params ?? {}), ...ev.params },
     };
     this.call = new LineCall(this, info, ev);

@@ -12,6 +12,8 @@ export interface StartEvent {
   callId: string;
   from: string | null;
   to: string | null;
+  /** See CallInfo.providerCallId. */
+  providerCallId: string | null;
   params: Record<string, string>;
   codec: LineCodec;
   sampleRate: number;

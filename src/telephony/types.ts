@@ -8,6 +8,12 @@ export interface CallInfo {
   /** Caller number (E.164 or as the PBX sent it), when known. */
   from: string | null;
   to: string | null;
+  /**
+   * The id the PBX or provider knows this call by, for acting on it from outside the media stream
+   * (hand-off, hang-up): Twilio's CallSid, Asterisk's channel name (chan_websocket), the AudioSocket
+   * UUID, or the raw protocol's `providerCallId`. Null when the stream did not say.
+   */
+  providerCallId: string | null;
   /** Provider-specific extras: Twilio customParameters, Asterisk channel, … */
   params: Record<string, string>;
 }

@@ -21,7 +21,7 @@ export class RecordingChannel implements CallChannel {
 
   /** Divides real playback time: 20 plays 1 s of audio in 50 ms. */
   playbackSpeedup = 20;
-  constructor(readonly info: CallInfo = { callId: `call-${Math.random().toString(36).slice(2)}`, protocol: 'raw', from: '+989121234567', to: null, params: {} }) {}
+  constructor(readonly info: CallInfo = { callId: `call-${Math.random().toString(36).slice(2)}`, protocol: 'raw', from: '+989121234567', to: null, providerCallId: null, params: {} }) {}
 
   onAudio(l: (pcm: Int16Array) => void) { this.audio.push(l); }
   onDtmf(l: (d: string) => void) { this.dtmf.push(l); }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { LineCodec } from '../../audio/g711.js';
 import { ProtocolError } from '../errors.js';
@@ -128,7 +129,10 @@ export class AsteriskSerializer implements FrameSerializer {
         return [
           {
             type: 'start',
-            callId: m.channel_id ?? m.connection_id ?? m.channel ?? 'asterisk',
+            // A stream that names nothing still needs an id of its own: calls must never share one.
+            callId: m.channel_id ?? m.connection_id ?? m.channel ?? `asterisk-${randomUUID()}`,
+            // AMI actions take the channel name (or its unique id); the name is what logs show.
+            providerCallId: m.channel ?? m.channel_id ?? null,
             // MEDIA_START has no caller number; the dialplan can pass v(from=…,to=…) in the URI instead.
             from: null,
             to: null,

@@ -64,7 +64,7 @@ export class AudioSocketSerializer implements FrameSerializer {
       case AS_KIND.uuid: {
         if (payload.length !== 16) throw new ProtocolError('bad_payload', `UUID payload must be 16 bytes, got ${payload.length}`);
         const uuid = formatUuid(payload);
-        return [{ type: 'start', callId: uuid, from: null, to: null, params: { uuid }, codec: 'l16', sampleRate: 8000, token: null }];
+        return [{ type: 'start', callId: uuid, providerCallId: uuid, from: null, to: null, params: { uuid }, codec: 'l16', sampleRate: 8000, token: null }];
       }
       case AS_KIND.dtmf: {
         const digit = String.fromCharCode(payload[0] ?? 0).toUpperCase();

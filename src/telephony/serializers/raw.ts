@@ -16,6 +16,7 @@ const startSchema = z.object({
   codec: z.enum(['pcmu', 'pcma', 'l16']),
   sampleRate: z.union([z.literal(8000), z.literal(16000)]),
   token: z.string().max(512).optional(),
+  providerCallId: z.string().min(1).max(256).optional(),
   params: z.record(z.string().max(64), z.string().max(512)).optional(),
 });
 const dtmfSchema = z.object({ event: z.literal('dtmf'), digit: z.string().regex(DTMF_DIGIT) });
@@ -49,6 +50,7 @@ export class RawSerializer implements FrameSerializer {
             callId: m.callId,
             from: m.from ?? null,
             to: m.to ?? null,
+            providerCallId: m.providerCallId ?? null,
             params: { ...(m.params ?? {}) },
             codec: m.codec,
             sampleRate: m.sampleRate,

@@ -97,6 +97,7 @@ export class TwilioSerializer implements FrameSerializer {
           {
             type: 'start',
             callId: m.start.callSid,
+            providerCallId: m.start.callSid,
             // Twilio's start carries no numbers; TwiML passes them as <Parameter name="from" value="{{From}}"/>.
             from,
             to,
