@@ -1,4 +1,6 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
+import { resolveShipped } from '../config/paths.js';
 import type { AsrEngine } from './asr/types.js';
 import type { TtsEngine } from './tts/types.js';
 import type { EngineFallbackEvent } from './errors.js';
@@ -7,6 +9,7 @@ import { withAsrFallback } from './asr/fallback.js';
 import { createGrpcAsr } from './grpc/asr-client.js';
 import { createTtsEngine as createTtsFromConfig } from './tts/index.js';
 import { createOnnxAsr } from './asr/onnx.js';
+import { AsrModelError } from './asr/manifest.js';
 
 export interface EngineDeps {
   logger?: EngineLogger;
@@ -71,8 +74,13 @@ function requireUrl(url: string | undefined, section: 'asr' | 'tts'): string {
 
 /** The in-process ASR engine of the config (the engine server serves this one). */
 export async function createLocalAsr(config: Config): Promise<AsrEngine> {
+  const modelDir = resolveShipped(config.asr.modelDir);
+  // Said plainly before anything loads: without its recogniser the service must not start.
+  if (!existsSync(modelDir) || !statSync(modelDir).isDirectory()) {
+    throw new AsrModelError(`ASR model folder ${modelDir} does not exist (asr.modelDir "${config.asr.modelDir}", env PASOKH_ASR_MODEL)`);
+  }
   return createOnnxAsr({
-    modelDir: config.asr.modelDir,
+    modelDir,
     beamWidth: config.asr.beamWidth,
     hotwordBoost: config.asr.hotwordBoost,
     useLm: config.asr.languageModel,
