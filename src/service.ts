@@ -10,6 +10,7 @@ import { CallSession, type SessionMetrics } from './dialog/session.js';
 import { createEngines } from './engines/factory.js';
 import { createAnswerCache } from './engines/tts/cache.js';
 import { createApp } from './http/app.js';
+import { createOpsConsole } from './console/index.js';
 import { createCallRoutes } from './http/routes/calls.js';
 import { createCallRecorder } from './store/recorder.js';
 import { openDatabase } from './store/db.js';
@@ -83,8 +84,15 @@ export async function startService(config: Config): Promise<RunningService> {
     void session.run().finally(() => sessions.delete(session));
   };
 
+  const opsConsole = createOpsConsole({
+    database,
+    adminKeys: () => secrets.adminKeys,
+    timezone: config.timezone,
+    onAuditError: (err) => logger.warn({ err: String(err) }, 'audit log write failed'),
+  });
   const app = createApp({
     adminKeys: () => secrets.adminKeys,
+    apiAuth: opsConsole.apiAuth,
     api: [
       { path: '/calls', app: createCallRoutes({ database }) },
       { path: '/faqs', app: createFaqRoutes({ kb, nlu }) },
@@ -100,8 +108,9 @@ export async function startService(config: Config): Promise<RunningService> {
       { path: '/queue', app: createQueueRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
+      ...opsConsole.api,
     ],
-    pages: [{ path: '/desk', app: createDeskRoutes({ handoff }) }],
+    pages: [{ path: '/desk', app: createDeskRoutes({ handoff }) }, opsConsole.page],
     readiness: [
       { name: 'database', check: () => database.ping() },
       { name: 'engines', check: () => true },

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { requireAdminKey } from './auth.js';
 import { ApiError, errorBody, sendError } from './errors.js';
 
@@ -11,6 +11,8 @@ export interface AppDeps {
   adminKeys(): readonly string[];
   /** Sub-apps under /api (Bearer-protected), e.g. `{ path: '/faqs', app: createFaqRoutes(…) }`. */
   api: { path: string; app: Hono }[];
+  /** Replaces the Bearer check on /api, e.g. the console's key-or-session guard (src/console/guard.ts). */
+  apiAuth?: MiddlewareHandler;
   /** Public sub-apps that do their own authentication (the agent desk). */
   pages?: { path: string; app: Hono }[];
   readiness: ReadinessCheck[];
@@ -42,7 +44,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   const api = new Hono();
-  api.use('*', requireAdminKey(deps.adminKeys));
+  api.use('*', deps.apiAuth ?? requireAdminKey(deps.adminKeys));
   for (const { path, app: sub } of deps.api) api.route(path, sub);
   app.route('/api', api);
   for (const { path, app: sub } of deps.pages ?? []) {

@@ -1,0 +1,109 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { startOfDayIn } from '../analytics/time.js';
+import { readJson } from '../http/body.js';
+import { ApiError, sendError } from '../http/errors.js';
+import type { Database } from '../store/db.js';
+import type { AuditLog } from './audit.js';
+import { ROLES, type UserStore } from './users.js';
+
+const newUser = z.object({
+  username: z.string().trim().regex(/^[\w.@-]{2,64}$/, 'Letters, digits, . _ @ - (2 to 64)'),
+  password: z.string().min(8, 'At least 8 characters').max(256),
+  role: z.enum(ROLES as [string, ...string[]]),
+});
+
+/** `/api/users`: console users (admin key or an admin's session). */
+export function createUserRoutes(deps: { users: UserStore }): Hono {
+  const app = new Hono();
+  app.onError((err, c) => sendError(c, err));
+
+  app.get('/', async (c) => c.json({ users: await deps.users.list() }));
+
+  app.post('/', async (c) => {
+    const parsed = newUser.safeParse(await readJson(c));
+    if (!parsed.success) throw new ApiError(400, 'invalid', 'Invalid user', parsed.error.issues);
+    const by = c.get('principal')?.username ?? null;
+    const { user, created } = await deps.users.upsert(parsed.data as { username: string; password: string; role: 'admin' | 'ops' | 'viewer' }, by);
+    return c.json({ user }, created ? 201 : 200);
+  });
+
+  app.delete('/:username', async (c) => {
+    const username = c.req.param('username');
+    if (c.get('principal')?.kind === 'session' && c.get('principal')?.username === username) {
+      throw new ApiError(409, 'conflict', 'You cannot delete the account you are signed in with');
+    }
+    if (!(await deps.users.remove(username))) throw new ApiError(404, 'not_found', `No user "${username}"`);
+    return c.json({ ok: true });
+  });
+
+  return app;
+}
+
+const auditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.coerce.number().int().positive().optional(),
+  actor: z.string().max(64).optional(),
+});
+
+/** `/api/audit`: who changed what, when (admins). */
+export function createAuditRoutes(deps: { audit: AuditLog }): Hono {
+  const app = new Hono();
+  app.onError((err, c) => sendError(c, err));
+  app.get('/', async (c) => {
+    const q = auditQuery.safeParse(c.req.query());
+    if (!q.success) throw new ApiError(400, 'invalid_query', 'Invalid query parameters', q.error.issues);
+    return c.json({ entries: await deps.audit.list(q.data) });
+  });
+  return app;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `/api/console`: the few read-only figures the console shows that the rest of the API does not
+ * already serve — calls per hour of one day, and the content of an old FAQ version (for diffs).
+ */
+export function createConsoleDataRoutes(deps: { database: Database; timezone: string; now?: () => Date }): Hono {
+  const app = new Hono();
+  app.onError((err, c) => sendError(c, err));
+  const now = deps.now ?? (() => new Date());
+
+  app.get('/hourly', async (c) => {
+    const day = c.req.query('day') ?? new Intl.DateTimeFormat('en-CA', { timeZone: deps.timezone }).format(now());
+    if (!DAY.test(day) || Number.isNaN(Date.parse(day))) throw new ApiError(400, 'invalid_query', 'day must be YYYY-MM-DD');
+    const since = startOfDayIn(day, deps.timezone);
+    const next = new Date(since.getTime() + 36 * 3600_000);
+    const until = startOfDayIn(new Intl.DateTimeFormat('en-CA', { timeZone: deps.timezone }).format(next), deps.timezone);
+    const rows = await deps.database.query<{ hour: number; calls: number; contained: number; handoffs: number }>(
+      `select extract(hour from (started_at at time zone $3))::int as hour, count(*)::int as calls,
+         count(*) filter (where outcome = 'completed')::int as contained,
+         count(*) filter (where outcome = 'handoff' or handoff_reason is not null)::int as handoffs
+       from calls where started_at >= $1::timestamptz and started_at < $2::timestamptz group by 1 order by 1`,
+      [since.toISOString(), until.toISOString(), deps.timezone],
+    );
+    const hours = Array.from({ length: 24 }, (_, hour) => {
+      const r = rows.find((x) => Number(x.hour) === hour);
+      return { hour, calls: Number(r?.calls ?? 0), contained: Number(r?.contained ?? 0), handoffs: Number(r?.handoffs ?? 0) };
+    });
+    return c.json({ day, timezone: deps.timezone, since: since.toISOString(), until: until.toISOString(), hours });
+  });
+
+  app.get('/faq-versions/:v', async (c) => {
+    const v = z.coerce.number().int().positive().safeParse(c.req.param('v'));
+    if (!v.success) throw new ApiError(400, 'bad_request', 'version must be a positive integer');
+    const [info] = await deps.database.query(`select version from kb_versions where version = $1`, [v.data]);
+    if (!info) throw new ApiError(404, 'not_found', `No version ${v.data}`);
+    const rows = await deps.database.query<Record<string, any>>(
+      `select id, question, answer, action, queue, examples, tags, enabled from kb_faqs where version = $1 order by position`,
+      [v.data],
+    );
+    const json = (x: unknown) => (typeof x === 'string' ? JSON.parse(x) : x);
+    return c.json({
+      version: v.data,
+      faqs: rows.map((r) => ({ ...r, examples: json(r.examples) ?? [], tags: json(r.tags) ?? [] })),
+    });
+  });
+
+  return app;
+}
