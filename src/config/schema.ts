@@ -1,6 +1,22 @@
 import { z } from 'zod';
 import { queueConfigSchema, transferTargetSchema } from '../handoff/config.js';
 
+const authThrottleDefaults = { maxFailures: 10, windowSeconds: 60, maxAddresses: 10_000, trustedProxies: [] };
+const authThrottleSchema = z.object({
+  maxFailures: z
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe('Wrong admin keys, media tokens or agent PINs from one address within the window; past it they are answered 429 with Retry-After (a right admin key or media token still gets in)'),
+  windowSeconds: z.number().int().min(1).default(60).describe("Sliding window (seconds) over which an address's failures are counted"),
+  maxAddresses: z.number().int().min(1).default(10_000).describe('Addresses remembered at once (bounded memory; the least recent is forgotten)'),
+  trustedProxies: z
+    .array(z.string())
+    .default([])
+    .describe('Reverse proxies whose X-Forwarded-For names the client; empty = the socket address is the client'),
+});
+
 /**
  * Every knob Pasokh has, with its default. Values come from (lowest first) these defaults, an
  * optional JSON file (`PASOKH_CONFIG`), then environment variables (see `load.ts`).
@@ -19,8 +35,9 @@ export const configSchema = z.object({
       adminKeys: z.array(z.string().min(16)).default([]).describe('Bearer keys for /api (env PASOKH_ADMIN_KEY, comma-separated)'),
       mediaTokens: z.array(z.string().min(16)).default([]).describe('Tokens accepted on media streams (env PASOKH_MEDIA_TOKEN, comma-separated)'),
       audioSocketAllow: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Source addresses allowed on the AudioSocket TCP port'),
+      authThrottle: authThrottleSchema.default(authThrottleDefaults).describe('Failed authentication per client address (src/http/auth-throttle.ts)'),
     })
-    .default({ adminKeys: [], mediaTokens: [], audioSocketAllow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] }),
+    .default({ adminKeys: [], mediaTokens: [], audioSocketAllow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'], authThrottle: authThrottleDefaults }),
 
   privacy: z
     .object({

@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { requireAdminKey } from './auth.js';
+import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
 import { ApiError, errorBody, sendError } from './errors.js';
 
 export interface ReadinessCheck {
@@ -16,6 +17,8 @@ export interface AppDeps {
   /** Public sub-apps that do their own authentication (the agent desk). */
   pages?: { path: string; app: Hono }[];
   readiness: ReadinessCheck[];
+  /** Counts wrong credentials on /api per client address; past its limit they are answered 429. */
+  authThrottle?: { throttle: AuthThrottle; trustedProxies: () => readonly string[] };
   renderMetrics(): Promise<string>;
 }
 
@@ -44,6 +47,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   const api = new Hono();
+  if (deps.authThrottle) api.use('*', throttleAuthFailures(deps.authThrottle.throttle, deps.authThrottle.trustedProxies));
   api.use('*', deps.apiAuth ?? requireAdminKey(deps.adminKeys));
   for (const { path, app: sub } of deps.api) api.route(path, sub);
   app.route('/api', api);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { noteAuthFailure } from './auth-throttle.js';
 import { errorBody } from './errors.js';
 
 /** Who an /api request acts for, once authenticated (admin key, or a console session with its role). */
@@ -34,7 +35,10 @@ export function requireAdminKey(keys: () => readonly string[]): MiddlewareHandle
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) return c.json(errorBody('unauthorized', 'Missing Authorization: Bearer <key>'), 401);
-    if (!secretMatches(match[1].trim(), keys())) return c.json(errorBody('forbidden', 'Invalid API key'), 403);
+    if (!secretMatches(match[1].trim(), keys())) {
+      noteAuthFailure(c); // counted per address when a throttle stands in front (src/http/auth-throttle.ts)
+      return c.json(errorBody('forbidden', 'Invalid API key'), 403);
+    }
     await next();
   };
 }

@@ -10,6 +10,7 @@ import type { FrameSerializer } from './serializer.js';
 import { AsteriskSerializer } from './serializers/asterisk.js';
 import { RawSerializer } from './serializers/raw.js';
 import { TwilioSerializer } from './serializers/twilio.js';
+import { admitMediaUpgrade, countMediaAuth, type MediaAuthThrottle } from './upgrade-throttle.js';
 import type { CallChannel, Protocol } from './types.js';
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -31,6 +32,8 @@ export interface MediaEndpointOptions {
   idleTimeoutMs?: number;
   /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames). */
   leadFrames?: number;
+  /** Counts wrong media tokens per client address; past the limit upgrades with a wrong token get 429. */
+  authThrottle?: MediaAuthThrottle;
 }
 
 const truthy = (v: string | null) => v !== null && /^(1|true|yes)$/i.test(v);
@@ -71,6 +74,8 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
     const route = MEDIA_PATHS[path];
     if (!route) return;
     socket.on('error', () => {}); // a reset during the handshake must not become an uncaught error
+    const admitted = admitMediaUpgrade(options.authThrottle, config.security.mediaTokens, req, url, socket, () => options.metrics?.authRejected?.(route.protocol, 'throttled'));
+    if (!admitted) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       const remoteAddress = req.socket.remoteAddress ?? 'unknown';
@@ -100,7 +105,7 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
       const conn = new MediaConnection({
         serializer: route.serializer(q),
         transport,
-        authorize: (protocolToken) => mediaTokenValid(config.security.mediaTokens, queryToken, protocolToken),
+        authorize: (protocolToken) => countMediaAuth(options.authThrottle, admitted.address, mediaTokenValid(config.security.mediaTokens, queryToken, protocolToken)),
         onCall: options.onCall,
         logger,
         metrics: options.metrics,
