@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { amiServerSchema } from '../telephony/ami/client.js';
 
 /**
  * Transfer targets, kept here (imported by `src/config/schema.ts`) so the hand-off section of the
@@ -31,17 +32,40 @@ export const pbxActionSchema = z.object({
   timeoutMs: z.number().int().positive().default(5000),
 });
 
-export const transferActionSchema = z.union([twilioActionSchema, pbxActionSchema]);
+/**
+ * Asterisk Manager Interface: log in, find the caller's channel (the one bridged to Pasokh's
+ * chan_websocket channel, or the channel that runs `AudioSocket()` with `uuidVariable` set to the
+ * stream's UUID) and `Redirect` it to context/extension/priority, where the site's queue or the
+ * agent's phone rings; then log off. See README "Human hand-off" for the dialplan.
+ */
+export const amiActionSchema = amiServerSchema.extend({
+  kind: z.literal('ami'),
+  /** Dialplan context the caller is sent to (placeholders allowed, e.g. `{queue}`). */
+  context: z.string().min(1),
+  /** Extension in that context (e.g. `{agentExtension}` for the desk's `connect`). */
+  extension: z.string().min(1),
+  priority: z.number().int().positive().default(1),
+  /** Deadline for the whole transfer: connect, login, finding the channel, Redirect. */
+  timeoutMs: z.number().int().positive().default(5000),
+  /** Channel variable the dialplan sets to the AudioSocket UUID before `AudioSocket()`. */
+  uuidVariable: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .default('PASOKH_UUID'),
+});
+
+export const transferActionSchema = z.union([twilioActionSchema, pbxActionSchema, amiActionSchema]);
 
 /**
  * `desk`: wait in the built-in queue and ring the agent desk; on accept, `connect` (if given)
- * bridges the audio to the accepting agent's handset. `twilio` / `pbx`: hand the call straight to
+ * bridges the audio to the accepting agent's handset. `twilio` / `pbx` / `ami`: hand the call straight to
  * the provider's or PBX's own queue (blind transfer); if that fails the caller waits for the desk.
  */
 export const transferTargetSchema = z.union([
   z.object({ kind: z.literal('desk'), connect: transferActionSchema.optional() }),
   twilioActionSchema,
   pbxActionSchema,
+  amiActionSchema,
 ]);
 
 export const queueConfigSchema = z.object({
@@ -53,6 +77,7 @@ export const queueConfigSchema = z.object({
 
 export type TwilioAction = z.infer<typeof twilioActionSchema>;
 export type PbxAction = z.infer<typeof pbxActionSchema>;
+export type AmiAction = z.infer<typeof amiActionSchema>;
 export type TransferAction = z.infer<typeof transferActionSchema>;
 export type TransferTarget = z.infer<typeof transferTargetSchema>;
 export type QueueConfig = z.infer<typeof queueConfigSchema>;
