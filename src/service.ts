@@ -32,6 +32,8 @@ export interface RunningService {
   readonly adminKey: string;
   readonly mediaToken: string;
   readonly server: Server;
+  /** The AudioSocket TCP port (telephony.audioSocketPort, resolved when 0), or null when off. */
+  readonly audioSocketPort: number | null;
   /** Calls in progress on this instance. */
   activeCalls(): number;
   /** Resolves once every FAQ answer and fixed prompt is in the answer cache (benchmarks wait for it). */
@@ -132,6 +134,8 @@ export async function startService(config: Config): Promise<RunningService> {
           metrics: metrics.telephony,
           maxFrameBytes: config.telephony.maxFrameBytes,
           leadFrames: config.telephony.paceLeadFrames,
+          mediaGapMs: config.telephony.mediaGapMs,
+          keepaliveMs: config.telephony.keepaliveMs,
         })
       : null;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -147,6 +151,7 @@ export async function startService(config: Config): Promise<RunningService> {
     adminKey: secrets.adminKeys[0],
     mediaToken: secrets.mediaTokens[0],
     server,
+    audioSocketPort: audioSocket?.port ?? null,
     activeCalls: () => sessions.size,
     warmed: () => tts.idle(),
     async stop() {

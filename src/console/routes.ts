@@ -68,7 +68,7 @@ ${extra}
 </head>`;
 }
 
-function layout(page: PageId, title: string, session: ConsoleSession, deps: ConsoleDeps, body: string, callId?: string): string {
+function layout(page: PageId, title: string, session: ConsoleSession, deps: ConsoleDeps, body: string, callId?: string, script = true): string {
   const items = MENU.filter((m) => !m.admin || session.role === 'admin')
     .map((m) => {
       const current = m.id === page || (page === 'call' && m.id === 'calls');
@@ -93,7 +93,7 @@ ${body}
 </main>
 <div id="toast" role="status" aria-live="polite"></div>
 <script src="/console/assets/common.js"></script>
-<script src="/console/assets/${page === 'call' ? 'calls' : page}.js"></script>
+${script ? `<script src="/console/assets/${page === 'call' ? 'calls' : page}.js"></script>` : ''}
 </body>
 </html>`;
 }
@@ -210,7 +210,7 @@ export function createConsoleRoutes(deps: ConsoleDeps): Hono {
   const page = (id: PageId, title: string, admin = false) => (c: Context<{ Variables: { session: ConsoleSession } }>) => {
     const session = c.get('session');
     if (admin && session.role !== 'admin') {
-      return c.html(layout(id, title, session, deps, '<p class="error" role="alert">این صفحه فقط برای مدیران است.</p>'), 403);
+      return c.html(layout(id, title, session, deps, '<p class="error" role="alert">این صفحه فقط برای مدیران است.</p>', undefined, false), 403);
     }
     return c.html(layout(id, title, session, deps, pageBodies[id]));
   };

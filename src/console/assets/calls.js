@@ -25,11 +25,11 @@
               'tr',
               { 'data-id': c.id },
               el('td', {}, P.dateTime(c.startedAt)),
-              el('td', {}, bdi(c.fromNumber ?? 'ناشناس')),
+              el('td', {}, (c.fromNumber ? P.ltr(c.fromNumber) : 'ناشناس')),
               el('td', {}, c.endedAt ? duration(c.durationMs) : el('span', { class: 'badge on' }, 'در جریان')),
               el('td', {}, P.fa(P.OUTCOME_FA, c.outcome ?? (c.endedAt ? null : 'in-progress')), c.handoffReason ? el('div', { class: 'hint' }, P.fa(P.REASON_FA, c.handoffReason)) : null),
               el('td', { class: 'num' }, num(c.turnCount, 0)),
-              el('td', {}, el('a', { href: `/console/calls/${encodeURIComponent(c.id)}`, 'aria-label': `گفت‌وگوی تماس ${c.fromNumber ?? ''} در ${P.dateTime(c.startedAt)}` }, 'گفت‌وگو')),
+              el('td', {}, el('a', { href: `/console/calls/${encodeURIComponent(c.id)}`, 'aria-label': `گفت‌وگو: تماس ${c.fromNumber ?? 'ناشناس'}، ${P.dateTime(c.startedAt)}` }, 'گفت‌وگو')),
             ),
           ),
           { caption: 'فهرست تماس‌ها', label: 'تماس‌ها', scrollable: true },
@@ -107,14 +107,14 @@
         'dl',
         { class: 'summary' },
         el('dt', {}, 'شناسه'), el('dd', {}, bdi(call.id)),
-        el('dt', {}, 'شماره'), el('dd', {}, bdi(call.fromNumber ?? 'ناشناس')),
+        el('dt', {}, 'شماره'), el('dd', {}, (call.fromNumber ? P.ltr(call.fromNumber) : 'ناشناس')),
         el('dt', {}, 'آغاز'), el('dd', {}, P.dateTime(call.startedAt)),
         el('dt', {}, 'پایان'), el('dd', {}, call.endedAt ? P.dateTime(call.endedAt) : 'در جریان'),
         el('dt', {}, 'مدت'), el('dd', {}, duration(call.durationMs)),
         el('dt', {}, 'نتیجه'), el('dd', {}, P.fa(P.OUTCOME_FA, call.outcome)),
         call.handoffReason ? [el('dt', {}, 'دلیل انتقال'), el('dd', {}, P.fa(P.REASON_FA, call.handoffReason), call.handoffQueue ? [' · صف ', bdi(call.handoffQueue)] : null)] : null,
         el('dt', {}, 'پروتکل'), el('dd', {}, bdi(call.protocol)),
-        params.length ? [el('dt', {}, 'پارامترها'), el('dd', {}, params.map(([k, v]) => el('div', {}, bdi(`${k}=${v}`))))] : null,
+        params.length ? [el('dt', {}, 'پارامترها'), el('dd', {}, params.map(([k, v]) => el('div', {}, P.ltr(`${k}=${v}`))))] : null,
       ),
     );
     const tbox = $('#transcript');
@@ -157,7 +157,7 @@
       ebox.replaceChildren(
         P.table(
           [{ label: 'زمان' }, { label: 'رویداد' }, { label: 'داده' }],
-          call.events.map((e) => el('tr', {}, el('td', {}, P.timeOnly(e.at)), el('td', {}, bdi(e.type)), el('td', {}, bdi(JSON.stringify(e.data))))),
+          call.events.map((e) => el('tr', {}, el('td', {}, P.timeOnly(e.at)), el('td', {}, bdi(e.type)), el('td', {}, P.ltr(JSON.stringify(e.data))))),
           { caption: 'رویدادهای تماس', label: 'رویدادها', scrollable: true },
         ),
       );

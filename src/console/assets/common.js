@@ -92,6 +92,8 @@
   }
   /** Text that may be Latin (ids, IPs, URLs, numbers) inside Persian: isolated so it cannot reorder the line. */
   const bdi = (text, cls) => el('bdi', { class: cls, dir: 'auto' }, text ?? '—');
+  /** Numbers, addresses and JSON read left to right even without a Latin letter in them (+98…, 127.0.0.1, {…}). */
+  const ltr = (text, cls) => el('bdi', { class: cls, dir: 'ltr' }, text ?? '—');
   const $ = (sel) => document.querySelector(sel);
   function state(container, kind, text) {
     container.replaceChildren(el('p', { class: `state ${kind}`, role: kind === 'error' ? 'alert' : null }, text));
@@ -101,8 +103,8 @@
   const empty = (c, text) => state(c, 'empty', text);
   function showError(target, err) {
     const node = typeof target === 'string' ? $(target) : target;
-    if (!node) return toast(messageOf(err));
-    node.textContent = messageOf(err);
+    if (!node) return toast(typeof err === 'string' ? err : messageOf(err));
+    node.textContent = typeof err === 'string' ? err : messageOf(err);
     node.hidden = false;
   }
   function hideError(target) {
@@ -140,6 +142,31 @@
     username: 'نام کاربری', password: 'گذرواژه', role: 'نقش', text: 'متن',
   };
   const fieldFa = (f) => FIELD_FA[String(f).split('.')[0]] ?? f;
+  const WHAT_FA = { id: 'شناسه', question: 'پرسش', answer: 'پاسخ', example: 'عبارت', tag: 'برچسب', queue: 'صف' };
+  /** The import validator's messages (English) in Persian; an unknown one is shown as it is. */
+  const PROBLEMS_FA = [
+    [/^(\w+) is empty$/, (m) => `${WHAT_FA[m[1]] ?? m[1]} خالی است`],
+    [/^(\w+) is required$/, (m) => `${WHAT_FA[m[1]] ?? m[1]} لازم است`],
+    [/^(\w+) is longer than (\d+) characters$/, (m) => `${WHAT_FA[m[1]] ?? m[1]} بلندتر از ${faDigits(m[2])} نویسه است`],
+    [/^(\w+) has characters that are not valid UTF-8$/, (m) => `${WHAT_FA[m[1]] ?? m[1]} نویسه‌هایی دارد که UTF-8 معتبر نیستند`],
+    [/^id may hold only Latin letters, digits, _ \. and -$/, () => 'شناسه فقط می‌تواند حرف لاتین، رقم، _ . و - داشته باشد'],
+    [/^action must be one of answer, handoff, end$/, () => 'اقدام باید یکی از answer، handoff یا end باشد'],
+    [/^enabled must be true or false$/, () => 'فعال باید true یا false باشد'],
+    [/^(examples|tags) must be a list of strings$/, (m) => `${FIELD_FA[m[1]]} باید فهرستی از متن‌ها باشد`],
+    [/^more than (\d+) (examples|tags)$/, (m) => `بیش از ${faDigits(m[1])} ${FIELD_FA[m[2]]}`],
+    [/^duplicate id "(.*)" \(first seen in row (\d+)\)$/, (m) => `شناسه‌ی تکراری «${m[1]}» (نخستین بار در سطر ${faDigits(m[2])})`],
+    [/^the file holds no FAQ rows$/, () => 'فایل هیچ سطر پرسشی ندارد'],
+    [/^each FAQ must be an object$/, () => 'هر پرسش باید یک شیء JSON باشد'],
+    [/^(\d+) more cell\(s\) than the header has columns/, (m) => `${faDigits(m[1])} خانه بیش از ستون‌های سطر سرآغاز (ویرگولی درون خانه‌ای بدون نقل‌قول؟)`],
+    [/^more than (\d+) FAQs in one import$/, (m) => `بیش از ${faDigits(m[1])} پرسش در یک بارگذاری`],
+  ];
+  function problemFa(message) {
+    for (const [re, fn] of PROBLEMS_FA) {
+      const m = re.exec(String(message));
+      if (m) return fn(m);
+    }
+    return message;
+  }
   function messageOf(err) {
     if (!(err instanceof ApiFailure)) return 'ارتباط با سرور برقرار نشد؛ اتصال را بررسی کنید و دوباره تلاش کنید.';
     switch (err.code) {
@@ -147,7 +174,7 @@
       case 'csrf': return 'درخواست معتبر نبود؛ صفحه را دوباره بارگذاری کنید.';
       case 'session_expired': case 'unauthorized': return 'نشست شما به پایان رسیده است؛ دوباره وارد شوید.';
       case 'invalid_faq_file': return 'فایل ایراد دارد و هیچ تغییری اعمال نشد؛ گزارش سطرها را ببینید.';
-      case 'invalid_faq': return 'پرسش ایراد دارد و ذخیره نشد: ' + ((err.details?.problems ?? []).map((p) => `${fieldFa(p.field)}: ${p.message}`).join('؛ ') || '');
+      case 'invalid_faq': return 'پرسش ایراد دارد و ذخیره نشد: ' + ((err.details?.problems ?? []).map((p) => `${fieldFa(p.field)}: ${problemFa(p.message)}`).join('؛ ') || '');
       case 'too_large': return 'فایل بزرگ‌تر از اندازه‌ی مجاز است.';
       case 'not_found': case 'faq_not_found': return 'پیدا نشد.';
       case 'conflict': return 'این کار با وضعیت کنونی جور نیست: ' + err.message;
@@ -192,7 +219,7 @@
     const W = 640, H = 220, pad = { top: 14, bottom: 34, left: 12, right: 36 };
     const max = Math.max(1, ...points.map((p) => p.value));
     const step = (W - pad.left - pad.right) / points.length;
-    const bw = Math.max(2, step * 0.7);
+    const bw = Math.min(48, Math.max(2, step * 0.7));
     const y = (v) => H - pad.bottom - (v / max) * (H - pad.top - pad.bottom);
     const NS = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(NS, 'svg');
@@ -293,10 +320,10 @@
   const fa = (map, key) => (key == null ? '—' : map[key] ?? key);
 
   window.Pasokh = {
-    csrf, tz, role, canChange, api, ApiFailure, messageOf, fieldFa,
+    csrf, tz, role, canChange, api, ApiFailure, messageOf, fieldFa, problemFa,
     num, pct, faDigits, latinDigits, dateTime, dateOnly, timeOnly, seconds, ms,
     isoDayToJalali, jalaliToIsoDay, todayIso, addDays, dayStart,
-    el, bdi, $, state, loading, empty, showError, hideError, toast, table,
+    el, bdi, ltr, $, state, loading, empty, showError, hideError, toast, table,
     barChart, hbars, rangeForm,
     OUTCOME_FA, REASON_FA, ACTION_FA, PRESENCE_FA, STATE_FA, fa,
   };

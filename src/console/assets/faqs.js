@@ -15,7 +15,7 @@
       const data = await P.api('GET', '/api/faqs');
       faqs = data.faqs;
       liveVersion = data.version;
-      $('#faq-version').textContent = `(نسخه‌ی زنده: ${num(data.version, 0)} · ${num(faqs.length, 0)} پرسش)`;
+      $('#faq-version').textContent = `(نسخه‌ی زنده ${num(data.version, 0)}، ${num(faqs.length, 0)} پرسش)`;
       renderList();
     } catch (err) {
       P.state($('#faq-list'), 'error', P.messageOf(err));
@@ -42,7 +42,7 @@
             el('td', {}, P.fa(P.ACTION_FA, f.action), f.queue ? el('span', { class: 'hint' }, ' · صف ', bdi(f.queue)) : null),
             el('td', { class: 'num' }, num((f.examples || []).length, 0)),
             el('td', {}, el('span', { class: f.enabled ? 'badge on' : 'badge off' }, f.enabled ? 'فعال' : 'غیرفعال')),
-            el('td', {}, el('button', { type: 'button', class: 'secondary', 'aria-label': `ویرایش ${f.id}`, onclick: () => openEditor(f) }, P.canChange ? 'ویرایش' : 'نمایش')),
+            el('td', {}, el('button', { type: 'button', class: 'secondary', 'aria-label': `${P.canChange ? 'ویرایش' : 'نمایش'} ${f.id}`, onclick: () => openEditor(f) }, P.canChange ? 'ویرایش' : 'نمایش')),
           ),
         ),
         { caption: 'فهرست پرسش‌های متداول', label: 'فهرست پرسش‌ها', scrollable: true },
@@ -141,7 +141,7 @@
     const parts = [];
     if (ok) parts.push(el('p', { class: 'ok', role: 'status' }, `${num(report.faqCount ?? rows.length, 0)} پرسش وارد شد؛ نسخه‌ی ${num(report.version, 0)} اکنون زنده است.`));
     else parts.push(el('p', { class: 'error', role: 'alert' }, `فایل ایراد دارد و هیچ تغییری اعمال نشد: ${num(bad.length, 0)} سطر از ${num(rows.length, 0)} سطر مشکل دارد.`));
-    for (const p of report?.problems ?? []) parts.push(el('p', { class: 'error' }, `${P.fieldFa(p.field)}: `, bdi(p.message)));
+    for (const p of report?.problems ?? []) parts.push(el('p', { class: 'error' }, `${P.fieldFa(p.field)}: `, bdi(P.problemFa(p.message))));
     if (rows.length)
       parts.push(
         P.table(
@@ -153,7 +153,7 @@
               el('td', { class: 'num' }, num(r.row, 0)),
               el('td', {}, bdi(r.id ?? '—')),
               el('td', {}, r.status === 'error' ? el('span', { class: 'badge bad' }, 'ایراد') : el('span', { class: 'badge on' }, 'درست')),
-              el('td', {}, r.problems.length ? el('ul', {}, r.problems.map((p) => el('li', {}, `${P.fieldFa(p.field)}: `, bdi(p.message)))) : '—'),
+              el('td', {}, r.problems.length ? el('ul', {}, r.problems.map((p) => el('li', {}, `${P.fieldFa(p.field)}: `, bdi(P.problemFa(p.message))))) : '—'),
             ),
           ),
           { caption: 'گزارش سطر به سطر فایل', label: 'گزارش سطرها', scrollable: true },

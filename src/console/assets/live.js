@@ -22,7 +22,7 @@
               el(
                 'tr',
                 { 'data-id': c.id },
-                el('td', {}, bdi(c.fromNumber ?? 'ناشناس')),
+                el('td', {}, (c.fromNumber ? P.ltr(c.fromNumber) : 'ناشناس')),
                 el('td', {}, P.timeOnly(c.startedAt)),
                 el('td', {}, P.seconds((now - Date.parse(c.startedAt)) / 1000)),
                 el('td', { class: 'num' }, num(c.turnCount, 0)),
@@ -43,7 +43,7 @@
               el(
                 'tr',
                 {},
-                el('td', {}, bdi(e.callbackNumber ?? e.callerNumber ?? 'ناشناس')),
+                el('td', {}, (e.callbackNumber ?? e.callerNumber ? P.ltr(e.callbackNumber ?? e.callerNumber) : 'ناشناس')),
                 el('td', {}, bdi(labels[e.queue] ?? e.queue)),
                 el('td', {}, P.fa(P.STATE_FA, e.state), e.offeredTo ? [' · ', bdi(e.offeredTo)] : null),
                 el('td', {}, P.seconds(e.waitingSeconds)),
