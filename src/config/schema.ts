@@ -56,8 +56,22 @@ export const configSchema = z.object({
         .max(25)
         .default(2)
         .describe('Bot audio frames (20 ms each) sent ahead of real time to ride out jitter; barge-in flushes them'),
+      mediaGapMs: z
+        .number()
+        .int()
+        .min(40)
+        .max(450)
+        .default(120)
+        .describe('A pause in caller media longer than this counts as silence on the wall clock (PBXs send no frames while the caller is quiet); shorter ones are network jitter'),
+      keepaliveMs: z
+        .number()
+        .int()
+        .min(200)
+        .max(60_000)
+        .default(4000)
+        .describe('WebSocket ping interval; a peer that has not answered the previous ping by the next one is gone (AudioSocket: TCP keep-alive delay)'),
     })
-    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024, paceLeadFrames: 2 }),
+    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024, paceLeadFrames: 2, mediaGapMs: 120, keepaliveMs: 4000 }),
 
   audio: z
     .object({

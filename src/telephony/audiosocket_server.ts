@@ -18,8 +18,10 @@ export interface AudioSocketServerOptions {
   maxFrameBytes?: number;
   /** Close connections that send no UUID within this time (default 10 s). */
   startTimeoutMs?: number;
-  /** End a call when nothing arrives for this long (default 20 s; Asterisk sends audio every 20 ms). */
-  idleTimeoutMs?: number;
+  /** See config.telephony.mediaGapMs. */
+  mediaGapMs?: number;
+  /** TCP keep-alive delay (config.telephony.keepaliveMs): AudioSocket has no ping of its own. */
+  keepaliveMs?: number;
   leadFrames?: number;
 }
 
@@ -43,7 +45,10 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
     }
     sockets.add(socket);
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, 10_000);
+    // AudioSocket has no ping: a peer that vanished without closing is found by TCP keep-alive
+    // probes while the line is idle (libuv probes every second after the delay, 10 times), and by
+    // bot audio that stops draining while we talk (below).
+    socket.setKeepAlive(true, options.keepaliveMs ?? 4000);
     let closing = false;
     const transport: FrameTransport = {
       send(frame) {
@@ -71,9 +76,24 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
       metrics: options.metrics,
       maxFrameBytes: options.maxFrameBytes ?? 64 * 1024,
       startTimeoutMs: options.startTimeoutMs ?? 10_000,
-      idleTimeoutMs: options.idleTimeoutMs,
+      mediaGapMs: options.mediaGapMs,
       leadFrames: options.leadFrames,
     });
+    // Bot audio piling up unsent for two checks in a row means nobody is reading at the far end.
+    const keepaliveMs = options.keepaliveMs ?? 4000;
+    let lastPending = 0;
+    let stalledChecks = 0;
+    const drainWatch = setInterval(() => {
+      const pending = socket.writableLength;
+      stalledChecks = pending > 0 && lastPending > 0 && pending >= lastPending ? stalledChecks + 1 : 0;
+      lastPending = pending;
+      if (stalledChecks >= 2) {
+        logger.warn({ protocol: 'audiosocket', conn: conn.id, remote, pendingBytes: pending }, 'AudioSocket peer gone: bot audio is not being read');
+        conn.handleClose('peer gone (bot audio not read)');
+        socket.destroy();
+      }
+    }, keepaliveMs);
+    drainWatch.unref();
     const deframer = new AudioSocketDeframer();
     socket.on('data', (chunk) => {
       for (const frame of deframer.push(chunk)) conn.handleFrame(frame, true);
@@ -85,6 +105,7 @@ export async function startAudioSocketServer(options: AudioSocketServerOptions):
       socket.destroy();
     });
     socket.on('close', (hadError) => {
+      clearInterval(drainWatch);
       sockets.delete(socket);
       conn.handleClose(hadError ? 'connection reset' : 'connection closed');
     });

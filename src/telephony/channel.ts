@@ -5,9 +5,10 @@ import type { PcmChunk } from '../audio/types.js';
 import { ProtocolError } from './errors.js';
 import type { TelephonyLogger } from './logger.js';
 import type { TelephonyMetrics } from './metrics.js';
+import { gapTicker, MediaClock } from './media_clock.js';
 import { FramePacer } from './pacer.js';
 import type { FrameSerializer, InboundEvent, OutboundFrame, StartEvent } from './serializer.js';
-import type { CallChannel, CallInfo, Playback, PlaybackOutcome, Protocol } from './types.js';
+import type { AudioListener, CallChannel, CallInfo, Playback, PlaybackOutcome, Protocol } from './types.js';
 
 /**
  * The one place where a protocol (a FrameSerializer) meets a socket (a FrameTransport) and becomes a
@@ -37,11 +38,11 @@ export interface MediaConnectionOptions {
   /** Close the stream if no start arrives within this time (default 15 s). */
   startTimeoutMs?: number;
   /**
-   * End the call when nothing at all arrives for this long (default 20 s). Every supported far end
-   * streams audio continuously (silence included), so a quiet socket means a dead peer whose TCP
-   * connection has not noticed yet.
+   * A pause in caller media longer than this is delivered as silence on the wall clock (default
+   * 120 ms; see MediaClock). Whether the peer is still there is the transport's business (WebSocket
+   * ping/pong, TCP state): a call is never ended for lack of media.
    */
-  idleTimeoutMs?: number;
+  mediaGapMs?: number;
   /** Frames sent ahead of real time (default 2 = 40 ms). */
   leadFrames?: number;
   /** Twilio: how long after the expected playout end to wait for a mark before giving up (default 3 s). */
@@ -70,8 +71,6 @@ export class MediaConnection {
   private closed = false;
   private drops = 0;
   private startTimer: NodeJS.Timeout | null;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private lastFrameAt = performance.now();
 
   constructor(options: MediaConnectionOptions) {
     this.o = options;
@@ -80,22 +79,6 @@ export class MediaConnection {
       this.fail(CLOSE.policy, 'no start message received', 'start_timeout');
     }, options.startTimeoutMs ?? 15_000);
     this.startTimer.unref?.();
-    this.armIdle(options.idleTimeoutMs ?? 20_000);
-  }
-
-  /** Re-armed lazily: frames only stamp `lastFrameAt`, the timer checks when it fires. */
-  private armIdle(ms: number): void {
-    const limit = this.o.idleTimeoutMs ?? 20_000;
-    this.idleTimer = setTimeout(() => {
-      if (this.closed) return;
-      const quiet = performance.now() - this.lastFrameAt;
-      if (quiet >= limit - 1) {
-        this.fail(CLOSE.goingAway, `nothing received for ${Math.round(quiet / 1000)} s`, 'idle_timeout');
-      } else {
-        this.armIdle(limit - quiet);
-      }
-    }, ms);
-    this.idleTimer.unref?.();
   }
 
   get log(): TelephonyLogger {
@@ -105,7 +88,6 @@ export class MediaConnection {
   /** One frame from the far end. Never throws. */
   handleFrame(data: Uint8Array, binary: boolean): void {
     if (this.closed) return;
-    this.lastFrameAt = performance.now();
     try {
       if (data.length > this.o.maxFrameBytes) {
         throw new ProtocolError('oversize', `frame of ${data.length} bytes exceeds the ${this.o.maxFrameBytes}-byte limit`);
@@ -140,8 +122,6 @@ export class MediaConnection {
 
   private clearTimers(): void {
     this.clearStartTimer();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
   }
 
   private protocolError(err: ProtocolError): void {
@@ -284,7 +264,7 @@ class LineCall implements CallChannel {
   private readonly conn: MediaConnection;
   private readonly frameBytes: number;
   private readonly frameMs: number;
-  private readonly audioListeners: Array<(pcm: Int16Array) => void> = [];
+  private readonly audioListeners: Array<AudioListener> = [];
   private readonly dtmfListeners: Array<(digit: string) => void> = [];
   private readonly endListeners: Array<(reason: string) => void> = [];
   private endReason: string | null = null;
@@ -294,6 +274,9 @@ class LineCall implements CallChannel {
   private readonly draining = new Set<PlaybackImpl>();
   private playbackSeq = 0;
   private lastListenerErrorLog = 0;
+  private readonly clock: MediaClock;
+  private readonly stopGapTicks: () => void;
+  private gapsFilled = 0;
 
   constructor(conn: MediaConnection, info: CallInfo, start: StartEvent) {
     this.conn = conn;
@@ -312,6 +295,8 @@ class LineCall implements CallChannel {
     this.frameBytes = frameBytes;
     this.frameMs = (frameBytes / bps / start.sampleRate) * 1000;
     this.pacer = new FramePacer({ frameMs: this.frameMs, leadFrames: conn.options.leadFrames ?? 2, next: () => this.nextFrame() });
+    this.clock = new MediaClock(conn.options.mediaGapMs ?? 120);
+    this.stopGapTicks = gapTicker.add(() => this.fillGap());
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -322,19 +307,36 @@ class LineCall implements CallChannel {
     if (payload.length === 0) return;
     if (payload.length % bps !== 0) throw new ProtocolError('bad_payload', `audio payload of ${payload.length} bytes is not whole ${bps}-byte samples`);
     const pcm = decodeLine(this.codec, payload);
-    for (const l of this.audioListeners) this.safely(() => l(pcm));
+    this.clock.real((pcm.length / this.sampleRate) * 1000);
+    this.emit(pcm);
   }
 
   /**
-   * Frames lost upstream: hand the listeners silence of the same length (up to 200 ms), so that
-   * downstream timing (VAD, endpointing, no-input timers) stays aligned with the caller's clock.
+   * Frames lost upstream: hand the listeners silence of the same length (up to 200 ms, less what
+   * the gap filler already gave), so downstream timing stays aligned with the caller's clock.
    */
   concealGap(frames: number): void {
     if (this.endReason) return;
-    const samples = Math.min(frames, 10) * Math.round((this.sampleRate * this.frameMs) / 1000);
-    if (samples <= 0) return;
-    const silence = new Int16Array(samples);
-    for (const l of this.audioListeners) this.safely(() => l(silence));
+    const ms = this.clock.conceal(Math.min(frames, 10) * this.frameMs);
+    this.emitSilence(ms, false);
+  }
+
+  /** Gap-ticker callback: a pause in the caller's media past the jitter allowance is silence. */
+  private fillGap(): void {
+    if (this.endReason) return;
+    const ms = this.clock.due();
+    if (ms <= 0) return;
+    if (this.gapsFilled++ === 0) this.conn.log.debug({ callId: this.info.callId, ms: Math.round(ms) }, 'caller media paused; counting the pause as silence');
+    this.emitSilence(ms, true);
+  }
+
+  private emitSilence(ms: number, filled: boolean): void {
+    const samples = Math.round((ms * this.sampleRate) / 1000);
+    if (samples > 0) this.emit(new Int16Array(samples), filled);
+  }
+
+  private emit(pcm: Int16Array, filled = false): void {
+    for (const l of this.audioListeners) this.safely(() => l(pcm, filled));
   }
 
   deliverDtmf(digit: string): void {
@@ -363,7 +365,7 @@ class LineCall implements CallChannel {
 
   // ---- CallChannel ---------------------------------------------------------------------------
 
-  onAudio(listener: (pcm: Int16Array) => void): void {
+  onAudio(listener: AudioListener): void {
     this.audioListeners.push(listener);
   }
 
@@ -415,6 +417,7 @@ class LineCall implements CallChannel {
   finish(reason: string): void {
     if (this.endReason !== null) return;
     this.endReason = reason;
+    this.stopGapTicks();
     this.pacer.stop();
     for (const { pb } of this.queue.splice(0)) pb.settle('hangup');
     for (const pb of [...this.pendingMarks.values(), ...this.draining]) pb.settle('hangup');

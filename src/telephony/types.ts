@@ -18,6 +18,12 @@ export interface CallInfo {
   params: Record<string, string>;
 }
 
+/**
+ * Caller audio at the line rate. `filled` marks silence that stands for a pause in the far end's
+ * media (no frames arrived: see MediaClock), as opposed to audio the far end sent.
+ */
+export type AudioListener = (pcm: Int16Array, filled: boolean) => void;
+
 export type PlaybackOutcome = 'played' | 'cleared' | 'hangup';
 
 /** One utterance of bot audio on its way to the caller. */
@@ -38,7 +44,7 @@ export interface CallChannel {
   readonly info: CallInfo;
   /** Sample rate of the PCM delivered to `onAudio` (the line rate: 8000 or 16000). */
   readonly sampleRate: number;
-  onAudio(listener: (pcm: Int16Array) => void): void;
+  onAudio(listener: AudioListener): void;
   onDtmf(listener: (digit: string) => void): void;
   /** Called once when the far end hangs up or the stream closes. */
   onEnd(listener: (reason: string) => void): void;

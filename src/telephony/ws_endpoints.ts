@@ -28,8 +28,8 @@ export interface MediaEndpointOptions {
   metrics?: TelephonyMetrics;
   /** Override of the 15 s wait for a start message (tests). */
   startTimeoutMs?: number;
-  /** End a call when nothing arrives for this long (default 20 s). */
-  idleTimeoutMs?: number;
+  /** Ping interval (default config.telephony.keepaliveMs); a peer that misses a ping is gone. */
+  keepaliveMs?: number;
   /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames). */
   leadFrames?: number;
   /** Counts wrong media tokens per client address; past the limit upgrades with a wrong token get 429. */
@@ -111,17 +111,37 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
         metrics: options.metrics,
         maxFrameBytes,
         startTimeoutMs: options.startTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
+        mediaGapMs: config.telephony.mediaGapMs,
         leadFrames: options.leadFrames ?? config.telephony.paceLeadFrames,
         extraInfo: { from: q.get('from'), to: q.get('to'), params },
       });
-      ws.on('message', (data, isBinary) => conn.handleFrame(bytesOf(data), isBinary));
+      // Liveness is the transport's job: a PBX may send no media for minutes while the caller is
+      // quiet, so only an unanswered ping says the peer is gone (cable pulled, PBX crashed, NAT lost).
+      let alive = true;
+      const keepaliveMs = options.keepaliveMs ?? config.telephony.keepaliveMs;
+      const keepalive = setInterval(() => {
+        if (!alive) {
+          logger.warn({ protocol: route.protocol, conn: conn.id, remote: remoteAddress }, `media peer gone: no answer to a ping within ${keepaliveMs} ms`);
+          conn.handleClose(`peer gone (no answer to ping within ${keepaliveMs} ms)`);
+          ws.terminate();
+          return;
+        }
+        alive = false;
+        ws.ping();
+      }, keepaliveMs);
+      keepalive.unref();
+      ws.on('pong', () => (alive = true));
+      ws.on('message', (data, isBinary) => {
+        alive = true;
+        conn.handleFrame(bytesOf(data), isBinary);
+      });
       ws.on('error', (err) => {
         // ws reports protocol violations (bad UTF-8, oversize, bad opcodes) here, then closes.
         logger.warn({ protocol: route.protocol, conn: conn.id, remote: remoteAddress, err: err.message }, 'media socket error');
         if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') options.metrics?.frameDropped?.(route.protocol, 'oversize');
       });
       ws.on('close', (code, reason) => {
+        clearInterval(keepalive);
         sockets.delete(ws);
         conn.handleClose(`socket closed (${code}${reason.length ? ` ${reason.toString().slice(0, 60)}` : ''})`);
       });

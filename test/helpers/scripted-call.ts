@@ -7,14 +7,14 @@ import type { PcmChunk } from '../../src/audio/types.js';
 import type { AsrEngine, AsrStream } from '../../src/engines/asr/types.js';
 import type { TtsEngine } from '../../src/engines/tts/types.js';
 import type { CallEnd, CallEventRecord, CallRecord, CallRecorder, TurnRecord } from '../../src/store/types.js';
-import type { CallChannel, CallInfo, Playback, PlaybackOutcome } from '../../src/telephony/types.js';
+import type { AudioListener, CallChannel, CallInfo, Playback, PlaybackOutcome } from '../../src/telephony/types.js';
 
 export class RecordingChannel implements CallChannel {
   readonly sampleRate = 8000;
   readonly played: { text?: string; samples: number; outcome?: PlaybackOutcome }[] = [];
   clears = 0;
   hungUp: string | null = null;
-  private audio: ((pcm: Int16Array) => void)[] = [];
+  private audio: AudioListener[] = [];
   private dtmf: ((d: string) => void)[] = [];
   private end: ((r: string) => void)[] = [];
   private active = new Set<(o: PlaybackOutcome) => void>();
@@ -23,7 +23,7 @@ export class RecordingChannel implements CallChannel {
   playbackSpeedup = 20;
   constructor(readonly info: CallInfo = { callId: `call-${Math.random().toString(36).slice(2)}`, protocol: 'raw', from: '+989121234567', to: null, providerCallId: null, params: {} }) {}
 
-  onAudio(l: (pcm: Int16Array) => void) { this.audio.push(l); }
+  onAudio(l: AudioListener) { this.audio.push(l); }
   onDtmf(l: (d: string) => void) { this.dtmf.push(l); }
   onEnd(l: (r: string) => void) { this.end.push(l); }
 
@@ -54,7 +54,7 @@ export class RecordingChannel implements CallChannel {
   hangup(reason: string) { this.hungUp = reason; for (const f of [...this.active]) f('hangup'); }
 
   /** Caller side */
-  say(pcm: Int16Array) { for (const l of this.audio) l(pcm); }
+  say(pcm: Int16Array) { for (const l of this.audio) l(pcm, false); }
   press(digit: string) { for (const l of this.dtmf) l(digit); }
   hangUpCaller() { for (const f of [...this.active]) f('hangup'); for (const l of this.end) l('caller hung up'); }
 }

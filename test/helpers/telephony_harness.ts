@@ -29,7 +29,10 @@ export function recordingLogger(): TelephonyLogger & { lines: LogLine[] } {
 /** What the test session saw of one call. */
 export interface SessionRecord {
   channel: CallChannel;
+  /** Audio the far end sent (and losses it reported), without the silence filled for pauses. */
   samples: Int16Array[];
+  /** Samples of silence filled in for pauses in the far end's media. */
+  filled: number;
   digits: string[];
   outcomes: PlaybackOutcome[];
   ended: string | null;
@@ -43,7 +46,7 @@ export interface SessionRecord {
 export function keypadSession(records: SessionRecord[]) {
   return (channel: CallChannel) => {
     let endResolve!: (r: string) => void;
-    const rec: SessionRecord = { channel, samples: [], digits: [], outcomes: [], ended: null, endedAt: new Promise((r) => (endResolve = r)) };
+    const rec: SessionRecord = { channel, samples: [], filled: 0, digits: [], outcomes: [], ended: null, endedAt: new Promise((r) => (endResolve = r)) };
     records.push(rec);
     const play = (ms: number, freq = 1000) => {
       const pb = channel.startPlayback();
@@ -53,7 +56,10 @@ export function keypadSession(records: SessionRecord[]) {
       pb.end();
       void pb.done.then((o) => rec.outcomes.push(o));
     };
-    channel.onAudio((pcm) => rec.samples.push(pcm));
+    channel.onAudio((pcm, filled) => {
+      if (filled) rec.filled += pcm.length;
+      else rec.samples.push(pcm);
+    });
     channel.onDtmf((d) => {
       rec.digits.push(d);
       if (d === '1') play(300);
@@ -83,7 +89,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(overrides: { maxFrameBytes?: number; startTimeoutMs?: number; idleTimeoutMs?: number } = {}): Promise<Harness> {
+export async function startHarness(overrides: { maxFrameBytes?: number; startTimeoutMs?: number; keepaliveMs?: number } = {}): Promise<Harness> {
   const config = configSchema.parse({
     security: { mediaTokens: [TOKEN] },
     telephony: { maxFrameBytes: overrides.maxFrameBytes ?? 64 * 1024 },
@@ -101,7 +107,7 @@ export async function startHarness(overrides: { maxFrameBytes?: number; startTim
     logger,
     metrics: counters,
     startTimeoutMs: overrides.startTimeoutMs,
-    idleTimeoutMs: overrides.idleTimeoutMs,
+    keepaliveMs: overrides.keepaliveMs,
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
