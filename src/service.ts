@@ -10,6 +10,8 @@ import { CallSession, type SessionMetrics } from './dialog/session.js';
 import { createEngines } from './engines/factory.js';
 import { createAnswerCache } from './engines/tts/cache.js';
 import { createApp } from './http/app.js';
+import { AuthThrottle } from './http/auth-throttle.js';
+import { askReadiness, type EngineReadiness } from './engines/readiness.js';
 import { createOpsConsole } from './console/index.js';
 import { createCallRoutes } from './http/routes/calls.js';
 import { createCallRecorder } from './store/recorder.js';
@@ -17,7 +19,7 @@ import { openDatabase } from './store/db.js';
 import { attachMediaEndpoints, startAudioSocketServer } from './telephony/index.js';
 import type { CallChannel } from './telephony/types.js';
 import { createKnowledgeBase } from './knowledge/service.js';
-import { createNluProvider } from './engines/nlu/provider.js';
+import { createNluProvider, nluOptionsFromConfig } from './engines/nlu/provider.js';
 import { createNluRoutes } from './engines/nlu/routes.js';
 import { createFaqRoutes } from './knowledge/routes.js';
 import { createMetrics } from './analytics/metrics.js';
@@ -51,13 +53,15 @@ export async function startService(config: Config): Promise<RunningService> {
   const effective: Config = { ...config, security: { ...config.security, adminKeys: secrets.adminKeys, mediaTokens: secrets.mediaTokens } };
   if (secrets.generatedFile) logger.info({ file: secrets.generatedFile }, 'admin key and media token are in this file (set PASOKH_ADMIN_KEY / PASOKH_MEDIA_TOKEN to choose your own)');
 
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
   const metrics = createMetrics();
-  const kb = await createKnowledgeBase(database, { onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
-  const nlu = createNluProvider(kb, { threshold: config.nlu.threshold });
-
+  // Engines first: a missing model folder refuses the start, naming it, before anything is opened.
   const engines = await createEngines(config, { logger, ttsOutputRate: 8000, onFallback: (e) => metrics.engineError(e.engine) });
-  const tts = await createAnswerCache({ database, inner: engines.tts, outputRate: 8000, logger });
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
+  const kb = await createKnowledgeBase(database, { onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
+  const nlu = createNluProvider(kb, nluOptionsFromConfig(config));
+
+  // From here on the answer cache owns the TTS engine: closing the cache closes it.
+  const tts = await createAnswerCache({ database, inner: engines.tts, outputRate: 8000, memoryBytes: config.tts.cacheMemoryMb * 1024 * 1024, logger });
   tts.attachKnowledgeBase(kb);
   const promptTexts = () => fixedPrompts({ companyName: config.dialog.companyName, botName: config.dialog.botName });
   void tts.warm(Object.values(promptTexts()));
@@ -76,7 +80,7 @@ export async function startService(config: Config): Promise<RunningService> {
       tts,
       nlu,
       kb,
-      createVad: vad,
+      createVad: vad.create,
       recorder,
       handoff,
       metrics,
@@ -92,6 +96,12 @@ export async function startService(config: Config): Promise<RunningService> {
     timezone: config.timezone,
     onAuditError: (err) => logger.warn({ err: String(err) }, 'audit log write failed'),
   });
+  // One failure budget per address for each door (admin API, media, desk): a PBX with a stale
+  // token does not use up the budget of an operator behind the same address, and vice versa.
+  const throttleSettings = config.security.authThrottle;
+  const trustedProxies = () => throttleSettings.trustedProxies;
+  const throttle = () => ({ throttle: new AuthThrottle(throttleSettings), trustedProxies });
+
   const app = createApp({
     adminKeys: () => secrets.adminKeys,
     apiAuth: opsConsole.apiAuth,
@@ -112,16 +122,20 @@ export async function startService(config: Config): Promise<RunningService> {
       { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
       ...opsConsole.api,
     ],
-    pages: [{ path: '/desk', app: createDeskRoutes({ handoff }) }, opsConsole.page],
+    pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: throttle() }) }, opsConsole.page],
     readiness: [
       { name: 'database', check: () => database.ping() },
-      { name: 'engines', check: () => true },
+      { name: 'asr', check: () => askReadiness(engines.asr) },
+      { name: 'tts', check: () => askReadiness(tts) },
+      { name: 'nlu', check: () => nlu.readiness() },
+      { name: 'vad', check: () => vad.readiness() },
     ],
+    authThrottle: throttle(),
     renderMetrics: () => metrics.render(),
   });
 
   const server = createServer(getRequestListener(app.fetch));
-  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames });
+  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames, authThrottle: throttle() });
   const desk = attachDeskSocket(server, { handoff });
   const audioSocket =
     config.telephony.audioSocketPort !== null
@@ -164,22 +178,36 @@ export async function startService(config: Config): Promise<RunningService> {
       await recorder.close();
       nlu.close();
       await kb.close();
-      await tts.close();
-      await engines.close();
+      await tts.close(); // and the TTS engine it owns: engines.close() would close that a second time
+      await engines.asr.close();
       await database.close();
     },
   };
 }
 
-/** Silero when it loads; the energy detector otherwise, so a missing model never makes calls deaf. */
-async function loadVad(config: Config, logger: pino.Logger): Promise<(rate: number) => VoiceActivityDetector> {
+/**
+ * Silero when it loads; the energy detector otherwise, so a missing model never makes calls deaf.
+ * Readiness runs one frame of silence through a fresh detector, as each call's first frame does.
+ */
+async function loadVad(config: Config, logger: pino.Logger): Promise<{ create: (rate: number) => VoiceActivityDetector; readiness(): Promise<EngineReadiness> }> {
+  let create: (rate: number) => VoiceActivityDetector = (rate) => new EnergyDetector(rate);
+  let name = 'energy detector';
   if (config.audio.vad === 'silero') {
     try {
       const model = await SileroModel.load();
-      return (rate) => (rate === 8000 || rate === 16000 ? model.createDetector(rate) : new EnergyDetector(rate));
+      create = (rate) => (rate === 8000 || rate === 16000 ? model.createDetector(rate) : new EnergyDetector(rate));
+      name = 'Silero VAD';
     } catch (err) {
       logger.warn({ err: String(err) }, 'Silero VAD unavailable; using the energy detector');
+      name = 'energy detector (Silero VAD did not load)';
     }
   }
-  return (rate) => new EnergyDetector(rate);
+  return {
+    create,
+    async readiness() {
+      const detector = create(8000);
+      const p = await detector.process(new Float32Array(detector.frameSize));
+      return Number.isFinite(p) ? { ready: true, detail: `${name} answers` } : { ready: false, detail: `${name} gave ${p} for silence` };
+    },
+  };
 }

@@ -3,9 +3,12 @@ import { requireAdminKey } from './auth.js';
 import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
 import { ApiError, errorBody, sendError } from './errors.js';
 
+/** One line of /readyz: a boolean, or an engine's answer with what it checked (shown under `details`). */
+export type ReadinessResult = boolean | { ready: boolean; detail: string };
+
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<boolean> | boolean;
+  check(): Promise<ReadinessResult> | ReadinessResult;
 }
 
 export interface AppDeps {
@@ -35,11 +38,17 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(
-      deps.readiness.map(async (r) => [r.name, await Promise.resolve(r.check()).catch(() => false)] as const),
+      deps.readiness.map(async (r) => {
+        const result = await Promise.resolve()
+          .then(() => r.check())
+          .catch((err: unknown): ReadinessResult => ({ ready: false, detail: err instanceof Error ? err.message : String(err) }));
+        return { name: r.name, ...(typeof result === 'boolean' ? { ready: result } : result) };
+      }),
     );
-    const checks = Object.fromEntries(results);
-    const ready = results.every(([, ok]) => ok);
-    return c.json({ status: ready ? 'ready' : 'not-ready', checks }, ready ? 200 : 503);
+    const checks = Object.fromEntries(results.map((r) => [r.name, r.ready]));
+    const details = Object.fromEntries(results.flatMap((r) => ('detail' in r ? [[r.name, r.detail]] : [])));
+    const ready = results.every((r) => r.ready);
+    return c.json({ status: ready ? 'ready' : 'not-ready', checks, details }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     c.header('content-type', 'text/plain; version=0.0.4; charset=utf-8');
