@@ -183,3 +183,33 @@ describe('media streams under a flood of wrong tokens', () => {
     }
   });
 });
+
+describe('agent PINs at the desk', () => {
+  it('refuses an address over its limit before checking the PIN, even a right one; other addresses sign in', async () => {
+    const { createDeskRoutes } = await import('../src/handoff/desk/routes.js');
+    let checked = 0;
+    const agent = { id: 'a1', name: 'Agent', skills: [], extension: null, presence: 'offline', presenceSince: new Date(), idleSince: new Date(), currentEntryId: null };
+    const handoff = {
+      agents: {
+        signIn: async (_id: string, pin: string) => {
+          checked++;
+          return pin === '4321' ? { token: 'desk-token', agent } : null;
+        },
+      },
+    };
+    const desk = createDeskRoutes({
+      handoff: handoff as never,
+      authThrottle: { throttle: new AuthThrottle({ maxFailures: 3, windowSeconds: 60, maxAddresses: 100 }), trustedProxies: () => [] },
+    });
+    const login = (agentId: string, pin: string, address: string) =>
+      desk.request('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agentId, pin }) }, from(address));
+    // Spraying one PIN over many ids: each id alone stays under its own lock.
+    for (let i = 0; i < 4; i++) expect((await login(`agent-${i}`, '0000', '198.51.100.7')).status).toBe(401);
+    const before = checked;
+    const refused = await login('a1', '4321', '198.51.100.7');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(checked).toBe(before); // not even checked: the answer says nothing about the PIN
+    expect((await login('a1', '4321', '203.0.113.5')).status).toBe(200);
+  });
+});

@@ -1,6 +1,7 @@
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 import { EngineTimeoutError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
 import { CircuitBreaker } from '../grpc/circuit.js';
+import { fallbackReadiness } from '../readiness.js';
 
 export interface AsrFallbackOptions {
   /** How long the primary may take to deliver the final result after finalize. */
@@ -123,6 +124,8 @@ export function withAsrFallback(primary: AsrEngine, fallback: AsrEngine, options
     async close() {
       await Promise.all([primary.close(), fallback.close()]);
     },
+    // Ready while the local engine is: calls go on with it when the remote one is down.
+    readiness: () => fallbackReadiness(primary, fallback, breaker.open()),
   };
 }
 

@@ -7,6 +7,7 @@ import { beamDecode, greedyDecode, HotwordTrie, indexByLength, snapToLexicon, ty
 import { LogMelExtractor } from './features.js';
 import { AsrModelError, loadManifest, type AsrManifest, type LoadedManifest } from './manifest.js';
 import { normalizeForAsr } from './text.js';
+import { cachedProbe, type EngineReadiness } from '../readiness.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 
 export interface OnnxAsrOptions {
@@ -169,6 +170,22 @@ export class OnnxCtcAsr implements AsrEngine {
     for (const w of words) for (const part of normalizeForAsr(w).split(' ')) if (part) set.add(part);
     this.lexiconWords = set;
     this.lexiconIndex = indexByLength(set);
+  }
+
+  /**
+   * Ready when the model recognises: a tenth of a second of silence goes through the whole path
+   * (features, ONNX session, decoder) in a few milliseconds; at most once per 2 s however often
+   * /readyz is asked.
+   */
+  private readonly probe = cachedProbe(async (): Promise<EngineReadiness> => {
+    const stream = this.createStream();
+    stream.push(new Int16Array(Math.round(this.sampleRate / 10)));
+    await stream.finalize();
+    return { ready: true, detail: `${this.name} recognises (${this.loaded.modelPath})` };
+  });
+
+  readiness(): Promise<EngineReadiness> {
+    return this.closed ? Promise.resolve({ ready: false, detail: `${this.name} is closed` }) : this.probe();
   }
 
   createStream(options: AsrStreamOptions = {}): AsrStream {

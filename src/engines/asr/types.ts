@@ -1,4 +1,5 @@
 import type { EngineFallbackEvent } from '../errors.js';
+import type { EngineReadiness } from '../readiness.js';
 
 /**
  * Streaming speech recognition. The call session pushes caller audio while the caller speaks
@@ -49,4 +50,6 @@ export interface AsrEngine {
   readonly sampleRate: number;
   createStream(options?: AsrStreamOptions): AsrStream;
   close(): Promise<void>;
+  /** Whether the engine can recognise now (/readyz); engines without one are taken as ready. */
+  readiness?(): Promise<EngineReadiness>;
 }

@@ -2,6 +2,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
 import { EngineError, EngineTimeoutError } from '../errors.js';
 import { fromGrpcError } from './errors.js';
+import { remoteReadiness } from './health.js';
+import { cachedProbe } from '../readiness.js';
 import { grpcTarget, loadEnginesPackage, pcmMessages, type WireRecognizeRequest, type WireRecognizeResponse } from './proto.js';
 
 export interface GrpcAsrOptions {
@@ -126,6 +128,8 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
     };
   }
 
+  const probe = cachedProbe(() => remoteReadiness(options.url, 'asr', Math.min(timeoutMs, 1500)));
+
   return {
     name,
     sampleRate: options.sampleRate,
@@ -134,5 +138,7 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
       closed = true;
       client.close();
     },
+    // A Health.Check round trip (cheap; no model work on the server), at most once per 2 s.
+    readiness: () => (closed ? Promise.resolve({ ready: false, detail: `${name} is closed` }) : probe()),
   };
 }

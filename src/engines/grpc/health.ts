@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { EngineError } from '../errors.js';
+import type { EngineReadiness } from '../readiness.js';
 import { fromGrpcError } from './errors.js';
 import { grpcTarget, loadEnginesPackage, type ServingStatus, type WireEngineInfo } from './proto.js';
 
@@ -34,4 +35,12 @@ export async function checkEngineServer(url: string, options: { timeoutMs: numbe
   } finally {
     client.close();
   }
+}
+
+/** An engine server's answer for one engine, as /readyz reports it (a Health.Check round trip). */
+export async function remoteReadiness(url: string, service: 'asr' | 'tts', timeoutMs: number): Promise<EngineReadiness> {
+  const health = await checkEngineServer(url, { timeoutMs, service });
+  const engine = health[service];
+  const what = engine ? `${engine.name}${'voice' in engine ? ` ${engine.voice}` : ''}` : service;
+  return { ready: health.status === 'SERVING', detail: `engine server ${grpcTarget(url)}: ${what} ${health.status}` };
 }

@@ -4,6 +4,8 @@ import type { SynthesisOptions, TtsEngine } from '../tts/types.js';
 import { EngineError, EngineTimeoutError } from '../errors.js';
 import { CLIENT_CHANNEL_OPTIONS } from './asr-client.js';
 import { fromGrpcError } from './errors.js';
+import { remoteReadiness } from './health.js';
+import { cachedProbe } from '../readiness.js';
 import { bytesToPcm, grpcTarget, loadEnginesPackage, type WireSynthesizeRequest, type WireSynthesizeResponse } from './proto.js';
 
 export interface GrpcTtsOptions {
@@ -75,6 +77,8 @@ export function createGrpcTts(options: GrpcTtsOptions): TtsEngine {
     }
   }
 
+  const probe = cachedProbe(() => remoteReadiness(options.url, 'tts', Math.min(timeoutMs, 1500)));
+
   return {
     name,
     voice,
@@ -83,5 +87,7 @@ export function createGrpcTts(options: GrpcTtsOptions): TtsEngine {
       closed = true;
       client.close();
     },
+    // A Health.Check round trip (cheap; no model work on the server), at most once per 2 s.
+    readiness: () => (closed ? Promise.resolve({ ready: false, detail: `${name} is closed` }) : probe()),
   };
 }

@@ -1,6 +1,8 @@
+import type { Config } from '../../config/schema.js';
 import type { KbSnapshot, KnowledgeBase } from '../../knowledge/types.js';
 import { createNluEngine, createNluEngineAsync, type NluEngineOptions } from './engine.js';
 import type { NluEngine, NluProvider } from './types.js';
+import type { EngineReadiness } from '../readiness.js';
 
 export interface NluProviderOptions extends NluEngineOptions {
   /**
@@ -17,7 +19,18 @@ export interface NluProviderOptions extends NluEngineOptions {
 export interface ManagedNluProvider extends NluProvider {
   /** Resolves when the engine for the knowledge base's current version is live. */
   ready(): Promise<void>;
+  /** /readyz: the live engine parses a request (what every turn does) and which version it serves. */
+  readiness(): Promise<EngineReadiness>;
   close(): void;
+}
+
+/**
+ * The NLU settings of the configuration. The dialog offers up to `nlu.maxChoices` FAQs when it
+ * asks which one was meant, picked from the NLU's alternatives: there must be at least that many
+ * (never fewer than the engine's usual 3, which the confidence ranking was tuned with).
+ */
+export function nluOptionsFromConfig(config: Config): NluProviderOptions {
+  return { threshold: config.nlu.threshold, alternatives: Math.max(3, config.nlu.maxChoices), timeZone: config.timezone };
 }
 
 const phrasings = (s: KbSnapshot) => s.faqs.reduce((n, f) => n + (f.enabled ? 1 + f.examples.length : 0), 0);
@@ -78,6 +91,13 @@ export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions
       const snapshot = kb.current();
       if (snapshot.version > wanted) rebuild(snapshot);
       while (building) await building;
+    },
+    async readiness() {
+      if (closed) return { ready: false, detail: 'NLU is closed' };
+      const live = this.current();
+      live.parse('اینترنت');
+      const faqs = kb.current().faqs.filter((f) => f.enabled).length;
+      return { ready: true, detail: `${live.name} for knowledge-base version ${builtFor} (${faqs} FAQs enabled${wanted > builtFor ? `; version ${wanted} in training` : ''})` };
     },
     close() {
       closed = true;

@@ -6,6 +6,7 @@ import type { Faq, KnowledgeBase } from '../../knowledge/types.js';
 import type { Database } from '../../store/db.js';
 import { toSpokenForm } from './spoken/index.js';
 import type { SynthesisOptions, TtsEngine } from './types.js';
+import { askReadiness } from '../readiness.js';
 
 export interface AnswerCacheOptions {
   database: Database;
@@ -409,6 +410,8 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
         await Promise.all([...writes]);
       }
     },
+    // The cache answers from memory and the database; what can fail is the engine behind it.
+    readiness: async () => (closed ? { ready: false, detail: 'answer cache is closed' } : askReadiness(inner)),
     async close() {
       closed = true;
       if (refreshTimer) clearInterval(refreshTimer);

@@ -2,6 +2,7 @@ import type { PcmChunk } from '../../audio/types.js';
 import type { SynthesisOptions, TtsEngine } from './types.js';
 import { EngineTimeoutError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
 import { CircuitBreaker } from '../grpc/circuit.js';
+import { fallbackReadiness } from '../readiness.js';
 
 export interface TtsFallbackOptions {
   /** Longest wait for the primary's first chunk and between chunks. */
@@ -90,6 +91,8 @@ export function withTtsFallback(primary: TtsEngine, fallback: TtsEngine, options
     async close() {
       await Promise.all([primary.close(), fallback.close()]);
     },
+    // Ready while the local engine is: calls go on with it when the remote one is down.
+    readiness: () => fallbackReadiness(primary, fallback, breaker.open()),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { PcmChunk } from '../../audio/types.js';
 import type { EngineFallbackEvent } from '../errors.js';
+import type { EngineReadiness } from '../readiness.js';
 
 export interface SynthesisOptions {
   /** Stops synthesis early (barge-in, hang-up). */
@@ -18,6 +19,8 @@ export interface TtsEngine {
   readonly voice: string;
   synthesize(text: string, options?: SynthesisOptions): AsyncIterable<PcmChunk>;
   close(): Promise<void>;
+  /** Whether the engine can speak now (/readyz); engines without one are taken as ready. */
+  readiness?(): Promise<EngineReadiness>;
   /**
    * The text the engine will actually speak for `text` (numbers, dates, codes and Latin terms
    * written out in Persian). The answer cache keys on it, so two spellings of one answer share audio.

@@ -5,6 +5,7 @@ import { Hono, type Context } from 'hono';
 import { readJson } from '../../http/body.js';
 import { z } from 'zod';
 import { ApiError, errorBody, sendError } from '../../http/errors.js';
+import { requestAddress, retryAfterSeconds, type AuthThrottle } from '../../http/auth-throttle.js';
 import type { Agent } from '../agents.js';
 import { screenPop } from '../screen-pop.js';
 import type { HandoffRuntime } from '../service.js';
@@ -12,6 +13,8 @@ import { QueueConflict } from '../store.js';
 
 export interface DeskDeps {
   handoff: HandoffRuntime;
+  /** Wrong PINs per client address (security.authThrottle); over the limit, sign-ins are refused unchecked. */
+  authThrottle?: { throttle: AuthThrottle; trustedProxies: () => readonly string[] };
 }
 
 /** Wrap-up codes the desk offers (code → Persian label). */
@@ -26,6 +29,7 @@ export const wrapUpCodes: Record<string, string> = {
 
 const MAX_LOGIN_FAILURES = 5;
 const LOCKOUT_MS = 5 * 60_000;
+const MAX_TRACKED_IDS = 10_000;
 
 const pageHtml = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'index.html'), 'utf8');
 
@@ -75,7 +79,18 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
 
   // PINs are short: a few wrong tries lock the id for a while (per instance; enough to stop guessing).
   const failures = new Map<string, { count: number; until: number }>();
+  // …and an address that keeps failing is refused before its PIN is even checked: PINs are short
+  // enough to guess, so an answer that told a right PIN from a wrong one would keep the guessing
+  // going (spraying one PIN over many ids gets past the per-id lock). Unlike admin keys, a right
+  // PIN from that address waits too (Retry-After).
+  const throttle = deps.authThrottle;
   app.post('/api/login', async (c) => {
+    const address = throttle ? requestAddress(c, throttle.trustedProxies()) : '';
+    const wait = throttle?.throttle.retryAfterMs(address) ?? 0;
+    if (wait > 0) {
+      c.header('retry-after', retryAfterSeconds(wait));
+      return c.json(errorBody('too_many_attempts', 'چند بار رمز نادرست از این نشانی وارد شد؛ کمی بعد دوباره تلاش کنید'), 429);
+    }
     const { agentId, pin } = await body(c, loginBody);
     const now = Date.now();
     const f = failures.get(agentId);
@@ -84,8 +99,12 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
     }
     const session = await handoff.agents.signIn(agentId, pin);
     if (!session) {
+      throttle?.throttle.fail(address);
       const next = f && f.until > now ? f.count + 1 : 1;
+      failures.delete(agentId); // re-inserted last: the map stays in order of last failure
       failures.set(agentId, { count: next, until: now + LOCKOUT_MS });
+      // Ids are whatever the client sends: keep the map bounded, forgetting the stalest first.
+      if (failures.size > MAX_TRACKED_IDS) failures.delete(failures.keys().next().value!);
       return c.json(errorBody('unauthorized', 'شناسه یا رمز نادرست است'), 401);
     }
     failures.delete(agentId);

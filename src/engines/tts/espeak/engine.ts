@@ -4,6 +4,7 @@ import type { SynthesisOptions, TtsEngine } from '../types.js';
 import { splitForSpeech } from '../segment.js';
 import { createSpokenForm } from '../spoken/index.js';
 import { sharedEspeakHost, type EspeakHost } from './host.js';
+import { cachedProbe } from '../../readiness.js';
 
 export interface EspeakTtsOptions {
   /** eSpeak NG voice with optional variant: `fa`, `fa+f3`, `fa+m2`, `fa+klatt` … (default `fa`). */
@@ -82,5 +83,10 @@ export async function createEspeakTts(options: EspeakTtsOptions = {}): Promise<T
     synthesize,
     // The worker is shared by every engine of the process; `closeSharedEspeakHost` stops it.
     close: async () => {},
+    // A round trip to the worker (one word phonemised): a crashed or stuck worker is not ready.
+    readiness: cachedProbe(async () => {
+      await host.phonemize('سلام', voice);
+      return { ready: true, detail: `eSpeak NG worker answers (voice ${voice})` };
+    }),
   };
 }

@@ -9,6 +9,7 @@ import { sharedEspeakHost, type EspeakHost } from '../espeak/host.js';
 import { splitForSpeech } from '../segment.js';
 import { createSpokenForm } from '../spoken/index.js';
 import type { SynthesisOptions, TtsEngine } from '../types.js';
+import { cachedProbe } from '../../readiness.js';
 
 /** The part of a Piper voice's `.onnx.json` this backend reads. */
 export const piperVoiceSchema = z.object({
@@ -146,6 +147,8 @@ export async function createOnnxTts(options: OnnxTtsOptions): Promise<TtsEngine>
   // not replay the old voice's cached answers.
   const modelHash = createHash('sha256').update(await readFile(modelPath)).digest('hex').slice(0, 12);
 
+  let closed = false;
+
   async function infer(ids: number[]): Promise<Int16Array> {
     const feeds: Record<string, ort.Tensor> = {
       input: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
@@ -188,6 +191,16 @@ export async function createOnnxTts(options: OnnxTtsOptions): Promise<TtsEngine>
     outputRate,
     spokenForm,
     synthesize,
-    close: () => session.release(),
+    close: async () => {
+      if (closed) return; // releasing an ONNX session twice throws
+      closed = true;
+      await session.release();
+    },
+    // The voice needs both its ONNX session and the eSpeak worker that phonemises for it.
+    readiness: cachedProbe(async () => {
+      if (closed) return { ready: false, detail: `Piper voice ${voiceName} is closed` };
+      await host.phonemize('سلام', espeakVoice);
+      return { ready: true, detail: `Piper voice ${voiceName} loaded; eSpeak NG worker answers` };
+    }),
   };
 }
