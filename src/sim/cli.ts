@@ -61,18 +61,31 @@ export function trimSilence(pcm: Int16Array, sampleRate: number, thresholdDbfs =
   return pcm.slice(Math.max(0, start - keep), Math.min(pcm.length, end + frame + keep));
 }
 
-/** Reads back what the service stored for the call (it writes asynchronously, so poll briefly). */
-export async function fetchStoredCall(apiBase: string, adminKey: string, callId: string, timeoutMs = 8000): Promise<StoredCall | null> {
+/**
+ * Reads back what the service stored for the call. The service writes asynchronously and, on a busy
+ * machine, the end of the call can land many seconds after the caller hung up: poll until the call
+ * is stored as ended, and at the deadline return what is stored so far (its `endedAt` still null)
+ * rather than claim that nothing was stored.
+ */
+export async function fetchStoredCall(apiBase: string, adminKey: string, callId: string, timeoutMs = 30_000): Promise<StoredCall | null> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const res = await fetch(`${apiBase}/api/calls/${encodeURIComponent(callId)}`, { headers: { authorization: `Bearer ${adminKey}` } }).catch(() => null);
+  let seen: StoredCall | null = null;
+  for (;;) {
+    const left = deadline - Date.now();
+    const res = await fetch(`${apiBase}/api/calls/${encodeURIComponent(callId)}`, {
+      headers: { authorization: `Bearer ${adminKey}` },
+      signal: AbortSignal.timeout(Math.max(1000, Math.min(10_000, left))),
+    }).catch(() => null);
     if (res?.ok) {
-      const parsed = storedCall.safeParse(await res.json());
-      if (parsed.success && parsed.data.endedAt) return parsed.data;
+      const parsed = storedCall.safeParse(await res.json().catch(() => null));
+      if (parsed.success) {
+        seen = parsed.data;
+        if (seen.endedAt) return seen;
+      }
     }
-    await new Promise((r) => setTimeout(r, 150));
+    if (Date.now() >= deadline) return seen;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  return null;
 }
 
 /** Merges what the caller measured with what the service stored, one line per caller turn. */
@@ -97,6 +110,7 @@ export function reportCall(result: SimulatedCallResult, stored: StoredCall | nul
       underruns: result.underruns,
       closedBy: result.closedBy,
       stored: stored !== null,
+      storedAsEnded: Boolean(stored?.endedAt),
     },
   };
 }
