@@ -221,6 +221,10 @@ describe('the ops console in a real browser', () => {
     const row = page.locator('#unanswered tbody tr', { hasText: 'کارت' });
     expect(await row.count()).toBe(1); // three spellings, one group
     expect(await row.locator('td.num').first().textContent()).toBe('۳');
+    // What the bot placed with low confidence is listed too, with its guess chosen as the target.
+    const doubtful = page.locator('#unanswered tbody tr', { hasText: 'قبضمو چطوری بدم' });
+    expect(await doubtful.textContent()).toContain('اطمینان کم');
+    expect(await doubtful.locator('select').inputValue()).toBe('pay_bill');
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'unanswered');
     const text = await row.getAttribute('data-text');

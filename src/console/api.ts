@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { NORMALISED_TEXT_SQL } from '../analytics/kpis.js';
 import { startOfDayIn } from '../analytics/time.js';
 import { readJson } from '../http/body.js';
 import { ApiError, sendError } from '../http/errors.js';
@@ -87,6 +88,58 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
       return { hour, calls: Number(r?.calls ?? 0), contained: Number(r?.contained ?? 0), handoffs: Number(r?.handoffs ?? 0) };
     });
     return c.json({ day, timezone: deps.timezone, since: since.toISOString(), until: until.toISOString(), hours });
+  });
+
+  const unansweredQuery = z.object({
+    since: z.string().regex(DAY),
+    until: z.string().regex(DAY),
+    below: z.coerce.number().min(0).max(1).default(0.6),
+    top: z.coerce.number().int().min(1).max(500).default(100),
+  });
+  /**
+   * `GET /unanswered?since=&until=&below=0.6` (days in the service time zone, both included): what
+   * callers said that the bot refused (no intent) or placed with confidence below `below`, grouped
+   * across Persian spelling variants as the KPI report groups them.
+   */
+  app.get('/unanswered', async (c) => {
+    const q = unansweredQuery.safeParse(c.req.query());
+    if (!q.success) throw new ApiError(400, 'invalid_query', 'Invalid query parameters', q.error.issues);
+    const since = startOfDayIn(q.data.since, deps.timezone);
+    const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
+    if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
+    const rows = await deps.database.query<Record<string, any>>(
+      `with u as (
+         select t.heard_text, t.at, t.call_id, t.intent, t.confidence, ${NORMALISED_TEXT_SQL('t.heard_text')} as k
+         from turns t join calls c on c.id = t.call_id
+         where c.started_at >= $1::timestamptz and c.started_at < $2::timestamptz and t.input = 'speech' and t.heard_text is not null
+           and (t.intent is null or (t.confidence is not null and t.confidence < $3))
+       )
+       select mode() within group (order by heard_text) as text, count(*)::int as count,
+         count(distinct call_id)::int as calls, max(at) as last_at,
+         (array_agg(call_id order by at desc))[1] as example_call_id,
+         count(*) filter (where intent is null)::int as refused,
+         count(*) filter (where intent is not null)::int as low_confidence,
+         (array_agg(intent order by at desc) filter (where intent is not null))[1] as guessed_intent,
+         max(confidence) filter (where intent is not null) as best_confidence
+       from u where k is not null group by k order by count desc, last_at desc limit $4`,
+      [since.toISOString(), until.toISOString(), q.data.below, q.data.top],
+    );
+    return c.json({
+      since: since.toISOString(),
+      until: until.toISOString(),
+      below: q.data.below,
+      questions: rows.map((r) => ({
+        text: r.text,
+        count: Number(r.count),
+        calls: Number(r.calls),
+        lastAt: new Date(r.last_at).toISOString(),
+        exampleCallId: r.example_call_id,
+        refused: Number(r.refused),
+        lowConfidence: Number(r.low_confidence),
+        guessedIntent: r.guessed_intent ?? null,
+        bestConfidence: r.best_confidence == null ? null : Math.round(Number(r.best_confidence) * 1e4) / 1e4,
+      })),
+    });
   });
 
   app.get('/faq-versions/:v', async (c) => {

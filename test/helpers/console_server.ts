@@ -98,6 +98,7 @@ export async function seedCalls(database: Database, now = new Date()) {
   await turn('call-handoff', 1, 39, 'کارت هدیه‌ام کار نمی‌کنه', null, 0.2, 'reprompt', 'ببخشید، متوجه نشدم.');
   await turn('call-handoff', 2, 38, 'کارت هديه ام کار نميکنه', null, 0.18, 'handoff', 'شما را به همکارم وصل می‌کنم.');
   await turn('call-unanswered-2', 1, 29.5, 'کارت هدیه ام کار نمی کنه', null, 0.1, 'reprompt', 'ببخشید، متوجه نشدم.');
+  await turn('call-unanswered-2', 2, 29, 'قبضمو چطوری بدم', 'pay_bill', 0.41, 'clarify', 'منظورتان پرداخت قبض است؟');
   await turn('call-live', 1, 1, 'سرعت اینترنتم پایینه', 'internet_slow', 0.88, 'answer', 'سرعت را بررسی می‌کنم.');
   await database.query(`insert into call_events (id, call_id, at, type, data) values ('ev-1', 'call-handoff', $1, 'handoff', '{"reason":"no-match","queue":"general"}')`, [at(37.5)]);
 }

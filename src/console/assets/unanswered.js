@@ -30,9 +30,9 @@
     const box = $('#unanswered');
     P.loading(box);
     try {
-      const [report, list] = await Promise.all([P.api('GET', `/api/kpis?since=${since}&until=${until}&top=100`), faqs.length ? { faqs } : P.api('GET', '/api/faqs')]);
+      const [report, list] = await Promise.all([P.api('GET', `/api/console/unanswered?since=${since}&until=${until}`), faqs.length ? { faqs } : P.api('GET', '/api/faqs')]);
       faqs = list.faqs;
-      const rows = report.unansweredQuestions;
+      const rows = report.questions;
       if (!rows.length) return P.empty(box, 'در این بازه پرسش بی‌پاسخی نبوده است.');
       box.replaceChildren(
         P.table(
@@ -42,14 +42,26 @@
               'select',
               { id: `target-${i}`, 'aria-label': `پرسش مقصد برای «${q.text}»` },
               el('option', { value: '' }, 'برگزینید…'),
-              faqs.map((f) => el('option', { value: f.id }, `${f.question} (${f.id})`)),
+              faqs.map((f) => el('option', { value: f.id, selected: f.id === q.guessedIntent }, `${f.question} (${f.id})`)),
             );
             const add = el('button', { type: 'button', 'data-change': true, disabled: !P.canChange, class: 'add' }, 'افزودن به عبارت‌ها');
             add.addEventListener('click', () => addTo(q.text, select, add));
             return el(
               'tr',
               { 'data-text': q.text },
-              el('td', {}, q.text, el('div', { class: 'hint' }, el('a', { href: `/console/calls/${encodeURIComponent(q.exampleCallId)}` }, 'نمونه‌ی تماس'))),
+              el(
+                'td',
+                {},
+                q.text,
+                el(
+                  'div',
+                  { class: 'hint' },
+                  q.refused ? el('span', { class: 'badge bad' }, `رد شد: ${num(q.refused, 0)}`) : null,
+                  q.lowConfidence ? [' ', el('span', { class: 'badge off' }, `اطمینان کم: ${num(q.lowConfidence, 0)}`), ' ', bdi(q.guessedIntent), ` (${P.pct(q.bestConfidence)})`] : null,
+                  ' · ',
+                  el('a', { href: `/console/calls/${encodeURIComponent(q.exampleCallId)}` }, 'نمونه‌ی تماس'),
+                ),
+              ),
               el('td', { class: 'num' }, num(q.count, 0)),
               el('td', { class: 'num' }, num(q.calls, 0)),
               el('td', {}, P.dateTime(q.lastAt)),
