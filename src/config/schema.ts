@@ -139,7 +139,7 @@ export const configSchema = z.object({
       callbackOffer: z.boolean().default(true).describe('Offer waiting callers a call-back (key 1 or «بله»)'),
       holdMessages: z.array(z.string().min(1)).default([]).describe('Short texts played between wait updates; empty = built-in'),
       queues: z.record(z.string(), queueConfigSchema).default({}).describe('Named queues: priority, skill, transfer target'),
-      transfer: transferTargetSchema.default({ kind: 'desk' }).describe('Default transfer target (desk, twilio REST, PBX HTTP)'),
+      transfer: transferTargetSchema.default({ kind: 'desk' }).describe('Default transfer target (desk, twilio REST, ami redirect on an Asterisk PBX, pbx HTTP)'),
     })
     .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30, offerTimeoutSeconds: 20, routeIntervalMs: 500, defaultHandleSeconds: 180, callbackOffer: true, holdMessages: [], queues: {}, transfer: { kind: 'desk' } }),
 });
