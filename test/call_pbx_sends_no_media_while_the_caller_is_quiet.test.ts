@@ -142,6 +142,32 @@ describe('a PBX that sends no frames while the caller is quiet', () => {
     });
   }, 150_000);
 
+  it('flow control and keys from the PBX: MEDIA_XOFF pauses the greeting, MEDIA_XON resumes it, DTMF_END 0 hands off', async () => {
+    const line = await ChanWebSocketDouble.dial({ url: asteriskUrl(), token: TOKEN });
+    await line.run([{ untilBotSpeaks: 20_000 }, { wait: 400 }]);
+    line.control('MEDIA_XOFF');
+    await line.run([{ wait: 150 }]);
+    const paused = line.frames.length;
+    await line.run([{ wait: 500 }]);
+    expect(line.frames.length).toBe(paused);
+    line.control('MEDIA_XON');
+    await line.run([{ wait: 400 }]);
+    expect(line.frames.length).toBeGreaterThan(paused);
+    const beforeKey = performance.now();
+    await line.run([{ dtmf: '0' }, { wait: 300 }]);
+    expect(line.commands).toContain('FLUSH_MEDIA'); // the key barged in on the greeting
+    const handedOff = async () => {
+      const res = await fetch(`${service.url}/api/calls/${line.connectionId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      return res.ok && ((await res.json()) as StoredCall).events.some((e) => e.type === 'handoff' && e.data.reason === 'dtmf-0');
+    };
+    while (!(await handedOff())) {
+      expect(performance.now() - beforeKey).toBeLessThan(15_000);
+      await line.run([{ wait: 200 }]);
+    }
+    line.hangup();
+    expect((await storedCall(line.connectionId)).handoffReason).toBe('dtmf-0');
+  });
+
   it('a peer that vanishes without closing loses its call within seconds, and the record says why', async () => {
     const line = await ChanWebSocketDouble.dial({ url: asteriskUrl(), token: TOKEN, autoPong: false });
     const since = Date.now();
