@@ -53,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    // Configuration mistakes (a bad knob, a missing model folder) are said in one line, not a stack.
+    console.error(err instanceof ConfigError || (err as Error)?.name === 'AsrModelError' ? (err as Error).message : err);
     process.exit(1);
   },
 );
