@@ -94,6 +94,7 @@ export async function startService(config: Config): Promise<RunningService> {
     database,
     adminKeys: () => secrets.adminKeys,
     timezone: config.timezone,
+    authThrottle: config.security.authThrottle,
     onAuditError: (err) => logger.warn({ err: String(err) }, 'audit log write failed'),
   });
   // One failure budget per address for each door (admin API, media, desk): a PBX with a stale

@@ -185,6 +185,19 @@ describe('the ops console in a real browser', () => {
     await page.fill('#ask-text', faqBefore.question);
     await page.click('#ask-form button');
     await page.waitForFunction((a) => document.querySelector('#ask-answer')?.textContent === a, faqBefore.answer);
+
+    // A recorded answer: uploaded from the editor, then played back there.
+    await page.click('#faq-list tr[data-id="goodbye"] button');
+    await page.waitForSelector('#f-audio-player .hint:has-text("صدای ضبط‌شده‌ای نیست")');
+    await page.setInputFiles('#f-audio-file', join(process.cwd(), 'fixtures/asr/heldout/f4_05.wav'));
+    await page.click('#f-audio-upload');
+    await page.waitForSelector('#f-audio-player audio');
+    expect(await page.evaluate(async () => {
+      const audio = document.querySelector('#f-audio-player audio') as HTMLAudioElement;
+      if (audio.readyState < 1) await new Promise((r) => audio.addEventListener('loadedmetadata', r, { once: true }));
+      return audio.duration;
+    })).toBeGreaterThan(0.5);
+    await page.click('#faq-cancel');
     await context.close();
   });
 

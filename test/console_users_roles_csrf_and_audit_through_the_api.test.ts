@@ -257,6 +257,27 @@ describe.each(backends)('console users, roles, CSRF and audit on $name', ({ open
     }
   });
 
+  it('an address that keeps failing is refused sign-in before its password is checked', async () => {
+    const throttled = createOpsConsole({
+      database: t.database,
+      adminKeys: () => [KEY],
+      timezone: 'Asia/Tehran',
+      authThrottle: { maxFailures: 2, windowSeconds: 60, maxAddresses: 100, trustedProxies: [] },
+    });
+    const form = (username: string, password: string) =>
+      throttled.page.app.request('http://console.test/login', {
+        method: 'POST',
+        body: new URLSearchParams({ username, password }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://console.test', host: 'console.test' },
+      });
+    // One password sprayed over several names: the per-name lock never trips, the address does.
+    for (const name of ['a1', 'a2', 'a3']) expect((await form(name, 'summer2026')).status).toBe(401);
+    const refused = await form('sara', 'sara-password-1');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.text()).toContain('کمی بعد دوباره تلاش کنید');
+  });
+
   it('the drizzle view of the console tables matches the SQL migration', async () => {
     for (const table of [consoleUsers, consoleSessions, consoleAudit]) {
       const config = getTableConfig(table);

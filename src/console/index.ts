@@ -1,4 +1,5 @@
 import type { Hono, MiddlewareHandler } from 'hono';
+import { AuthThrottle, type AuthThrottleOptions } from '../http/auth-throttle.js';
 import type { Database } from '../store/db.js';
 import { createAuditRoutes, createConsoleDataRoutes, createUserRoutes } from './api.js';
 import { AuditLog } from './audit.js';
@@ -16,6 +17,8 @@ export interface ConsoleOptions {
   timezone: string;
   session?: Partial<SessionPolicy>;
   campaignsEnabled?: boolean;
+  /** Wrong passwords per client address (config.security.authThrottle); over the limit, sign-ins are refused unchecked. */
+  authThrottle?: AuthThrottleOptions & { trustedProxies: readonly string[] };
   now?: () => Date;
   onAuditError?: (err: unknown) => void;
 }
@@ -35,6 +38,9 @@ export interface OpsConsole {
 export function createOpsConsole(options: ConsoleOptions): OpsConsole {
   const users = new UserStore(options.database, { ...DEFAULT_SESSION_POLICY, ...options.session }, options.now);
   const audit = new AuditLog(options.database);
+  const throttle = options.authThrottle
+    ? { throttle: new AuthThrottle(options.authThrottle), trustedProxies: () => options.authThrottle!.trustedProxies }
+    : undefined;
   return {
     users,
     audit,
@@ -46,7 +52,7 @@ export function createOpsConsole(options: ConsoleOptions): OpsConsole {
     ],
     page: {
       path: '/console',
-      app: createConsoleRoutes({ users, audit, timezone: options.timezone, campaignsEnabled: options.campaignsEnabled }),
+      app: createConsoleRoutes({ users, audit, timezone: options.timezone, campaignsEnabled: options.campaignsEnabled, authThrottle: throttle }),
     },
   };
 }

@@ -3,6 +3,7 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { requestAddress, retryAfterSeconds, type AuthThrottle } from '../http/auth-throttle.js';
 import type { AuditLog } from './audit.js';
 import { clientIp, sameOrigin, SESSION_COOKIE } from './guard.js';
 import { pageBodies, type PageId } from './pages.js';
@@ -14,6 +15,8 @@ export interface ConsoleDeps {
   timezone: string;
   /** Whether the campaigns API is mounted (the campaigns page says the feature is off until then). */
   campaignsEnabled?: boolean;
+  /** Wrong passwords per client address; over the limit, sign-ins from it are refused before the password is checked. */
+  authThrottle?: { throttle: AuthThrottle; trustedProxies: () => readonly string[] };
 }
 
 const assetsDir = join(dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -157,6 +160,15 @@ export function createConsoleRoutes(deps: ConsoleDeps): Hono {
     const password = typeof form.password === 'string' ? form.password.slice(0, 256) : '';
     const next = safeNext(form.next);
     if (!username || !password) return c.html(loginPage({ error: 'نام کاربری و گذرواژه را وارد کنید.', next, username }), 400);
+    // Passwords are weaker than admin keys: an address over its budget is refused before any check,
+    // so spraying one password over many names gets no answer either.
+    const throttle = deps.authThrottle;
+    const address = throttle ? requestAddress(c, throttle.trustedProxies()) : '';
+    const wait = throttle?.throttle.retryAfterMs(address) ?? 0;
+    if (wait > 0) {
+      c.header('retry-after', retryAfterSeconds(wait));
+      return c.html(loginPage({ error: 'از این نشانی چند بار گذرواژه‌ی نادرست وارد شد؛ کمی بعد دوباره تلاش کنید.', next, username }), 429);
+    }
     const now = Date.now();
     const f = failures.get(username);
     if (f && f.count >= MAX_LOGIN_FAILURES && f.until > now) {
@@ -164,7 +176,11 @@ export function createConsoleRoutes(deps: ConsoleDeps): Hono {
     }
     const user = await users.verify(username, password);
     if (!user) {
+      throttle?.throttle.fail(address);
+      failures.delete(username); // re-inserted last: the map stays in order of last failure
       failures.set(username, { count: f && f.until > now ? f.count + 1 : 1, until: now + LOCKOUT_MS });
+      // Names are whatever the client sends: keep the map bounded, forgetting the stalest first.
+      if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
       await audit.record({ actor: username, action: 'login-failed', ip: clientIp(c), status: 401 }).catch(() => {});
       return c.html(loginPage({ error: 'نام کاربری یا گذرواژه نادرست است.', next, username }), 401);
     }

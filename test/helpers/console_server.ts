@@ -5,6 +5,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { createOpsConsole, type OpsConsole } from '../../src/console/index.js';
 import { createNluProvider } from '../../src/engines/nlu/provider.js';
 import { createNluRoutes } from '../../src/engines/nlu/routes.js';
+import { createEspeakTts } from '../../src/engines/tts/espeak/engine.js';
+import { createAnswerCache } from '../../src/engines/tts/cache.js';
+import { createAudioRoutes } from '../../src/engines/tts/routes.js';
 import { createAgentRoutes, createHandoffService, createQueueRoutes, queueKpis, type HandoffRuntime } from '../../src/handoff/index.js';
 import { createApp } from '../../src/http/app.js';
 import { createCallRoutes } from '../../src/http/routes/calls.js';
@@ -25,6 +28,8 @@ export async function startConsoleServer(database: Database) {
   const nlu = createNluProvider(kb);
   const handoff: HandoffRuntime = createHandoffService({ database, config: { ...config, security: { ...config.security, adminKeys: [CONSOLE_ADMIN_KEY] } } });
   await handoff.ready();
+  // Recorded answers (upload and listen); nothing is synthesised unless asked for.
+  const tts = await createAnswerCache({ database, inner: await createEspeakTts({ outputRate: 8000 }), outputRate: 8000, recordingRefreshMs: 0 });
   const ops: OpsConsole = createOpsConsole({ database, adminKeys: () => [CONSOLE_ADMIN_KEY], timezone: config.timezone });
   const app = createApp({
     adminKeys: () => [CONSOLE_ADMIN_KEY],
@@ -43,6 +48,7 @@ export async function startConsoleServer(database: Database) {
       },
       { path: '/queue', app: createQueueRoutes({ handoff, adminKeys: () => [CONSOLE_ADMIN_KEY] }) },
       { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => [CONSOLE_ADMIN_KEY] }) },
+      { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: () => ({}) }) },
       ...ops.api,
     ],
     pages: [ops.page],
@@ -66,6 +72,7 @@ export async function startConsoleServer(database: Database) {
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections?.();
       await handoff.close();
+      await tts.close();
       nlu.close();
       kb.close();
     },
