@@ -208,6 +208,12 @@ describe('the ops console in a real browser', () => {
     expect(await page.$$eval('#call-list tbody tr', (rows) => rows.length)).toBe(4);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'calls');
+    // Filter by what the caller asked for.
+    await page.fill('#c-intent', 'internet_outage');
+    await page.click('#call-filters button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#call-list tbody tr').length === 1);
+    expect(await page.getAttribute('#call-list tbody tr', 'data-id')).toBe('call-answered');
+    await page.fill('#c-intent', '');
     await page.fill('#c-from', '۰۹۳۵۱۱۱۲۲۳۳'); // stored as +989351112233
     await page.click('#call-filters button[type=submit]');
     await page.waitForFunction(() => document.querySelectorAll('#call-list tbody tr').length === 1);
@@ -278,7 +284,7 @@ describe('the ops console in a real browser', () => {
     expect(await page.isDisabled('#upload-form button[type=submit]')).toBe(true);
     expect(await page.isDisabled('#faq-new')).toBe(true);
     await page.waitForSelector('#versions table');
-    expect(await page.isDisabled('#versions button.danger >> nth=0')).toBe(true);
+    expect(await page.$$eval('#versions button.danger', (bs) => bs.every((b) => (b as HTMLButtonElement).disabled))).toBe(true);
     // Asking the bot is reading: allowed.
     await page.fill('#ask-text', 'ساعت کاری شما چیست؟');
     await page.click('#ask-form button');
@@ -297,6 +303,11 @@ describe('the ops console in a real browser', () => {
     expect(http.kb.get('working_hours')).toBeDefined();
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'faqs-viewer');
+    // At a tablet's width the page reflows; wide tables scroll inside their own frame.
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.waitForTimeout(200);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1)).toBe(true);
+    await shoot(page, 'faqs-viewer-tablet');
     const users = await page.goto(`${http.base}/console/users`);
     expect(users?.status()).toBe(403);
     await context.close();
