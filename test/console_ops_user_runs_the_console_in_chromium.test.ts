@@ -228,6 +228,9 @@ describe('the ops console in a real browser', () => {
     expect(turns[1]).toContain('انتقال به اپراتور');
     expect(await page.textContent('#call-summary')).toContain('پرسش ناشناخته');
     expect(await page.textContent('#events')).toContain('handoff');
+    // The caller's audio is fetched on demand; with no recording stored the page says so.
+    await page.click('#transcript .turn[data-seq="1"] .turn-audio button');
+    await page.waitForSelector('#transcript .turn[data-seq="1"] .turn-audio:has-text("ضبط نشده")');
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'call-transcript');
     await context.close();

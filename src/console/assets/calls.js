@@ -90,6 +90,26 @@
     form.requestSubmit();
   }
 
+  /* The caller's audio of a turn (GET /api/calls/:id/turns/:seq/audio), fetched only when asked for. */
+  function audioButton(callId, seq) {
+    const box = el('div', { class: 'turn-audio' });
+    const button = el('button', { type: 'button', class: 'secondary' }, `شنیدن صدای تماس‌گیرنده در نوبت ${P.faDigits(seq)}`);
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const res = await fetch(`/api/calls/${encodeURIComponent(callId)}/turns/${seq}/audio`, { credentials: 'same-origin' });
+        if (res.status === 404) return box.replaceChildren(el('p', { class: 'hint' }, 'صدای این نوبت ضبط نشده است.'));
+        if (!res.ok) throw new P.ApiFailure(res.status, 'http', res.statusText);
+        const url = URL.createObjectURL(await res.blob());
+        box.replaceChildren(el('audio', { controls: true, src: url, 'aria-label': `صدای تماس‌گیرنده در نوبت ${P.faDigits(seq)}` }));
+      } catch (err) {
+        box.replaceChildren(el('p', { class: 'error' }, P.messageOf(err)));
+      }
+    });
+    box.append(button);
+    return box;
+  }
+
   /* ---------- one call ---------- */
   async function detailPage() {
     const id = document.body.dataset.callId;
@@ -137,6 +157,7 @@
                 el('span', {}, 'اطمینان: ', P.pct(t.confidence)),
                 el('span', {}, 'اقدام: ', P.fa(P.ACTION_FA, t.action)),
               ),
+              t.input === 'speech' ? audioButton(call.id, t.seq) : null,
               t.botText ? el('p', { class: 'bot' }, 'ربات: ', t.botText) : null,
               el(
                 'div',
