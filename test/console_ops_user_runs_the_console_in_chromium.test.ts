@@ -75,6 +75,8 @@ describe('the ops console in a real browser', () => {
     await wrong.fill('#password', 'not-the-password');
     await wrong.click('#login-btn');
     await wrong.waitForSelector('#login-error:has-text("نادرست")');
+    expect(await seriousViolations(wrong)).toEqual([]);
+    await shoot(wrong, 'login');
     await wrong.close();
 
     const { context, page } = await signIn('reza', 'reza-secret-1');
