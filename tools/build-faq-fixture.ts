@@ -35,10 +35,31 @@ const extra = values.extra!.flatMap((path) =>
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as { text: string; intent: string }),
 );
+// The keypad menu (src/dialog/menu.ts): four topics of four FAQs, «topic / option wording»; FAQs
+// without one stay out of the menu (reachable by voice and by 0).
+const MENU: Record<string, string> = {
+  internet_outage: 'اینترنت و مودم / قطعی اینترنت',
+  internet_slow: 'اینترنت و مودم / کندی اینترنت',
+  modem_setup: 'اینترنت و مودم / تنظیم مودم',
+  wifi_password: 'اینترنت و مودم / رمز وای‌فای',
+  balance_remaining: 'بسته و قبض / حجم باقی‌مانده',
+  buy_package: 'بسته و قبض / خرید یا تمدید بسته',
+  pay_bill: 'بسته و قبض / پرداخت قبض',
+  bill_amount: 'بسته و قبض / مبلغ قبض',
+  new_subscription: 'خرید و تغییر سرویس / سرویس جدید',
+  change_plan: 'خرید و تغییر سرویس / تغییر سرویس',
+  relocation: 'خرید و تغییر سرویس / انتقال به آدرس جدید',
+  price_list: 'خرید و تغییر سرویس / تعرفه‌ها',
+  ticket_status: 'پیگیری و اطلاعات / پیگیری درخواست',
+  install_appointment: 'پیگیری و اطلاعات / زمان نصب',
+  working_hours: 'پیگیری و اطلاعات / ساعت کاری',
+  branch_address: 'پیگیری و اطلاعات / آدرس دفتر',
+};
 const faqs = catalogue.faqs.map((f: Record<string, unknown>) => ({
   ...f,
   queue: f.action === 'handoff' ? (f.queue ?? (f.id === 'complaint' ? 'complaints' : f.id === 'install_appointment' ? 'technical' : 'general')) : null,
   tags: [],
+  menu: MENU[f.id as string] ?? null,
   enabled: true,
   examples: [...train, ...extra].filter((l) => l.intent === f.id).map((l) => l.text),
 }));

@@ -1,4 +1,5 @@
 import type { Database } from '../store/db.js';
+import { computeDialogKpis, type DialogKpis } from './dialog-kpis.js';
 
 /**
  * Call-centre KPIs computed in SQL from the stored calls and turns (the database is the record;
@@ -51,6 +52,8 @@ export interface KpiReport {
    * hand-off module's tables; `null` when no provider is wired (see `KpiRoutesDeps.queueKpis`).
    */
   queue: unknown | null;
+  /** Keypad menu use and where it led, confirmations per FAQ, de-escalations (see dialog-kpis.ts). */
+  dialog: DialogKpis;
 }
 
 const n = (v: unknown): number => (v == null ? 0 : Number(v));
@@ -153,6 +156,8 @@ export async function computeKpis(database: Database, options: KpiOptions): Prom
     range,
   );
 
+  const dialog = await computeDialogKpis(database, inRange, range);
+
   const ended = n(totals.ended);
   const handoffs = n(totals.handoffs);
   return {
@@ -193,5 +198,6 @@ export async function computeKpis(database: Database, options: KpiOptions): Prom
       averageHandleTimeSeconds: roundOrNull(d.aht, 1),
     })),
     queue: null,
+    dialog,
   };
 }

@@ -41,7 +41,14 @@ export const prompts = {
   transferring: 'تماس شما را به یکی از همکارانم وصل می‌کنم. لطفاً گوشی را نگه دارید.',
   nothingToRepeat: 'هنوز پاسخی برای تکرار ندارم. لطفاً پرسش خود را بفرمایید.',
   invalidChoice: 'این گزینه در فهرست نبود.',
+  rejected: 'پوزش می‌خواهم. لطفاً پرسشتان را با کلمات دیگری بفرمایید، یا برای صحبت با همکارانم کلید صفر را بزنید.',
 } as const;
+
+/** «Did you mean …?», short, answered by voice or by key 1 / 2. */
+export function confirmQuestion(label: string, fromQuestion = false): string {
+  const what = fromQuestion ? `این است: ${stripQuestionMark(label)}` : `${stripQuestionMark(label)} است`;
+  return `منظورتان ${what}؟ بله یا نه؟ می‌توانید کلید یک یا دو را هم بزنید.`;
+}
 
 export function clarify(questions: readonly string[]): string {
   const ordinal = ['اول', 'دوم', 'سوم', 'چهارم'];

@@ -5,7 +5,7 @@ import { LIMITS, type RowProblem } from './validate.js';
  * (`{"faqs": [...]}` or a bare array); CSV has a header row, as Excel exports it: UTF-8 with or
  * without BOM, comma (or semicolon/tab) separated, examples and tags separated by `|`; header
  * names in English (id, question, answer, …) or Persian (شناسه، سوال، پاسخ، اقدام، صف، نمونه‌ها،
- * برچسب‌ها، فعال).
+ * برچسب‌ها، فعال), and an optional menu column (منو) for the keypad menu.
  */
 
 export interface ParsedUpload {
@@ -53,7 +53,7 @@ export function parseJsonUpload(body: string): ParsedUpload {
   return { rows, rowNumbers: rows.map((_, i) => i + 1), problems: [], format: 'json' };
 }
 
-const COLUMNS = ['id', 'question', 'answer', 'action', 'queue', 'examples', 'tags', 'enabled'];
+const COLUMNS = ['id', 'question', 'answer', 'action', 'queue', 'examples', 'tags', 'enabled', 'menu'];
 const REQUIRED = ['id', 'question', 'answer'];
 
 /** Persian column names an ops team may type in its own sheet. */
@@ -70,6 +70,7 @@ const ALIASES: Record<string, string> = {
   مثالها: 'examples',
   برچسبها: 'tags',
   فعال: 'enabled',
+  منو: 'menu',
 };
 
 /** A header cell → column name: trimmed, lower-cased, Persian aliases resolved (ZWNJ ignored). */
@@ -108,6 +109,8 @@ export function parseCsvUpload(body: string): ParsedUpload {
       examples: splitList(get('examples')),
       tags: splitList(get('tags')),
     };
+    const menu = blankToUndefined(get('menu'));
+    if (menu !== undefined) row.menu = menu;
     const enabled = blankToUndefined(get('enabled'));
     if (enabled !== undefined) row.enabled = parseBool(enabled);
     if (cells.length > names.length && cells.slice(names.length).some((c) => c.trim())) {

@@ -116,6 +116,7 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
       queue: r.queue,
       examples: r.examples,
       tags: r.tags,
+      menu: r.menu,
       enabled: r.enabled,
     }));
   }

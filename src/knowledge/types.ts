@@ -9,6 +9,11 @@ export interface Faq {
   queue: string | null;
   examples: string[];
   tags: string[];
+  /**
+   * Keypad menu place (see src/dialog/menu.ts): «topic» or «topic / option wording»; «-» = not in the
+   * menu; null or absent = topic from the first tag, wording from the question.
+   */
+  menu?: string | null;
   enabled: boolean;
 }
 

@@ -15,6 +15,7 @@ export const LIMITS = {
   examplesPerFaq: 200,
   tagLength: 40,
   tagsPerFaq: 20,
+  menuLength: 120,
   queueLength: 64,
   faqsPerImport: 5000,
   fileBytes: 5 * 1024 * 1024,
@@ -60,6 +61,12 @@ export const faqInputSchema = z.object({
     .array(text(LIMITS.tagLength, 'tag'), { error: 'tags must be a list of strings' })
     .max(LIMITS.tagsPerFaq, `more than ${LIMITS.tagsPerFaq} tags`)
     .default([]),
+  menu: z
+    .string({ error: 'menu must be text' })
+    .trim()
+    .max(LIMITS.menuLength, `menu is longer than ${LIMITS.menuLength} characters`)
+    .nullish()
+    .transform((m) => (m ? m : null)),
   enabled: z.boolean({ error: 'enabled must be true or false' }).default(true),
 });
 

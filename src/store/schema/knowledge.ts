@@ -25,6 +25,8 @@ export const kbFaqs = pgTable(
     examples: jsonb('examples').$type<string[]>().notNull().default([]),
     tags: jsonb('tags').$type<string[]>().notNull().default([]),
     enabled: boolean('enabled').notNull().default(true),
+    /** Keypad menu place, see `migrations/007_faq_menu.sql`. */
+    menu: text('menu'),
   },
   (t) => [primaryKey({ columns: [t.version, t.id] })],
 );
