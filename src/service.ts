@@ -14,6 +14,8 @@ import { AuthThrottle } from './http/auth-throttle.js';
 import { askReadiness, type EngineReadiness } from './engines/readiness.js';
 import { createOpsConsole } from './console/index.js';
 import { createCallRoutes } from './http/routes/calls.js';
+import { createAsrRoutes } from './http/routes/asr.js';
+import { openRecordings, tapCall } from './store/recordings/index.js';
 import { createCallRecorder } from './store/recorder.js';
 import { openDatabase } from './store/db.js';
 import { attachMediaEndpoints, startAudioSocketServer } from './telephony/index.js';
@@ -72,22 +74,27 @@ export async function startService(config: Config): Promise<RunningService> {
   const handoff = createHandoffService({ database, config: effective, logger });
   registerQueueMetrics(metrics.registry, handoff);
 
+  const recordings = await openRecordings(config, logger);
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {
+    const tapped = tapCall(recordings, config, channel, { asr: engines.asr, recorder });
     const session = new CallSession(channel, {
       config: effective,
-      asr: engines.asr,
+      asr: tapped.asr,
       tts,
       nlu,
       kb,
       createVad: vad.create,
-      recorder,
+      recorder: tapped.recorder,
       handoff,
       metrics,
       logger,
     });
     sessions.add(session);
-    void session.run().finally(() => sessions.delete(session));
+    void session.run().finally(() => {
+      sessions.delete(session);
+      tapped.ended();
+    });
   };
 
   const opsConsole = createOpsConsole({
@@ -107,7 +114,8 @@ export async function startService(config: Config): Promise<RunningService> {
     adminKeys: () => secrets.adminKeys,
     apiAuth: opsConsole.apiAuth,
     api: [
-      { path: '/calls', app: createCallRoutes({ database }) },
+      { path: '/calls', app: createCallRoutes({ database, recordings }) },
+      { path: '/asr', app: createAsrRoutes({ database }) },
       { path: '/faqs', app: createFaqRoutes({ kb, nlu }) },
       { path: '/nlu', app: createNluRoutes({ nlu }) },
       {
@@ -177,6 +185,7 @@ export async function startService(config: Config): Promise<RunningService> {
       server.closeAllConnections?.();
       await handoff.close();
       await recorder.close();
+      await recordings.close();
       nlu.close();
       await kb.close();
       await tts.close(); // and the TTS engine it owns: engines.close() would close that a second time

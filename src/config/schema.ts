@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { queueConfigSchema, transferTargetSchema } from '../handoff/config.js';
+import { recordingsConfigSchema, recordingsDefaults } from '../store/recordings/config.js';
 
 const authThrottleDefaults = { maxFailures: 10, windowSeconds: 60, maxAddresses: 10_000, trustedProxies: [] };
 const authThrottleSchema = z.object({
@@ -44,6 +45,8 @@ export const configSchema = z.object({
       maskNumbers: z.boolean().default(true).describe('Mask phone, national-ID and card numbers in stored transcripts and logs'),
     })
     .default({ maskNumbers: true }),
+
+  recordings: recordingsConfigSchema.default(recordingsDefaults).describe("The caller's audio of each speech turn (and optionally the whole call): retention, size cap (src/store/recordings/)"),
 
   telephony: z
     .object({
