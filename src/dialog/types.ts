@@ -3,7 +3,8 @@ import type { PlaybackOutcome } from '../telephony/types.js';
 
 /** What the caller did in answer to a prompt. */
 export type CallerReply =
-  | { kind: 'speech'; text: string; nlu: NluResult }
+  /** `speechMs`: how long the caller spoke (outbound calls read a long first utterance as an answering machine). */
+  | { kind: 'speech'; text: string; nlu: NluResult; speechMs?: number }
   | { kind: 'dtmf'; digits: string }
   | { kind: 'no-input' }
   | { kind: 'hangup' };
@@ -32,3 +33,9 @@ export interface CallIO {
   note(type: string, data?: Record<string, unknown>): void;
   readonly ended: boolean;
 }
+
+/**
+ * A flow that takes a whole call instead of the inbound greeting (an outbound campaign attempt,
+ * named by the stream's parameters). It may ask the session to hand the callee to a queue.
+ */
+export type CallTakeover = (io: CallIO) => Promise<{ outcome: 'completed' | 'abandoned' | 'error'; handoffQueue?: string }>;

@@ -40,6 +40,10 @@ export interface SimulatedCallOptions {
   hangUpAtEnd?: boolean;
   /** Called once the stream has started, before the greeting: what the caller hears, live. */
   onLine?: (line: CallerLine) => void;
+  /** More `customParameters` on the start message (`<Parameter>`s of the TwiML), e.g. a campaign attempt. */
+  parameters?: Record<string, string>;
+  /** The CallSid of the call (as Twilio's REST API created it); a fresh one otherwise. */
+  callSid?: string;
 }
 
 export interface StepResult {
@@ -55,6 +59,8 @@ export interface SimulatedCallResult {
   callSid: string;
   streamSid: string;
   greetingMs: number;
+  /** Start message sent → first bot audio received (null: the bot never spoke). */
+  firstAudioMs: number | null;
   steps: StepResult[];
   /** Times the caller's playout buffer ran dry for over 40 ms inside one bot utterance. */
   underruns: number;
@@ -72,7 +78,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * audio before them has "played", `stop` at the end.
  */
 export async function simulateTwilioCall(options: SimulatedCallOptions): Promise<SimulatedCallResult> {
-  const callSid = `CA${randomUUID().replace(/-/g, '')}`;
+  const callSid = options.callSid ?? `CA${randomUUID().replace(/-/g, '')}`;
   const streamSid = `MZ${randomUUID().replace(/-/g, '')}`;
   const ws = new WebSocket(options.url);
   await new Promise<void>((resolve, reject) => {
@@ -98,6 +104,8 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
   let botFrames = 0;
   let inUtterance = false;
   let underruns = 0;
+  let startSentAt = 0;
+  let firstAudioMs: number | null = null;
   const botAudio: Int16Array[] = [];
   const listeners = new Set<(event: 'media' | 'clear') => void>();
 
@@ -112,6 +120,7 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
     if (msg.event === 'media') {
       const bytes = Buffer.from(msg.media?.payload ?? '', 'base64');
       botAudio.push(ulawDecode(new Uint8Array(bytes)));
+      if (firstAudioMs === null) firstAudioMs = now - startSentAt;
       // Like a real far end, the caller plays from a jitter buffer: an underrun is the buffer
       // running dry for more than 40 ms in the middle of an utterance, not a late packet.
       if (inUtterance && now - playoutUntil > 40) underruns++;
@@ -139,6 +148,7 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
   let chunk = 1;
   let timestamp = 0;
   send({ event: 'connected', protocol: 'Call', version: '1.0.0' });
+  startSentAt = performance.now();
   send({
     event: 'start',
     sequenceNumber: String(seq++),
@@ -147,7 +157,7 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
       streamSid,
       callSid,
       tracks: ['inbound'],
-      customParameters: { token: options.token, from: options.from ?? '+989120000000' },
+      customParameters: { ...(options.parameters ?? {}), token: options.token, from: options.from ?? '+989120000000' },
       mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
     },
     streamSid,
@@ -287,5 +297,5 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
 
   if (options.hangUpAtEnd !== false) hangUp();
   await clock;
-  return { callSid, streamSid, greetingMs, steps: results, underruns, botAudio, closedBy };
+  return { callSid, streamSid, greetingMs, firstAudioMs, steps: results, underruns, botAudio, closedBy };
 }
