@@ -90,15 +90,23 @@ export const configSchema = z.object({
 
   asr: z
     .object({
-      backend: z.enum(['onnx', 'grpc']).default('onnx').describe('onnx = in-process model; grpc = remote engine-server with the local model as fallback (env PASOKH_ASR_BACKEND)'),
+      backend: z
+        .enum(['onnx', 'grpc', 'vosk', 'whisper-http'])
+        .default('onnx')
+        .describe('onnx = in-process model; grpc = remote engine-server; vosk = a Vosk/Kaldi WebSocket server (asr.voskUrl); whisper-http = an OpenAI-style POST /v1/audio/transcriptions server (asr.whisperUrl). Remote backends fall back to the local model (env PASOKH_ASR_BACKEND)'),
       modelDir: z.string().default('models/asr-fa').describe('Model folder with manifest.json (onnx backend)'),
       grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend)'),
+      voskUrl: z.string().optional().describe('ws://host:port of a Vosk server (vosk backend), e.g. ws://10.0.0.7:2700'),
+      whisperUrl: z.string().optional().describe('http://host:port of a faster-whisper / whisper.cpp server (whisper-http backend)'),
+      whisperModel: z.string().default('whisper-1').describe('model form field sent to the whisper-http server'),
+      whisperApiKey: z.string().optional().describe('Bearer key for the whisper-http server, if it wants one'),
+      language: z.string().default('fa').describe('Language sent to remote recognisers that take one (whisper-http)'),
       timeoutMs: z.number().int().positive().default(3000).describe('Finalisation deadline; past it the utterance counts as an engine error'),
       beamWidth: z.number().int().min(1).default(16).describe('CTC beam width (1 = greedy)'),
       hotwordBoost: z.number().min(0).default(2).describe('Log-score bonus for FAQ / grammar words in the beam search'),
       languageModel: z.boolean().default(true).describe("Fuse the model folder's character language model (manifest.lm) into the beam search"),
     })
-    .default({ backend: 'onnx', modelDir: 'models/asr-fa', timeoutMs: 3000, beamWidth: 16, hotwordBoost: 2, languageModel: true }),
+    .default({ backend: 'onnx', modelDir: 'models/asr-fa', whisperModel: 'whisper-1', language: 'fa', timeoutMs: 3000, beamWidth: 16, hotwordBoost: 2, languageModel: true }),
 
   tts: z
     .object({

@@ -9,6 +9,8 @@ import { withAsrFallback } from './asr/fallback.js';
 import { createGrpcAsr } from './grpc/asr-client.js';
 import { createTtsEngine as createTtsFromConfig } from './tts/index.js';
 import { createOnnxAsr } from './asr/onnx.js';
+import { createVoskAsr } from './asr/vosk.js';
+import { createWhisperHttpAsr } from './asr/whisper-http.js';
 import { AsrModelError } from './asr/manifest.js';
 
 export interface EngineDeps {
@@ -50,9 +52,26 @@ function fallbackReporter(deps: EngineDeps): (event: EngineFallbackEvent) => voi
 /** The ASR engine of `config.asr.backend` (grpc: remote with the local model as fallback). */
 export async function createAsrEngine(config: Config, deps: EngineDeps = {}): Promise<AsrEngine> {
   const local = await createLocalAsr(config);
-  if (config.asr.backend !== 'grpc') return local;
-  const remote = createGrpcAsr({ url: requireUrl(config.asr.grpcUrl, 'asr'), sampleRate: local.sampleRate, timeoutMs: config.asr.timeoutMs });
+  const remote = createRemoteAsr(config, local.sampleRate);
+  if (!remote) return local;
   return withAsrFallback(remote, local, { timeoutMs: config.asr.timeoutMs, onFallback: fallbackReporter(deps) });
+}
+
+/** The remote recogniser of `config.asr.backend` (grpc, vosk, whisper-http), or null for onnx. */
+function createRemoteAsr(config: Config, sampleRate: number): AsrEngine | null {
+  const { asr } = config;
+  switch (asr.backend) {
+    case 'grpc':
+      return createGrpcAsr({ url: requireUrl(asr.grpcUrl, 'asr'), sampleRate, timeoutMs: asr.timeoutMs });
+    case 'vosk':
+      if (!asr.voskUrl) throw new Error('asr.backend is "vosk" but asr.voskUrl is not set (e.g. "ws://10.0.0.7:2700")');
+      return createVoskAsr({ url: asr.voskUrl, sampleRate, timeoutMs: asr.timeoutMs });
+    case 'whisper-http':
+      if (!asr.whisperUrl) throw new Error('asr.backend is "whisper-http" but asr.whisperUrl is not set (e.g. "http://10.0.0.7:8000")');
+      return createWhisperHttpAsr({ url: asr.whisperUrl, sampleRate, model: asr.whisperModel, language: asr.language, apiKey: asr.whisperApiKey, timeoutMs: asr.timeoutMs });
+    default:
+      return null;
+  }
 }
 
 /**
