@@ -164,7 +164,11 @@ export class BufferedCallRecorder implements CallRecorder {
     // Let the loop reach a safe point: a journal read must land in the queue before the queue is
     // persisted. A write hanging on a dead connection is not waited for long; its batch is still
     // queued and will be persisted (and, if it did land, replayed harmlessly).
-    await Promise.race([this.pumping, new Promise((r) => setTimeout(r, 3_000).unref?.())]);
+    // This timer is deliberately not unref'd: close() is awaited, and with nothing else left on the
+    // event loop (a CLI, a child process) an unref'd one let Node exit mid-close with status 13.
+    let bounded: NodeJS.Timeout | undefined;
+    await Promise.race([this.pumping, new Promise((r) => (bounded = setTimeout(r, 3_000)))]);
+    clearTimeout(bounded);
     const rest = this.queue.splice(0);
     if (this.journal) {
       try {
