@@ -139,6 +139,22 @@ describe('Asterisk chan_websocket on /media/asterisk', () => {
     await latest().endedAt;
   });
 
+  it('gives each stream whose MEDIA_START names no connection or channel an id of its own', async () => {
+    const n = h.records.length;
+    const clients = [new TestClient(h.url(`/media/asterisk?token=${TOKEN}`)), new TestClient(h.url(`/media/asterisk?token=${TOKEN}`))];
+    for (const c of clients) {
+      await c.opened;
+      c.sendText('MEDIA_START format:ulaw optimal_frame_size:160');
+    }
+    await waitFor(() => h.records.length === n + 2, 2000, 'both calls');
+    const ids = h.records.slice(n).map((r) => r.channel.info.callId);
+    expect(ids[0]).toMatch(/^asterisk-[0-9a-f-]{36}$/);
+    expect(ids[1]).not.toBe(ids[0]);
+    expect(h.records.slice(n).map((r) => r.channel.info.providerCallId)).toEqual([null, null]);
+    for (const c of clients) c.ws.close();
+    await Promise.all(h.records.slice(n).map((r) => r.endedAt));
+  });
+
   it('closes with 1003 and a reason on a format it cannot carry', async () => {
     const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
     await c.opened;
