@@ -7,7 +7,8 @@ import type { Config } from './config/schema.js';
 import { resolveSecrets } from './config/secrets.js';
 import { fixedPrompts } from './dialog/prompts.js';
 import { CallSession, type SessionMetrics } from './dialog/session.js';
-import { createEngines } from './engines/factory.js';
+import { createAsrEngine, createEngines } from './engines/factory.js';
+import { LiveAsr, readLiveModel } from './engines/asr/live.js';
 import { createAnswerCache } from './engines/tts/cache.js';
 import { createApp } from './http/app.js';
 import { AuthThrottle } from './http/auth-throttle.js';
@@ -57,7 +58,12 @@ export async function startService(config: Config): Promise<RunningService> {
 
   const metrics = createMetrics();
   // Engines first: a missing model folder refuses the start, naming it, before anything is opened.
-  const engines = await createEngines(config, { logger, ttsOutputRate: 8000, onFallback: (e) => metrics.engineError(e.engine) });
+  // A model promoted through POST /api/asr/models stays live across restarts (dataDir/asr-live-model.json).
+  const promoted = readLiveModel(config.dataDir);
+  const engineConfig: Config = promoted ? { ...config, asr: { ...config.asr, modelDir: promoted.dir } } : config;
+  const engineDeps = { logger, ttsOutputRate: 8000, onFallback: (e: { engine: string }) => metrics.engineError(e.engine) };
+  const engines = await createEngines(engineConfig, engineDeps);
+  const asr = new LiveAsr(engines.asr, engineConfig.asr.modelDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
   const kb = await createKnowledgeBase(database, { onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
   const nlu = createNluProvider(kb, nluOptionsFromConfig(config));
@@ -77,7 +83,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const recordings = await openRecordings(config, logger);
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {
-    const tapped = tapCall(recordings, config, channel, { asr: engines.asr, recorder });
+    const tapped = tapCall(recordings, config, channel, { asr, recorder });
     const session = new CallSession(channel, {
       config: effective,
       asr: tapped.asr,
@@ -115,7 +121,17 @@ export async function startService(config: Config): Promise<RunningService> {
     apiAuth: opsConsole.apiAuth,
     api: [
       { path: '/calls', app: createCallRoutes({ database, recordings }) },
-      { path: '/asr', app: createAsrRoutes({ database }) },
+      {
+        path: '/asr',
+        app: createAsrRoutes({
+          database,
+          live: asr,
+          recordings,
+          loadEngine: (dir) => createAsrEngine({ ...config, asr: { ...config.asr, modelDir: dir } }, engineDeps),
+          hotwords: () => nlu.current().vocabulary(),
+          dataDir: config.dataDir,
+        }),
+      },
       { path: '/faqs', app: createFaqRoutes({ kb, nlu }) },
       { path: '/nlu', app: createNluRoutes({ nlu }) },
       {
@@ -134,7 +150,7 @@ export async function startService(config: Config): Promise<RunningService> {
     pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: throttle() }) }, opsConsole.page],
     readiness: [
       { name: 'database', check: () => database.ping() },
-      { name: 'asr', check: () => askReadiness(engines.asr) },
+      { name: 'asr', check: () => askReadiness(asr) },
       { name: 'tts', check: () => askReadiness(tts) },
       { name: 'nlu', check: () => nlu.readiness() },
       { name: 'vad', check: () => vad.readiness() },
@@ -189,7 +205,7 @@ export async function startService(config: Config): Promise<RunningService> {
       nlu.close();
       await kb.close();
       await tts.close(); // and the TTS engine it owns: engines.close() would close that a second time
-      await engines.asr.close();
+      await asr.close();
       await database.close();
     },
   };

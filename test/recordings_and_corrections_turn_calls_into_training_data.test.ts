@@ -119,7 +119,7 @@ describe('corrected transcripts', () => {
     });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toMatchObject({ turns: 1, missingAudio: 0 });
     const lines = readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toEqual([{ audio: expect.stringMatching(/^audio\/.+\.wav$/), text: 'اینترنتم قطع شده چیکار کنم', callId, seq: speechSeq, heard: expect.any(String) }]);
+    expect(lines).toEqual([{ audio: expect.stringMatching(/^audio\/.+\.wav$/), text: 'اینترنتم قطع شده چیکار کنم', callId, seq: speechSeq, heard: expect.any(String), split: expect.stringMatching(/^(train|heldout)$/) }]);
     expect(decodeWav(readFileSync(join(out, lines[0].audio))).sampleRate).toBe(8000);
   }, 60_000);
 

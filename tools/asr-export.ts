@@ -6,7 +6,8 @@
  *
  * Writes DIR/manifest.jsonl — one `{audio, text, callId, seq, heard}` per corrected turn whose audio
  * is still kept (`audio` relative to the manifest, `text` the correction, `heard` what the
- * recogniser said) — and DIR/audio/*.wav. With --url it reads through a running service's API (admin
+ * recogniser said, `split` "heldout" for the one turn in five that adaptation leaves out and
+ * promotion scores on) — and DIR/audio/*.wav. With --url it reads through a running service's API (admin
  * key from PASOKH_ADMIN_KEY), because an embedded database cannot be opened by two processes;
  * without it, it opens the configured database (DATABASE_URL / PASOKH_DATA_DIR) and recordings
  * directly. Turns whose audio is gone (retention, deletion) are counted and left out.
@@ -15,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
-import type { CorrectedTurn } from '../src/store/corrections.js';
+import { heldOutTurn, type CorrectedTurn } from '../src/store/corrections.js';
 import { callFolder } from '../src/store/recordings/store.js';
 
 const { values } = parseArgs({
@@ -112,7 +113,8 @@ try {
     const name = `audio/${callFolder(turn.callId)}-${turn.seq}.wav`;
     writeFileSync(join(out, name), wav, { mode: 0o600 });
     seconds += (wav.length - 44) / (2 * (wav.readUInt32LE(24) || 8000));
-    lines.push(JSON.stringify({ audio: name, text: turn.text, callId: turn.callId, seq: turn.seq, heard: turn.heard }));
+    const split = heldOutTurn(turn.callId, turn.seq) ? 'heldout' : 'train';
+    lines.push(JSON.stringify({ audio: name, text: turn.text, callId: turn.callId, seq: turn.seq, heard: turn.heard, split }));
   }
 } finally {
   await source.close();

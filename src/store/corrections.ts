@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, asc, eq, gte, sql, type SQL } from 'drizzle-orm';
 import { normalizeForAsr } from '../engines/asr/text.js';
 import { normalizeChars } from '../text/normalize.js';
@@ -22,6 +23,14 @@ export interface CorrectedTurn {
   heard: string | null;
   correctedBy: string;
   correctedAt: string;
+}
+
+/**
+ * One corrected turn in five (by a hash of call and seq, so the split never changes) is held out
+ * from adaptation: promotion scores the candidate and the live model on those.
+ */
+export function heldOutTurn(callId: string, seq: number): boolean {
+  return createHash('sha256').update(`${callId}\u0000${seq}`).digest()[0] % 5 === 0;
 }
 
 export type CorrectionCheck = { ok: true; text: string } | { ok: false; code: 'too_long' | 'not_persian'; message: string };

@@ -156,6 +156,8 @@ def main():
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--eval-manifest", action="append", default=[])
     ap.add_argument("--telephone", action="store_true")
+    ap.add_argument("--freeze-bn", action="store_true", help="an --init rebuilt from ONNX by onnx_to_ckpt.py (see train.py)")
+    ap.add_argument("--max-minutes", type=float, default=None, help="training time budget (train.py stops at the first step past it)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.work, exist_ok=True)
@@ -205,13 +207,15 @@ def main():
     ckpt = os.path.join(args.work, "ckpt")
     subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--data", data_dir, "--ckpt", ckpt, "--init", args.init,
                     "--steps", str(args.steps), "--lr", str(args.lr), "--warmup", "50",
-                    "--eval-every", str(max(50, args.steps // 4))], check=True)
+                    "--eval-every", str(max(50, args.steps // 4))]
+                   + (["--freeze-bn"] if args.freeze_bn else [])
+                   + (["--max-minutes", str(args.max_minutes)] if args.max_minutes else []), check=True)
     best = torch.load(os.path.join(ckpt, "last.pt"))
     model = CtcModel(**best["config"])
     model.load_state_dict(best["model"])
     after = {os.path.basename(m): eval_manifest(model, m, args.telephone) for m in args.eval_manifest}
     scores = {"adaptation": {"utterances": len(items), "seconds": round(sum(a.size for a, _ in items) / 8000, 1),
-                             "steps": args.steps, "init": args.init, "telephone": args.telephone,
+                             "steps": int(best["step"]), "init": args.init, "telephone": args.telephone,
                              "before": before, "after": after}}
     with open(os.path.join(args.work, "scores.json"), "w") as f:
         json.dump(scores, f, ensure_ascii=False, indent=2)

@@ -169,6 +169,8 @@ def main():
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--threads", type=int, default=1, help="1: on shared cores a second intra-op thread makes every op wait for it")
     ap.add_argument("--min-shards", type=int, default=1)
+    ap.add_argument("--max-minutes", type=float, default=None,
+                    help="wall-clock budget: stop (evaluate, save last.pt) at the first step past it")
     ap.add_argument("--freeze-bn", action="store_true",
                     help="keep BatchNorm statistics fixed (a model rebuilt from ONNX by onnx_to_ckpt.py)")
     args = ap.parse_args()
@@ -214,6 +216,7 @@ def main():
 
     train_mode()
     t0, losses = time.time(), []
+    deadline = time.time() + args.max_minutes * 60 if args.max_minutes else None
     while step < args.steps:
         n = data.refresh()
         print(f"epoch over {n} utterances from {len(data.loaded)} shards", flush=True)
@@ -230,6 +233,9 @@ def main():
             opt.step()
             step += 1
             losses.append(loss.item())
+            if deadline and time.time() > deadline and step < args.steps:
+                print(f"time budget of {args.max_minutes} min reached at step {step}", flush=True)
+                args.steps = step
             if step % 50 == 0:
                 print(f"step {step} loss {np.mean(losses):.3f} lr {lr:.2e} {(time.time()-t0)/len(losses):.2f}s/step", flush=True)
                 losses, t0 = [], time.time()

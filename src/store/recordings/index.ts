@@ -32,8 +32,22 @@ export function tapCall(
   channel: CallChannel,
   deps: { asr: AsrEngine; recorder: CallRecorder },
 ): { asr: AsrEngine; recorder: CallRecorder; ended(): void } {
-  if (!config.recordings.enabled) return { ...deps, ended: () => undefined };
-  const tapped = tapCallForRecordings(store, channel.info.callId, deps);
+  const callId = channel.info.callId;
+  // Which recogniser heard the call: after a promotion, new calls name the new model.
+  const modelDir = (deps.asr as { modelDir?: string }).modelDir;
+  const recorder: CallRecorder = {
+    ...deps.recorder,
+    callStarted(call) {
+      deps.recorder.callStarted(call);
+      deps.recorder.event({ callId, at: new Date(), type: 'asr-model', data: { engine: deps.asr.name, ...(modelDir ? { modelDir } : {}) } });
+    },
+    turn: (t) => deps.recorder.turn(t),
+    event: (e) => deps.recorder.event(e),
+    callEnded: (e) => deps.recorder.callEnded(e),
+    flush: (ms) => deps.recorder.flush(ms),
+  };
+  if (!config.recordings.enabled) return { asr: deps.asr, recorder, ended: () => undefined };
+  const tapped = tapCallForRecordings(store, callId, { asr: deps.asr, recorder });
   const endWholeCall = config.recordings.wholeCall ? recordWholeCall(store, channel) : null;
   return { ...tapped, ended: () => endWholeCall?.() };
 }

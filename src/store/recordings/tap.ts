@@ -7,6 +7,7 @@ import type { RecordingStore } from './store.js';
 interface HeardAudio {
   texts: string[];
   pcm: Int16Array;
+  sampleRate: number;
 }
 
 /** Longest utterance kept in memory for a turn (the endpointer cuts far earlier: maxUtteranceMs). */
@@ -52,7 +53,7 @@ export function tapCallForRecordings(
           const final = await stream.finalize();
           const texts = [final.text, ...(final.alternatives ?? [])].map((t) => t.trim()).filter(Boolean);
           if (texts.length && chunks.length) {
-            heard.push({ texts, pcm: concatPcm(chunks) });
+            heard.push({ texts, pcm: concatPcm(chunks), sampleRate: rate });
             if (heard.length > KEEP_UTTERANCES) heard.shift();
           }
           chunks = [];
@@ -80,7 +81,7 @@ export function tapCallForRecordings(
       // The newest utterance that gave this text (or this reading of it) is the turn's audio.
       for (let i = heard.length - 1; i >= 0; i--) {
         if (heard[i].texts.includes(text)) {
-          store.saveTurn(callId, turn.seq, heard[i].pcm, inner.sampleRate);
+          store.saveTurn(callId, turn.seq, heard[i].pcm, heard[i].sampleRate);
           heard.splice(0, i + 1);
           return;
         }
