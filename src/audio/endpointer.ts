@@ -11,6 +11,12 @@ export interface EndpointerOptions {
   onsetMs?: number;
   /** Audio kept from before the onset so the recogniser hears the first phoneme. */
   preRollMs?: number;
+  /**
+   * Decides at each silent frame inside an utterance whether the turn is over (src/dialog/turn_end.ts);
+   * absent = after `endSilenceMs`. May answer later (a promise): frames wait for it, so the
+   * decision lands at the same audio time however fast audio arrives.
+   */
+  endDecision?: (silenceMs: number) => boolean | Promise<boolean>;
 }
 
 export interface EndpointerEvents {
@@ -19,7 +25,7 @@ export interface EndpointerEvents {
   /** Audio inside the utterance, after the pre-roll, as it arrives. */
   speechAudio(pcm: Int16Array): void;
   /** End of utterance. `speechMs` is the voiced duration; `truncated` when maxUtteranceMs cut it. */
-  speechEnd(info: { speechMs: number; durationMs: number; truncated: boolean }): void;
+  speechEnd(info: { speechMs: number; durationMs: number; truncated: boolean; silenceMs: number }): void;
   /** Onset that never reached minSpeechMs: whatever was started for it should be dropped. */
   speechDiscarded(): void;
 }
@@ -52,6 +58,11 @@ export class Endpointer {
 
   get sampleRate(): number {
     return this.vad.sampleRate;
+  }
+
+  /** Duration of one analysed frame: the step in which silence is counted. */
+  get frameDurationMs(): number {
+    return this.frameMs;
   }
 
   get speaking(): boolean {
@@ -100,10 +111,10 @@ export class Endpointer {
       probability = 0;
     }
     if (this.closed) return;
-    this.step(frame, probability >= this.options.threshold);
+    await this.step(frame, probability >= this.options.threshold);
   }
 
-  private step(frame: Int16Array, voiced: boolean): void {
+  private async step(frame: Int16Array, voiced: boolean): Promise<void> {
     const o = this.options;
     const onsetFrames = Math.max(1, Math.round((o.onsetMs ?? 96) / this.frameMs));
     const minSpeechFrames = Math.max(onsetFrames, Math.round(o.minSpeechMs / this.frameMs));
@@ -150,13 +161,18 @@ export class Endpointer {
       this.silenceFrames++;
     }
     const truncated = this.utteranceFrames >= maxFrames;
-    if (this.silenceFrames >= endFrames || truncated) {
+    const silenceMs = this.silenceFrames * this.frameMs;
+    let over = truncated;
+    if (!over && this.silenceFrames > 0) over = o.endDecision ? await o.endDecision(silenceMs) : this.silenceFrames >= endFrames;
+    if (this.closed) return;
+    if (over) {
       if (this.speechFrames < minSpeechFrames) this.events.speechDiscarded();
       else
         this.events.speechEnd({
           speechMs: this.speechFrames * this.frameMs,
           durationMs: this.utteranceFrames * this.frameMs,
           truncated,
+          silenceMs,
         });
       this.toSilence();
     }

@@ -4,6 +4,13 @@ import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import { withTimeout } from './timeout.js';
+import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
+
+/** End-of-turn detection: the options and the NLU's «is this a confident FAQ request?». */
+export interface TurnEndSetting {
+  options: TurnEndOptions;
+  faqConfident?(text: string): boolean;
+}
 
 export interface HeardUtterance {
   text: string;
@@ -12,6 +19,8 @@ export interface HeardUtterance {
   partials: number;
   /** Audio-time silence that ended the utterance (what the endpointer waited). */
   endpointMs: number;
+  /** Why the turn was taken as over (smart end-of-turn only): complete, or the silence ran out. */
+  turnEnd?: string;
   /** Wall-clock ms from the endpoint to the final transcript. */
   asrMs: number;
   /** performance.now() when the endpoint was detected. */
@@ -42,6 +51,9 @@ export class Listener {
   private hotwords: readonly string[] = [];
   private closed = false;
   private finalizing = 0;
+  /** The reading of the current pause: taken as it starts, re-read a moment later. */
+  private pause: { atPause: Promise<string> | null; settled: Promise<string> | null; heard: HeardSoFar | null | 'unknown' } | null = null;
+  private lastTurnEnd: string | undefined;
 
   constructor(
     lineRate: number,
@@ -50,12 +62,14 @@ export class Listener {
     private readonly endpointing: EndpointerOptions,
     private readonly asrTimeoutMs: number,
     private readonly events: ListenerEvents,
+    private readonly turnEnd?: TurnEndSetting,
   ) {
     this.toVad = lineRate === vad.sampleRate ? null : new Resampler(lineRate, vad.sampleRate);
-    this.endpointer = new Endpointer(vad, endpointing, {
+    const smart = turnEnd && turnEnd.options.mode === 'smart';
+    this.endpointer = new Endpointer(vad, smart ? { ...endpointing, endDecision: (ms) => this.endDecision(ms) } : endpointing, {
       speechStart: (preRoll) => this.onSpeechStart(preRoll),
       speechAudio: (pcm) => this.feedAsr(pcm),
-      speechEnd: (info) => void this.onSpeechEnd(info.speechMs),
+      speechEnd: (info) => void this.onSpeechEnd(info.speechMs, info.silenceMs),
       speechDiscarded: () => this.dropStream(),
     });
   }
@@ -81,7 +95,38 @@ export class Listener {
     this.dropStream();
   }
 
+  /**
+   * Called at each silent frame of an utterance. The recogniser reads the speech as the pause
+   * starts and again just before the early answer would be due; the two readings (settled or
+   * still changing) and the words decide (turn_end.ts).
+   */
+  private endDecision(silenceMs: number): boolean | Promise<boolean> {
+    const o = this.turnEnd!.options;
+    const frameMs = this.endpointer.frameDurationMs;
+    if (silenceMs <= frameMs || !this.pause) {
+      const read = this.stream?.heardSoFar?.bind(this.stream);
+      this.pause = { atPause: read ? read().catch(() => '') : null, settled: null, heard: read ? null : 'unknown' };
+    }
+    const pause = this.pause;
+    if (pause.atPause && !pause.settled && silenceMs + frameMs >= o.completeMs) {
+      const read = this.stream?.heardSoFar?.bind(this.stream);
+      pause.settled = read ? read().catch(() => '') : Promise.resolve('');
+    }
+    const decide = () => {
+      const end = shouldEndTurn(silenceMs, pause.heard, o);
+      if (end) this.lastTurnEnd = pause.heard && pause.heard !== 'unknown' ? (completeness(pause.heard).complete ? 'complete' : 'silence') : 'silence';
+      return end;
+    };
+    if (pause.heard || silenceMs < o.completeMs || !pause.atPause || !pause.settled) return decide();
+    return Promise.all([pause.atPause, pause.settled]).then(([atPause, settled]) => {
+      pause.heard = { atPause, settled, faqConfident: settled ? (this.turnEnd!.faqConfident?.(settled) ?? false) : false };
+      return decide();
+    });
+  }
+
   private onSpeechStart(preRoll: Int16Array): void {
+    this.pause = null;
+    this.lastTurnEnd = undefined;
     this.dropStream();
     this.partials = 0;
     try {
@@ -109,8 +154,10 @@ export class Listener {
     }
   }
 
-  private async onSpeechEnd(speechMs: number): Promise<void> {
+  private async onSpeechEnd(speechMs: number, silenceMs: number): Promise<void> {
     const endpointAt = performance.now();
+    const turnEnd = this.lastTurnEnd;
+    this.pause = null;
     const stream = this.stream;
     const tail = this.toAsr?.flush();
     this.stream = null;
@@ -125,7 +172,8 @@ export class Listener {
         text: final.text,
         alternatives: final.alternatives,
         partials: this.partials,
-        endpointMs: this.endpointing.endSilenceMs,
+        endpointMs: Math.round(silenceMs),
+        turnEnd,
         asrMs: performance.now() - endpointAt,
         endpointAt,
         speechMs,

@@ -375,6 +375,13 @@ class OnnxCtcStream implements AsrStream {
     return { input: x, frames: x.length };
   }
 
+  async heardSoFar(): Promise<string> {
+    const input = this.modelInput();
+    if (!input || this.state !== 'open') return '';
+    const lp = await this.engine.logProbs(input.input, input.frames);
+    return this.engine.decode(lp, this.options.hotwords, true).text;
+  }
+
   private async partial(): Promise<void> {
     const t0 = performance.now();
     const input = this.modelInput();

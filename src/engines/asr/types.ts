@@ -42,6 +42,11 @@ export interface AsrStream {
   finalize(): Promise<AsrFinal>;
   /** Drops the utterance (barge-in cancelled, call ended). Idempotent. */
   cancel(): void;
+  /**
+   * What the audio pushed so far reads as, now (a quick decode, for deciding whether the caller
+   * has finished: src/dialog/turn_end.ts). Backends that cannot say leave it out.
+   */
+  heardSoFar?(): Promise<string>;
 }
 
 export interface AsrEngine {
