@@ -32,7 +32,8 @@ describe('dialog policy: a caller who is not understood', () => {
     const [first, second] = run([garbled, garbled]);
     expect(first.decision).toMatchObject({ kind: 'reprompt', reason: 'no-match' });
     expect(second.decision).toMatchObject({ kind: 'menu', top: true, invalid: false, options: menu.options });
-    expect(second.notes).toEqual([{ type: 'menu.offered', data: { reason: 'failures' } }]);
+    expect(second.notes).toEqual([{ type: 'menu.offered', data: { reason: 'failures' } }, { type: 'deescalation', data: { cue: 'repeated-failures' } }]);
+    expect(second.empathy).toBe('repeated-failures');
   });
 
   it('goes from a topic key to its sub-menu and from an option key to that FAQ', () => {
@@ -49,9 +50,11 @@ describe('dialog policy: a caller who is not understood', () => {
   });
 
   it('repeats the menu after a key that is not in it, and hands off when the menu keeps failing', () => {
-    const results = run([garbled, garbled, key('9'), garbled, key('8')]);
+    const results = run([garbled, garbled, key('9'), key('8'), key('7')]);
     expect(results.slice(2).map((r) => r.decision.kind)).toEqual(['menu', 'menu', 'handoff']);
     expect(results[2].decision).toMatchObject({ invalid: true });
+    // Speech not understood a third time, after the bot has said sorry, goes to a human at once.
+    expect(run([garbled, garbled, garbled])[2].decision).toMatchObject({ kind: 'handoff', reason: 'frustration' });
   });
 
   it('answers a confident request spoken in the middle of the menu', () => {

@@ -1,4 +1,5 @@
 import type { Alternative, NluResult } from '../engines/nlu/types.js';
+import type { FrustrationCue } from './deescalate.js';
 import { menuLevel, type Menu, type MenuOption } from './menu.js';
 
 /** What the bot is waiting for, which changes how a reply is read ("بله" means different things). */
@@ -20,6 +21,10 @@ export interface DialogState {
   menuMisses: number;
   /** The FAQ the bot asked the caller to confirm, while awaiting 'confirm'. */
   confirming: Alternative | null;
+  /** The bot has acknowledged the caller's frustration (once per call); the next failure hands off. */
+  calmed: boolean;
+  /** Times the caller asked for a human by voice. */
+  operatorAsks: number;
 }
 
 export const initialDialogState = (): DialogState => ({
@@ -33,6 +38,8 @@ export const initialDialogState = (): DialogState => ({
   menuPath: [],
   menuMisses: 0,
   confirming: null,
+  calmed: false,
+  operatorAsks: 0,
 });
 
 export interface PolicyOptions {
@@ -56,11 +63,11 @@ export interface PolicyOptions {
 
 /** Something worth recording about the turn (the session stores it as a call event). */
 export interface PolicyNote {
-  type: 'menu.offered' | 'menu.selected' | 'confirm.answered';
+  type: 'menu.offered' | 'menu.selected' | 'confirm.answered' | 'deescalation';
   data: Record<string, unknown>;
 }
 
-export type HandoffReason = 'caller-request' | 'dtmf-0' | 'faq-action' | 'low-confidence' | 'no-input' | 'no-match' | 'engine-error';
+export type HandoffReason = 'caller-request' | 'dtmf-0' | 'faq-action' | 'low-confidence' | 'no-input' | 'no-match' | 'engine-error' | 'frustration';
 
 export type Decision =
   | { kind: 'answer'; intent: string; text: string; then: 'anything-else' | 'handoff' | 'end'; queue: string }
@@ -78,7 +85,8 @@ export type Decision =
   | { kind: 'goodbye' };
 
 export type PolicyInput =
-  | { kind: 'speech'; nlu: NluResult }
+  /** `cue`: frustration in the caller's words (deescalate.ts), found by the session. */
+  | { kind: 'speech'; nlu: NluResult; cue?: FrustrationCue | null }
   | { kind: 'dtmf'; digits: string }
   | { kind: 'no-input' }
   | { kind: 'engine-error' };
@@ -87,6 +95,8 @@ export interface PolicyResult {
   decision: Decision;
   state: DialogState;
   notes: PolicyNote[];
+  /** Say the empathy sentence for this cue before the decision (once per call). */
+  empathy?: FrustrationCue;
 }
 
 /**
@@ -94,6 +104,24 @@ export interface PolicyResult {
  * the decision. Keeping it free of I/O makes every rule below a one-line test.
  */
 export function decide(state: DialogState, input: PolicyInput, o: PolicyOptions): PolicyResult {
+  const result = decideTurn(state, input, o);
+  // De-escalation: the first frustration cue of the call is acknowledged, and noted.
+  const s = result.state;
+  let cue: FrustrationCue | null = null;
+  if (input.kind === 'speech') {
+    if (input.nlu.system === 'operator') s.operatorAsks = state.operatorAsks + 1;
+    cue = input.cue ?? (s.operatorAsks >= 2 ? 'operator-twice' : null);
+  }
+  if (!cue && s.failures >= 2 && s.failures > state.failures) cue = 'repeated-failures';
+  if (cue && !state.calmed) {
+    s.calmed = true;
+    result.notes.push({ type: 'deescalation', data: { cue } });
+    return { ...result, empathy: cue };
+  }
+  return result;
+}
+
+function decideTurn(state: DialogState, input: PolicyInput, o: PolicyOptions): PolicyResult {
   const s: DialogState = { ...state };
   const notes: PolicyNote[] = [];
   const out = (decision: Decision): PolicyResult => ({ decision, state: s, notes });
@@ -173,6 +201,8 @@ export function decide(state: DialogState, input: PolicyInput, o: PolicyOptions)
 
   // Nothing accepted. In the menu, the menu again; otherwise one confirmation of a likely guess,
   // or plausible alternatives as a short list once, or the menu after repeated failures.
+  // Once the bot has acknowledged the caller's frustration, a human comes at the next failure.
+  if (state.calmed && !wasConfirm) return handoff('frustration');
   if (wasMenu) return menuAgain(s, o, out, true);
   const [top, runnerUp] = nlu.alternatives;
   const margin = o.confirmMargin ?? 0.15;
