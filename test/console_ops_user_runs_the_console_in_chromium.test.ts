@@ -233,6 +233,15 @@ describe('the ops console in a real browser', () => {
     // The caller's audio is fetched on demand; with no recording stored the page says so.
     await page.click('#transcript .turn[data-seq="1"] .turn-audio button');
     await page.waitForSelector('#transcript .turn[data-seq="1"] .turn-audio:has-text("ضبط نشده")');
+    // A turn whose audio was kept plays it.
+    await page.click('#transcript .turn[data-seq="2"] .turn-audio button');
+    await page.waitForSelector('#transcript .turn[data-seq="2"] .turn-audio audio');
+    const seconds = await page.$eval('#transcript .turn[data-seq="2"] .turn-audio audio', async (el) => {
+      const audio = el as HTMLAudioElement;
+      if (audio.readyState < 1) await new Promise((r) => audio.addEventListener('loadedmetadata', r, { once: true }));
+      return audio.duration;
+    });
+    expect(seconds).toBeGreaterThan(0.5);
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'call-transcript');
     await context.close();

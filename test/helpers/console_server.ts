@@ -1,4 +1,7 @@
 import type { Server } from 'node:http';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../src/config/load.js';
@@ -15,6 +18,8 @@ import { createKpiRoutes } from '../../src/http/routes/kpis.js';
 import { createFaqRoutes } from '../../src/knowledge/routes.js';
 import { createKnowledgeBase, type KnowledgeService } from '../../src/knowledge/service.js';
 import type { Database } from '../../src/store/db.js';
+import { decodeWav } from '../../src/audio/wav.js';
+import { RecordingStore } from '../../src/store/recordings/store.js';
 
 export const CONSOLE_ADMIN_KEY = 'console-browser-admin-key-0123456789';
 
@@ -31,11 +36,16 @@ export async function startConsoleServer(database: Database) {
   // Recorded answers (upload and listen); nothing is synthesised unless asked for.
   const tts = await createAnswerCache({ database, inner: await createEspeakTts({ outputRate: 8000 }), outputRate: 8000, recordingRefreshMs: 0 });
   const ops: OpsConsole = createOpsConsole({ database, adminKeys: () => [CONSOLE_ADMIN_KEY], timezone: config.timezone });
+  // The caller's audio of one turn (call-handoff, turn 2) is kept, as the call path keeps it.
+  const recordings = await RecordingStore.open({ dir: join(mkdtempSync(join(tmpdir(), 'pasokh-console-rec-')), 'recordings'), retentionDays: 30, maxTotalBytes: 1e8 });
+  const clip = decodeWav(readFileSync('fixtures/asr/heldout/f4_05.wav'));
+  recordings.saveTurn('call-handoff', 2, clip.pcm, clip.sampleRate);
+  await recordings.idle();
   const app = createApp({
     adminKeys: () => [CONSOLE_ADMIN_KEY],
     apiAuth: ops.apiAuth,
     api: [
-      { path: '/calls', app: createCallRoutes({ database }) },
+      { path: '/calls', app: createCallRoutes({ database, recordings }) },
       { path: '/faqs', app: createFaqRoutes({ kb, nlu }) },
       { path: '/nlu', app: createNluRoutes({ nlu }) },
       {
