@@ -40,7 +40,8 @@ export function parseCalleeScript(text: string): CalleeScript {
   return { answer, steps };
 }
 
-const VOICEMAIL = 'سلام، با پیغام‌گیر تماس گرفته‌اید. در حال حاضر امکان پاسخگویی نیست. لطفاً پس از شنیدن صدای بوق، پیغام خود را بگذارید. سپاسگزارم.';
+/** A voicemail greeting: one long sentence with no pause, as machines speak (the heuristic's cue). */
+const VOICEMAIL = 'با پیغام‌گیر تماس گرفته‌اید و در حال حاضر امکان پاسخگویی به تماس شما وجود ندارد لطفاً پس از شنیدن صدای بوق پیغام خود را بگذارید';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SimulatorDialer implements Dialer {
