@@ -88,14 +88,28 @@ export class CampaignService {
       await this.store.finishAttempt(stale.id, { outcome: 'lost', at: now, detail: 'no report from the instance that placed it' });
     }
     let placed = 0;
-    for (const campaign of await this.store.running()) {
+    const running = await this.store.running();
+    for (const campaign of running) {
       if (!inWindow(campaign.schedule, now)) continue;
       const claimed = await this.store.claimDue(campaign, now, this.instance);
       for (const c of claimed) this.place(campaign, c);
       placed += claimed.length;
     }
     await this.store.completeFinished(now);
+    await this.closeIdleDialers(new Set(running.map((c) => c.id)));
     return placed;
+  }
+
+  /** A dialer whose campaign stopped running and has no call in flight lets go of its connection (AMI). */
+  private async closeIdleDialers(running: Set<string>): Promise<void> {
+    for (const [id, { dialer }] of this.dialers) {
+      if (running.has(id)) continue;
+      const campaign = await this.store.get(id);
+      if (campaign?.status === 'paused') continue; // it will go on
+      if ((await this.store.counts(id)).inFlight > 0) continue;
+      this.dialers.delete(id);
+      await dialer.close().catch(() => {});
+    }
   }
 
   private dialerFor(campaign: Campaign): Dialer {

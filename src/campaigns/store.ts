@@ -277,10 +277,6 @@ export class CampaignStore {
     return rows.length > 0;
   }
 
-  async setFirstAudio(attemptId: string, ms: number): Promise<void> {
-    await this.database.query('update campaign_attempts set first_audio_ms = $2 where id = $1 and first_audio_ms is null', [attemptId, Math.round(ms)]);
-  }
-
   /** Adds the provider's figure for how long the call lasted (Twilio's CallDuration). */
   async setDuration(attemptId: string, seconds: number): Promise<void> {
     await this.database.query('update campaign_attempts set duration_seconds = $2 where id = $1', [attemptId, Math.round(seconds)]);
