@@ -5,9 +5,10 @@
  * tuned and measured the same way in the same run. Ends with one JSON line.
  *
  *   npm run eval:nlu -- --faq <catalogue.json> --train <jsonl> [--dev <jsonl> …] --test <jsonl> [--test …]
- *                       [--write-model fixtures/faq/nlu-model.json] [--max-false-accept 0.1]
+ *                       [--write-model models/nlu-fa/nlu-model.json] [--max-false-accept 0.1]
  *                       [--background <jsonl> …] [--cv-test <folds>] [--tune cv|cv+dev|dev] [--errors <jsonl>]
  *                       [--dev-spoken <jsonl> …]
+ *   npm run eval:nlu -- --few-shot <K|all> …   (see tools/eval-few-shot.ts)
  *
  * Lines are {"text"|"utt", "intent"} with intent null for out-of-scope. Without --faq, every intent
  * in --train becomes a FAQ (MASSIVE). When --dev holds no in-scope lines, tuning uses k-fold
@@ -40,6 +41,9 @@ import {
   type Labelled,
   type Prediction,
 } from './lib/nlu-eval.js';
+
+// --few-shot K: a new site's upload through the API, fastText beside it (tools/eval-few-shot.ts).
+if (process.argv.includes('--few-shot')) await import('./eval-few-shot.js');
 
 const { values } = parseArgs({
   options: {
