@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requireAdminKey } from '../src/http/auth.js';
 import { createFaqRoutes } from '../src/knowledge/routes.js';
 import { createKnowledgeBase, type KnowledgeService } from '../src/knowledge/service.js';
+import { LIMITS } from '../src/knowledge/validate.js';
 import { createNluRoutes } from '../src/engines/nlu/routes.js';
 import { createNluProvider } from '../src/engines/nlu/provider.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
@@ -110,7 +111,10 @@ describe('POST /api/faqs/import', () => {
     const report = (await res.json()) as { ok: boolean; version: number; faqCount: number; format: string };
     expect(report).toMatchObject({ ok: true, faqCount: 2, format: 'csv' });
     const parsed = await parse('کارت هدیه میخوام');
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Live once the answer comes back: retrained and its thresholds fitted to this FAQ (held-out
+    // lines, a second training), well inside the 5 s issue 13 allows 5,000 phrasings; timed
+    // generously because two cores may be shared.
+    expect(Date.now() - started).toBeLessThan(5000);
     expect(parsed).toMatchObject({ intent: 'gift_card', kbVersion: report.version });
     const human = kb.get('human')!;
     expect(human).toMatchObject({ action: 'handoff', queue: 'support', answer: 'لطفاً گوشی را نگه دارید، "همکارم" پاسخ می‌دهد.' });
@@ -175,9 +179,9 @@ describe('FAQ edit endpoints', () => {
 });
 
 describe('upload limits', () => {
-  it('refuses a file over 5 MB with 413 and changes nothing', async () => {
+  it('refuses a file over the size limit (64 MB, room for 100,000 phrasings) with 413 and changes nothing', async () => {
     const before = kb.current().version;
-    const big = 'id,question,answer\n' + 'x,'.repeat(3_000_000);
+    const big = 'id,question,answer\n' + 'x,'.repeat(LIMITS.fileBytes / 2 + 10);
     const res = await post(big, 'text/csv');
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('too_large');

@@ -12,13 +12,17 @@ export const LIMITS = {
   questionLength: 500,
   answerLength: 2000,
   exampleLength: 500,
-  examplesPerFaq: 200,
+  /** Phrasings (examples) one FAQ may have. */
+  examplesPerFaq: 5000,
+  /** Phrasings (examples) the whole knowledge base may have after an import. */
+  examplesPerKb: 100_000,
   tagLength: 40,
   tagsPerFaq: 20,
   menuLength: 120,
   queueLength: 64,
   faqsPerImport: 5000,
-  fileBytes: 5 * 1024 * 1024,
+  /** 100,000 phrasings of a few dozen Persian words each, with room for the answers. */
+  fileBytes: 64 * 1024 * 1024,
 } as const;
 
 const text = (max: number, what: string) =>
@@ -55,7 +59,7 @@ export const faqInputSchema = z.object({
     .transform((q) => (q ? q : null)),
   examples: z
     .array(text(LIMITS.exampleLength, 'example'), { error: 'examples must be a list of strings' })
-    .max(LIMITS.examplesPerFaq, `more than ${LIMITS.examplesPerFaq} examples`)
+    .max(LIMITS.examplesPerFaq, `more than ${LIMITS.examplesPerFaq.toLocaleString('en')} examples (phrasings) in one FAQ`)
     .default([]),
   tags: z
     .array(text(LIMITS.tagLength, 'tag'), { error: 'tags must be a list of strings' })
@@ -116,6 +120,7 @@ export function validateFaqs(inputs: unknown[], rowNumbers?: number[]): Validati
     problems.push({ field: '(file)', message: `more than ${LIMITS.faqsPerImport} FAQs in one import` });
   }
   const firstRowOfId = new Map<string, number>();
+  let phrasings = 0;
   const rows: RowReport[] = inputs.map((input, i) => {
     const row = rowNumbers?.[i] ?? i + 1;
     const result = validateFaq(input);
@@ -126,6 +131,15 @@ export function validateFaqs(inputs: unknown[], rowNumbers?: number[]): Validati
     if (input === null || typeof input !== 'object' || '__notObject' in input) {
       rowProblems.splice(0, rowProblems.length, { field: '(row)', message: 'each FAQ must be an object' });
     }
+    // Beyond the knowledge base's phrasings, every row that adds more is refused by name.
+    const n = result.faq?.examples.length ?? 0;
+    if (n > 0 && phrasings + n > LIMITS.examplesPerKb) {
+      rowProblems.push({
+        field: 'examples',
+        message: `the knowledge base would hold more than ${LIMITS.examplesPerKb.toLocaleString('en')} examples (phrasings): ${phrasings.toLocaleString('en')} in the rows before this one, ${n.toLocaleString('en')} here`,
+      });
+    }
+    phrasings += n;
     if (rawId) {
       const first = firstRowOfId.get(rawId);
       if (first !== undefined) rowProblems.push({ field: 'id', message: `duplicate id "${rawId}" (first seen in row ${first})` });
