@@ -118,6 +118,13 @@ describe('a notification call', () => {
     expect(io.said).toHaveLength(0);
   });
 
+  it('leaves the message on the last attempt the policy allows', async () => {
+    const io = new ScriptedCallee([{ say: 'پیغامگیر', ms: 4000 }]);
+    const retried = campaign({ ...bill, retry: { on: ['machine'], maxAttempts: 2 } });
+    expect(await runCampaignFlow(io, { ...ctx(retried), lastAttempt: true })).toEqual({ outcome: 'machine' });
+    expect(io.said[0]).toContain('یک میلیون');
+  });
+
   it('leaves the message on the machine when machines are not retried', async () => {
     const io = new ScriptedCallee([{ say: 'پیغامگیر', ms: 4000 }]);
     expect(await runCampaignFlow(io, ctx(campaign({ ...bill, retry: { on: ['no-answer'] } })))).toEqual({ outcome: 'machine' });

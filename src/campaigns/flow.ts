@@ -19,6 +19,8 @@ export interface FlowContext {
   optOut(): Promise<void>;
   /** Queue for callees who ask for a person. */
   queue: string;
+  /** No attempt follows this one (the retry policy is used up): a machine gets the message now. */
+  lastAttempt?: boolean;
 }
 
 export interface FlowResult {
@@ -68,8 +70,8 @@ function isMachine(reply: CallerReply, ctx: FlowContext, first: boolean): boolea
 
 async function onMachine(io: CallIO, ctx: FlowContext, message: string | null): Promise<FlowResult> {
   io.note('campaign-machine', {});
-  // Retrying later is the policy's call; otherwise a notification is left as a message.
-  if (!ctx.campaign.retry.on.includes('machine') && message) await io.say(message);
+  // Retrying later is the policy's call; otherwise (or on the last attempt) a notification is left as a message.
+  if (message && (!ctx.campaign.retry.on.includes('machine') || ctx.lastAttempt)) await io.say(message);
   return { outcome: 'machine' };
 }
 

@@ -202,6 +202,7 @@ export class CampaignService {
         companyName: this.options.companyName,
         now: this.now(),
         queue: campaign.options.queue ?? this.options.defaultQueue,
+        lastAttempt: attempt.seq >= campaign.retry.maxAttempts,
         optOut: async () => {
           await this.store.addDnc([contact.phone], 'opt-out key during a call', 'call', campaign.id);
         },
