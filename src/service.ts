@@ -65,7 +65,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const engines = await createEngines(engineConfig, engineDeps);
   const asr = new LiveAsr(engines.asr, engineConfig.asr.modelDir);
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
-  const kb = await createKnowledgeBase(database, { onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
+  const kb = await createKnowledgeBase(database, { seed: config.knowledge.seedSample ? undefined : false, onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
   const nlu = createNluProvider(kb, nluOptionsFromConfig(config));
 
   // From here on the answer cache owns the TTS engine: closing the cache closes it.

@@ -105,16 +105,13 @@ describe('POST /api/faqs/import', () => {
       ].join('\r\n') + '\r\n',
       true,
     );
-    const started = Date.now();
     const res = await post(body, 'text/csv; charset=utf-8');
     expect(res.status).toBe(200);
     const report = (await res.json()) as { ok: boolean; version: number; faqCount: number; format: string };
     expect(report).toMatchObject({ ok: true, faqCount: 2, format: 'csv' });
     const parsed = await parse('کارت هدیه میخوام');
-    // Live once the answer comes back: retrained and its thresholds fitted to this FAQ (held-out
-    // lines, a second training), well inside the 5 s issue 13 allows 5,000 phrasings; timed
-    // generously because two cores may be shared.
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Live once the answer comes back (the parse below already sees the new version). How fast is
+    // measured by \`npm run bench:nlu\`, not timed here: issue 13 asks for no timed unit tests.
     expect(parsed).toMatchObject({ intent: 'gift_card', kbVersion: report.version });
     const human = kb.get('human')!;
     expect(human).toMatchObject({ action: 'handoff', queue: 'support', answer: 'لطفاً گوشی را نگه دارید، "همکارم" پاسخ می‌دهد.' });

@@ -87,7 +87,8 @@ describe('NLU on the sample ISP FAQ', () => {
     // bar; the tuned values move with every retune, so the behaviour is pinned with values set here.
     const text = 'اینترنتم قطع شده چیکار کنم';
     const confidence = nlu.parse(text).confidence;
-    const model = { ...loadNluModel(), threshold: confidence / 2, spokenThreshold: (confidence + 1) / 2 };
+    // (The fit to the knowledge base is left out here, so that these thresholds are the ones used.)
+    const model = { ...loadNluModel(), fit: undefined, threshold: confidence / 2, spokenThreshold: (confidence + 1) / 2 };
     const engine = createNluEngine({ version: 1, faqs }, { model });
     expect(engine.parse(text).intent).toBe('internet_outage');
     expect(engine.parse(text, { spoken: true }).intent).toBeNull();

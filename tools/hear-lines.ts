@@ -3,7 +3,7 @@
  * default m3: a voice the recogniser trained on, never the held-out f4 of the evaluations) through
  * the telephone channel and recognised as in a call, to --out as {"text": heard, "intent", "said"}.
  *
- *   npx tsx tools/hear-lines.ts --in fixtures/faq/near-miss-background.jsonl --out fixtures/faq/heard/near-miss-background.jsonl
+ *   npx tsx tools/hear-lines.ts --in models/nlu-fa/near-miss-background.jsonl --out models/nlu-fa/heard/near-miss-background.jsonl
  *
  * The recogniser, biased towards the FAQ's words, turns words from other businesses into FAQ-like
  * ones («قبض گاز» → «قبض جاز»); the NLU learns and is tuned on those too, so that what it rejects

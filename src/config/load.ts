@@ -8,6 +8,7 @@ type Env = Record<string, string | undefined>;
 const list = (v: string | undefined) =>
   v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
 const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+const bool = (v: string | undefined) => (v === undefined || v === '' ? undefined : !/^(0|false|no|off)$/i.test(v.trim()));
 
 /** Defaults ← JSON file (`PASOKH_CONFIG`) ← environment ← `overrides` (tests, CLI flags). */
 export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
@@ -29,6 +30,7 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     telephony: { audioSocketPort: int(env.PASOKH_AUDIOSOCKET_PORT) },
     asr: { backend: env.PASOKH_ASR_BACKEND, modelDir: env.PASOKH_ASR_MODEL, grpcUrl: env.PASOKH_ASR_GRPC_URL },
     tts: { backend: env.PASOKH_TTS_BACKEND, voice: env.PASOKH_TTS_VOICE, grpcUrl: env.PASOKH_TTS_GRPC_URL },
+    knowledge: { seedSample: bool(env.PASOKH_SEED_SAMPLE_FAQ) },
   };
   const merged = deepMerge(deepMerge(file, fromEnv), overrides);
   const parsed = configSchema.safeParse(merged);

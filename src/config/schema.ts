@@ -122,6 +122,15 @@ export const configSchema = z.object({
     })
     .default({ backend: 'espeak', voice: 'fa', rate: 165, pitch: 50, cacheMemoryMb: 64, timeoutMs: 3000, lexicon: {} }),
 
+  knowledge: z
+    .object({
+      seedSample: z
+        .boolean()
+        .default(true)
+        .describe('Load the sample ISP FAQ (models/nlu-fa/sample-faq.json) into an empty knowledge base at start; false for a site that uploads its own (env PASOKH_SEED_SAMPLE_FAQ=0)'),
+    })
+    .default({ seedSample: true }),
+
   nlu: z
     .object({
       threshold: z.number().min(0).max(1).optional().describe('Override of the accept threshold chosen on held-out data'),

@@ -12,13 +12,15 @@ import { LIMITS, validateFaq } from './validate.js';
  *   GET    /                       live FAQs
  *   GET    /versions               every version, newest first
  *   POST   /versions/:v/rollback   make version v live again (as a new version)
+ *   GET    /quality                what the NLU fitted to the live FAQ expects: answer rate, confusable
+ *                                   pairs, FAQs needing phrasings (also in the import response)
  *   GET    /:id, PUT /:id, DELETE /:id
  * A rejected import answers 422 with the per-row report and changes nothing.
  */
 export interface FaqRoutesDeps {
   kb: KnowledgeService;
   /** When given, a change is answered only once the NLU for it is live (`ready()`). */
-  nlu?: { ready(): Promise<void> };
+  nlu?: { ready(): Promise<void>; quality?(): unknown };
 }
 
 const idParam = z.string().min(1).max(LIMITS.idLength);
@@ -57,7 +59,14 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
       );
     }
     await live();
-    return c.json(report);
+    return c.json({ ...report, quality: deps.nlu?.quality?.() ?? null });
+  });
+
+  app.get('/quality', async (c) => {
+    await live();
+    const quality = deps.nlu?.quality?.() ?? null;
+    if (!quality) throw new ApiError(404, 'not_found', 'No quality report: the NLU model fits nothing to this knowledge base (or it is empty)');
+    return c.json(quality);
   });
 
   app.get('/', (c) => {

@@ -62,14 +62,14 @@ export interface ImportReport extends Omit<ValidationReport, 'faqs'> {
 }
 
 export interface KnowledgeOptions {
-  /** Load this catalogue when the database holds no version yet. Default: fixtures/faq/catalogue.json; false = none. */
+  /** Load this catalogue when the database holds no version yet. Default: the sample ISP FAQ (models/nlu-fa/sample-faq.json); false = none (config `knowledge.seedSample`). */
   seed?: string | URL | false;
   /** How often to look for a version written by another instance (ms); 0 = never. Default 1000. */
   pollMs?: number;
   onError?: (err: unknown) => void;
 }
 
-export const SAMPLE_CATALOGUE = new URL('../../fixtures/faq/catalogue.json', import.meta.url);
+export const SAMPLE_CATALOGUE = new URL('../../models/nlu-fa/sample-faq.json', import.meta.url);
 
 // Arbitrary but fixed: every instance must take the same lock.
 const KB_LOCK_KEY = 727_005;
@@ -239,7 +239,7 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
   if (snapshot.version === 0 && options.seed !== false) {
     const seed = readSeed(options.seed ?? SAMPLE_CATALOGUE);
     // Seeding checks emptiness under the lock: two instances starting together seed once.
-    await commit('seed', async (_live, current) => (current === null ? { faqs: seed, note: 'sample FAQ from fixtures' } : null));
+    await commit('seed', async (_live, current) => (current === null ? { faqs: seed, note: 'sample FAQ (models/nlu-fa/sample-faq.json)' } : null));
     await refresh();
   }
 

@@ -2,6 +2,7 @@ import type { Faq, KbSnapshot } from '../../knowledge/types.js';
 import { normalizePersian } from '../../text/normalize.js';
 import { confidenceOf, evidenceOf, loadBackground, loadNluModel, type NluModel } from './calibration.js';
 import { grammarVocabulary } from './grammars.js';
+import { fitThreshold, fitThresholdAsync, foldSplit, type KbFit } from './fit.js';
 import { BACKGROUND, TfidfMatcher, type TrainingExample } from './matcher.js';
 import { parseSlots } from './slots.js';
 import { detectSystemIntent } from './system.js';
@@ -10,14 +11,19 @@ import type { Alternative, NluEngine, NluResult, ParseContext } from './types.js
 export interface NluEngineOptions {
   /** Overrides the tuned accept threshold (config `nlu.threshold`). */
   threshold?: number;
-  /** Tuned calibration and matcher weights; defaults to `fixtures/faq/nlu-model.json`. */
+  /** Tuned calibration and matcher weights; defaults to `models/nlu-fa/nlu-model.json`. */
   model?: NluModel;
   /** How many alternatives to return (the best one included). */
   alternatives?: number;
   timeZone?: string;
-  /** Background phrasings; default: fixtures/faq/background.jsonl when the tuned model uses them. */
+  /** Background phrasings; default: the background of models/nlu-fa/ when the tuned model uses them. */
   background?: readonly string[];
+  /** Fit the thresholds to the knowledge base at each build (default: when the model has `fit`). */
+  fit?: boolean;
 }
+
+/** A FAQ with fewer phrasings than this also learns from its answer's words. */
+export const ANSWER_AS_PHRASING_BELOW = 3;
 
 let defaultBackground: string[] | null = null;
 
@@ -35,25 +41,59 @@ export function trainingExamples(faqs: readonly Faq[]): TrainingExample[] {
 /** Builds the NLU for one knowledge-base snapshot; the snapshot never changes under it. */
 export function createNluEngine(snapshot: KbSnapshot, options: NluEngineOptions = {}): NluEngine {
   const { model, examples } = prepare(snapshot, options);
-  return engineFor(snapshot, options, model, TfidfMatcher.train(examples, model.matcher));
+  const matcher = TfidfMatcher.train(examples, model.matcher);
+  let fit: KbFit | undefined;
+  if (fitting(model, options, snapshot)) {
+    const t0 = performance.now();
+    const split = foldSplit(examples, model.fit!.every);
+    fit = fitThreshold(TfidfMatcher.train(split.train, model.matcher), split, model, examples, model.fit!.targetFalseAccept, t0);
+  }
+  return engineFor(snapshot, options, fitted(model, fit), matcher, fit);
 }
 
 /** The same engine, trained in short slices so that the event loop stays free (large FAQs). */
 export async function createNluEngineAsync(snapshot: KbSnapshot, options: NluEngineOptions = {}): Promise<NluEngine> {
   const { model, examples } = prepare(snapshot, options);
-  return engineFor(snapshot, options, model, await TfidfMatcher.trainAsync(examples, model.matcher));
+  const matcher = await TfidfMatcher.trainAsync(examples, model.matcher);
+  let fit: KbFit | undefined;
+  if (fitting(model, options, snapshot)) {
+    const t0 = performance.now();
+    const split = foldSplit(examples, model.fit!.every);
+    fit = await fitThresholdAsync(await TfidfMatcher.trainAsync(split.train, model.matcher), split, model, examples, model.fit!.targetFalseAccept, t0);
+  }
+  return engineFor(snapshot, options, fitted(model, fit), matcher, fit);
 }
 
+const fitting = (model: NluModel, options: NluEngineOptions, snapshot: KbSnapshot) =>
+  (options.fit ?? true) && model.fit !== undefined && snapshot.faqs.some((f) => f.enabled);
+
+const fitted = (model: NluModel, fit: KbFit | undefined): NluModel =>
+  fit ? { ...model, threshold: fit.threshold, spokenThreshold: fit.spokenThreshold } : model;
+
+/**
+ * The FAQ's training lines (with the answers of FAQs that have almost no phrasings: an FAQ with
+ * only its question still learns the words a caller may use from what it answers) and the
+ * background, less any line a FAQ also has word for word (the background is "not ours"; a site whose FAQ covers
+ * an everyday request must not be taught that its own phrasing is someone else's).
+ */
 function prepare(snapshot: KbSnapshot, options: NluEngineOptions): { model: NluModel; examples: TrainingExample[] } {
   const model = options.model ?? loadNluModel();
   const background = options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackground()) : []);
+  const faqLines = trainingExamples(snapshot.faqs);
+  if (model.fit) {
+    for (const faq of snapshot.faqs) {
+      if (faq.enabled && faq.examples.length < ANSWER_AS_PHRASING_BELOW) faqLines.push({ intent: faq.id, text: faq.answer });
+    }
+  }
+  // Compared as written (normalising every line would hold the event loop at each import).
+  const own = new Set(faqLines.map((e) => e.text.trim()));
   return {
     model,
-    examples: [...trainingExamples(snapshot.faqs), ...background.map((text) => ({ intent: BACKGROUND, text }))],
+    examples: [...faqLines, ...background.filter((text) => !own.has(text.trim())).map((text) => ({ intent: BACKGROUND, text }))],
   };
 }
 
-function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluModel, matcher: TfidfMatcher): NluEngine {
+function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluModel, matcher: TfidfMatcher, fit?: KbFit): NluEngine {
   const threshold = options.threshold ?? model.threshold;
   // A threshold set by ops (config `nlu.threshold`) holds for typed and spoken text alike.
   const spokenThreshold = options.threshold ?? model.spokenThreshold ?? model.threshold;
@@ -85,6 +125,7 @@ function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluMo
   return {
     name: 'tfidf-ngram',
     threshold,
+    fit,
     parse(text: string, context: ParseContext = {}): NluResult {
       const slots = parseSlots(text, { choiceCount: context.choices?.length, timeZone: options.timeZone });
       const system = detectSystemIntent(text);

@@ -1,6 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { KbSnapshot, KnowledgeBase } from '../../knowledge/types.js';
 import { createNluEngine, createNluEngineAsync, type NluEngineOptions } from './engine.js';
+import { qualityReport, type QualityReport } from './quality.js';
 import type { NluEngine, NluProvider } from './types.js';
 import type { EngineReadiness } from '../readiness.js';
 
@@ -21,6 +22,8 @@ export interface ManagedNluProvider extends NluProvider {
   ready(): Promise<void>;
   /** /readyz: the live engine parses a request (what every turn does) and which version it serves. */
   readiness(): Promise<EngineReadiness>;
+  /** The live engine's fit to its knowledge base, for ops (null: the model fits nothing). */
+  quality(): QualityReport | null;
   close(): void;
 }
 
@@ -44,6 +47,7 @@ export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions
   const onError = options.onError ?? ((e: unknown) => console.error('nlu rebuild failed:', e));
   let engine: NluEngine = createNluEngine(kb.current(), options);
   let builtFor = kb.current().version;
+  let builtSnapshot = kb.current();
   let wanted = builtFor;
   let building: Promise<void> | null = null;
   let closed = false;
@@ -54,13 +58,18 @@ export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions
     engine = next;
     builtFor = version;
   };
+  const installSnapshot = (snapshot: KbSnapshot, next: NluEngine) => {
+    if (snapshot.version <= builtFor) return;
+    builtSnapshot = snapshot;
+    install(snapshot.version, next);
+  };
 
   const rebuild = (snapshot: KbSnapshot) => {
     if (snapshot.version <= wanted) return;
     wanted = snapshot.version;
     if (phrasings(snapshot) < asyncFrom) {
       try {
-        install(snapshot.version, createNluEngine(snapshot, options));
+        installSnapshot(snapshot, createNluEngine(snapshot, options));
       } catch (err) {
         // Keep answering with the previous version rather than not at all.
         onError(err);
@@ -69,7 +78,7 @@ export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions
     }
     const run = createNluEngineAsync(snapshot, options).then(
       (next) => {
-        if (!closed) install(snapshot.version, next);
+        if (!closed) installSnapshot(snapshot, next);
       },
       (err) => onError(err),
     );
@@ -98,6 +107,9 @@ export function createNluProvider(kb: KnowledgeBase, options: NluProviderOptions
       live.parse('اینترنت');
       const faqs = kb.current().faqs.filter((f) => f.enabled).length;
       return { ready: true, detail: `${live.name} for knowledge-base version ${builtFor} (${faqs} FAQs enabled${wanted > builtFor ? `; version ${wanted} in training` : ''})` };
+    },
+    quality() {
+      return engine.fit ? qualityReport(engine.fit, builtSnapshot) : null;
     },
     close() {
       closed = true;

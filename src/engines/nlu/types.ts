@@ -49,6 +49,8 @@ export interface NluEngine {
   parse(text: string, context?: ParseContext): NluResult;
   /** Accept threshold chosen on held-out data; below it `intent` is null. */
   readonly threshold: number;
+  /** How the thresholds were fitted to this knowledge base, and what the held-out lines showed. */
+  readonly fit?: import('./fit.js').KbFit;
   /** Vocabulary of the live knowledge base, for ASR hotword biasing. */
   vocabulary(): readonly string[];
 }
