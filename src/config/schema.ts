@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { queueConfigSchema, transferTargetSchema } from '../handoff/config.js';
 import { recordingsConfigSchema, recordingsDefaults } from '../store/recordings/config.js';
+import { businessHoursSchema, jalaliDateSchema } from '../handoff/hours.js';
 
 const authThrottleDefaults = { maxFailures: 10, windowSeconds: 60, maxAddresses: 10_000, trustedProxies: [] };
 const authThrottleSchema = z.object({
@@ -160,8 +161,11 @@ export const configSchema = z.object({
       holdMessages: z.array(z.string().min(1)).default([]).describe('Short texts played between wait updates; empty = built-in'),
       queues: z.record(z.string(), queueConfigSchema).default({}).describe('Named queues: priority, skill, transfer target'),
       transfer: transferTargetSchema.default({ kind: 'desk' }).describe('Default transfer target (desk, twilio REST, ami redirect on an Asterisk PBX, pbx HTTP)'),
+      hours: businessHoursSchema.nullable().default(null).describe('Business hours of the queues in timezone: {days: ["sat",…], open: "08:00", close: "17:00", byDay: {thu: {open, close}}}; null = always open. Outside them a caller asking for a human is told so and offered a call-back or a message'),
+      holidays: z.array(jalaliDateSchema).default([]).describe('Jalali holidays when queues are closed: "1405-01-13", or "01-01" for every year'),
+      maxWaitSeconds: z.number().int().positive().nullable().default(null).describe('Past this wait the caller is told so and offered a call-back or a message (once); null = no limit'),
     })
-    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30, offerTimeoutSeconds: 20, routeIntervalMs: 500, defaultHandleSeconds: 180, callbackOffer: true, holdMessages: [], queues: {}, transfer: { kind: 'desk' } }),
+    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30, offerTimeoutSeconds: 20, routeIntervalMs: 500, defaultHandleSeconds: 180, callbackOffer: true, holdMessages: [], queues: {}, transfer: { kind: 'desk' }, hours: null, holidays: [], maxWaitSeconds: null }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { amiServerSchema } from '../telephony/ami/client.js';
+import { businessHoursSchema } from './hours.js';
 
 /**
  * Transfer targets, kept here (imported by `src/config/schema.ts`) so the hand-off section of the
@@ -73,6 +74,9 @@ export const queueConfigSchema = z.object({
   priority: z.number().int().default(0).describe('Higher is served first'),
   skill: z.string().nullable().default(null).describe('Agents need this skill; null = any agent'),
   transfer: transferTargetSchema.optional().describe('Overrides handoff.transfer for this queue'),
+  hours: businessHoursSchema.nullable().optional().describe('Overrides handoff.hours for this queue (null = always open)'),
+  maxWaitSeconds: z.number().int().positive().nullable().optional().describe('Overrides handoff.maxWaitSeconds for this queue'),
+  overflow: z.string().optional().describe('Queue that takes the calls when this one is closed or has nobody signed in, if it is open and staffed'),
 });
 
 export type TwilioAction = z.infer<typeof twilioActionSchema>;

@@ -36,6 +36,13 @@ export const handoffPhrases = {
   callbackFailed: 'ثبت درخواست تماس انجام نشد؛ در صف می‌مانید و جایگاهتان حفظ شده است.',
   connecting: 'یکی از همکارانم آماده‌ی پاسخگویی است. تماس شما را وصل می‌کنم.',
   transferring: 'تماس شما را به همکارانم منتقل می‌کنم. لطفاً گوشی را نگه دارید.',
+  /** Said after why nobody can answer now (closed, holiday, a long wait): the ways out. */
+  insteadOffer: 'اگر مایلید با شما تماس بگیریم، کلید یک را بزنید یا بگویید «بله»؛ برای گذاشتن پیام کوتاه کلید دو را بزنید.',
+  longWait: 'پوزش می‌خواهم که انتظارتان طولانی شد؛ همکارانم هنوز مشغول پاسخگویی هستند.',
+  messagePrompt: 'لطفاً پیام کوتاهتان را پس از این جمله بگویید.',
+  messageTaken: 'پیام شما ثبت شد و همکارانم به‌نوبت با شما تماس می‌گیرند. از تماس شما سپاسگزاریم، خدانگهدار.',
+  messageMissing: 'پیامی نشنیدم.',
+  callbackNotTaken: 'ثبت درخواست تماس انجام نشد.',
   defaultHold: [
     'از شکیبایی شما سپاسگزاریم؛ به‌زودی یکی از همکارانم پاسخگوی شما خواهد بود.',
     'لطفاً گوشی را نگه دارید؛ جایگاه شما در صف حفظ می‌شود.',
@@ -59,4 +66,13 @@ export function confirmNumber(number: string, isOwn: boolean): string {
 export function callbackConfirmed(number: string, position: number | null): string {
   const place = position ? ` جایگاه شما، نفر ${ordinal(position)}، در صف حفظ می‌شود و` : ' جایگاه شما در صف حفظ می‌شود و';
   return `درخواست تماس ثبت شد.${place} همکارانم به‌نوبت با شماره‌ی ${spellDigits(number)} تماس می‌گیرند. از تماس شما سپاسگزاریم، خدانگهدار.`;
+}
+
+/**
+ * Outside business hours, plainly: when the people are back, and that the bot still answers.
+ * `when` is hours.ts's «فردا ساعت هشت صبح»; null when no opening is in sight.
+ */
+export function closedAnnouncement(reason: 'closed' | 'holiday', when: string | null): string {
+  const now = reason === 'holiday' ? 'امروز تعطیل است و همکارانم در دسترس نیستند' : 'در این ساعت همکارانم در دسترس نیستند';
+  return when ? `${now}؛ از ${when} پاسخگوی شما هستند.` : `${now}.`;
 }

@@ -5,7 +5,8 @@ import type { CallIO } from '../dialog/types.js';
 import type { Database } from '../store/db.js';
 import { AgentStore } from './agents.js';
 import type { TransferTarget } from './config.js';
-import { handoffPhrases } from './phrases.js';
+import { availability, whenOpens } from './hours.js';
+import { closedAnnouncement, handoffPhrases } from './phrases.js';
 import { QueueConflict, QueueStore, type QueueEntry } from './store.js';
 import { performTransfer, type TransferContext } from './transfer.js';
 import type { HandoffOutcome, HandoffRequest, HandoffService } from './types.js';
@@ -35,6 +36,8 @@ export interface HandoffServiceDeps {
   reofferAfterSeconds?: number;
   /** false: do not run the routing loop in this process (another instance routes). */
   route?: boolean;
+  /** The clock business hours and the maximum wait are read on (tests pass a fake one). */
+  now?: () => Date;
 }
 
 export interface HandoffRuntime extends HandoffService {
@@ -93,13 +96,56 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
     agentExtension: agent?.extension ?? null,
   });
 
+  const now = deps.now ?? (() => new Date());
+  const hoursOf = (name: string) => (hc.queues[name]?.hours !== undefined ? hc.queues[name].hours! : hc.hours);
+  const openNow = (name: string) => availability(now(), hoursOf(name), hc.holidays, config.timezone);
+  const waitFor = (entry: QueueEntry, io: CallIO) =>
+    new QueueWait(queue, entry.id, entry.queue, io, {
+      waitUpdateSeconds: hc.waitUpdateSeconds,
+      callbackOffer: hc.callbackOffer,
+      holdMessages: hc.holdMessages,
+      defaultHandleSeconds: hc.defaultHandleSeconds,
+      pollMs: deps.pollMs ?? 500,
+      replyTimeoutMs: deps.replyTimeoutMs ?? config.audio.noInputTimeoutMs,
+      isClosed: () => closed,
+      maxWaitSeconds: hc.queues[entry.queue]?.maxWaitSeconds !== undefined ? hc.queues[entry.queue].maxWaitSeconds : hc.maxWaitSeconds,
+      now: () => now().getTime(),
+    });
+
+  /** The queue to join: the asked one, or its overflow when that is open and staffed and this one is not. */
+  async function chooseQueue(name: string, io: CallIO): Promise<string> {
+    const overflow = hc.queues[name]?.overflow;
+    if (!overflow || overflow === name) return name;
+    const unstaffed = !openNow(name).open ? 'closed' : (await queue.agentsOnDuty(name)) === 0 ? 'nobody-signed-in' : null;
+    if (!unstaffed || !openNow(overflow).open || (await queue.agentsOnDuty(overflow)) === 0) return name;
+    io.note('handoff.overflow', { from: name, to: overflow, reason: unstaffed });
+    return overflow;
+  }
+
   async function handle(request: HandoffRequest, io: CallIO): Promise<HandoffOutcome> {
     if (closed) return { kind: 'failed', error: 'hand-off service is shutting down' };
     await readyPromise;
-    const entry = await queue.enqueue(request, instanceId);
+    const queueName = await chooseQueue(request.queue, io);
+    const hours = openNow(queueName);
+    const entry = await queue.enqueue(queueName === request.queue ? request : { ...request, queue: queueName }, instanceId);
     io.note('handoff.enqueued', { entryId: entry.id, queue: entry.queue, reason: entry.reason });
     logger?.info({ callId: request.callId, entryId: entry.id, queue: entry.queue }, 'handoff: enqueued');
     changed();
+
+    if (!hours.open) {
+      // Nobody will answer tonight: say so plainly, offer a call-back for the morning or a message.
+      io.note('handoff.closed', { entryId: entry.id, queue: entry.queue, reason: hours.reason, nextOpen: hours.nextOpen?.toISOString() ?? null });
+      const when = hours.nextOpen ? whenOpens(now(), hours.nextOpen, config.timezone) : null;
+      const outcome = await waitFor(entry, io).offerInstead(closedAnnouncement(hours.reason, when), handoffPhrases.callbackNotTaken);
+      if (outcome) {
+        changed();
+        return outcome;
+      }
+      if (!(await queue.withdraw(entry.id))) return waitFor(entry, io).run(); // an agent took it meanwhile
+      changed();
+      io.note('handoff.declined', { entryId: entry.id });
+      return { kind: 'declined' };
+    }
     void worker.tick();
 
     const target = targetFor(entry.queue);
@@ -118,16 +164,7 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       logger?.warn({ entryId: entry.id, error: result.error }, 'handoff: transfer failed, waiting for the desk');
     }
 
-    const wait = new QueueWait(queue, entry.id, entry.queue, io, {
-      waitUpdateSeconds: hc.waitUpdateSeconds,
-      callbackOffer: hc.callbackOffer,
-      holdMessages: hc.holdMessages,
-      defaultHandleSeconds: hc.defaultHandleSeconds,
-      pollMs: deps.pollMs ?? 500,
-      replyTimeoutMs: deps.replyTimeoutMs ?? config.audio.noInputTimeoutMs,
-      isClosed: () => closed,
-    });
-    const outcome = await wait.run();
+    const outcome = await waitFor(entry, io).run();
     changed();
     return outcome;
   }

@@ -416,6 +416,16 @@ export class QueueStore {
     });
   }
 
+  /**
+   * The queue was closed and the caller went back to the bot instead of asking for a call-back:
+   * the entry never was a wait, so it is removed rather than counted as abandoned. False when an
+   * agent has it meanwhile.
+   */
+  async withdraw(entryId: string): Promise<boolean> {
+    const rows = await this.q(`delete from handoff_entries where id = $1 and state = 'waiting' returning id`, [entryId]);
+    return rows.length > 0;
+  }
+
   /** The caller chose a call-back: they leave the line but keep their place in it. */
   async requestCallback(entryId: string, number: string): Promise<QueueEntry | null> {
     const rows = await this.q(

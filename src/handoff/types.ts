@@ -28,6 +28,8 @@ export type HandoffOutcome =
   | { kind: 'transferred'; target: string }
   | { kind: 'callback'; number: string }
   | { kind: 'abandoned' }
+  /** Nobody could answer (closed, holiday) and the caller took neither a call-back nor a message: back to the bot. */
+  | { kind: 'declined' }
   | { kind: 'failed'; error: string };
 
 /**

@@ -17,6 +17,12 @@ export interface WaitOptions {
   isClosed?: () => boolean;
   /** How long the database may stay unreachable before the wait gives up (default 60 s). */
   maxOutageMs?: number;
+  /** Past this wait the caller is told so and offered a call-back or a message, once; null = never. */
+  maxWaitSeconds?: number | null;
+  /** The clock the maximum wait is measured on (tests pass a fake one); default Date.now. */
+  now?: () => number;
+  /** Silence allowed while the caller leaves a message (default 10 s). */
+  messageTimeoutMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,6 +56,14 @@ export function yesNo(reply: CallerReply): 'yes' | 'no' | null {
   return null;
 }
 
+/** Key 1 or «بله» = a call-back; key 2 or «پیام» = leave a message; anything else = neither. */
+export function insteadChoice(reply: CallerReply): 'callback' | 'message' | null {
+  if (reply.kind === 'dtmf') return reply.digits.startsWith('1') ? 'callback' : reply.digits.startsWith('2') ? 'message' : null;
+  if (reply.kind !== 'speech') return null;
+  if (/پیام/u.test(norm(reply.text))) return 'message';
+  return yesNo(reply) === 'yes' ? 'callback' : null;
+}
+
 /** A dialable number: Iranian mobile/landline (0 + 10 digits), or international (7–15 digits). */
 export function validCallbackNumber(raw: string | null): string | null {
   if (!raw) return null;
@@ -69,6 +83,8 @@ class Hangup extends Error {}
  */
 export class QueueWait {
   private holdIndex = 0;
+  private readonly since: number;
+  private longWaitOffered = false;
 
   constructor(
     private readonly store: QueueStore,
@@ -76,7 +92,13 @@ export class QueueWait {
     private readonly queue: string,
     private readonly io: CallIO,
     private readonly options: WaitOptions,
-  ) {}
+  ) {
+    this.since = this.now();
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
 
   async run(): Promise<HandoffOutcome> {
     try {
@@ -154,7 +176,7 @@ export class QueueWait {
 
   private async quietUntil(until: number): Promise<HandoffOutcome | null> {
     for (;;) {
-      const outcome = await this.check();
+      const outcome = (await this.check()) ?? (await this.offerPastMaxWait());
       if (outcome) return outcome;
       const left = until - Date.now();
       if (left <= 0) return null;
@@ -194,17 +216,72 @@ export class QueueWait {
     const meanwhile = await this.check();
     if (meanwhile) return meanwhile;
     if (yesNo(reply) !== 'yes') return null;
+    return this.takeCallback(handoffPhrases.callbackFailed);
+  }
+
+  /** Once the wait passes the queue's maximum: say so plainly and offer the ways out (once). */
+  private async offerPastMaxWait(): Promise<HandoffOutcome | null> {
+    const max = this.options.maxWaitSeconds;
+    if (!max || this.longWaitOffered || this.now() - this.since < max * 1000) return null;
+    this.longWaitOffered = true;
+    this.io.note('handoff.max_wait', { entryId: this.entryId, waitedSeconds: Math.round((this.now() - this.since) / 1000) });
+    return this.offerInstead(handoffPhrases.longWait, handoffPhrases.callbackFailed);
+  }
+
+  /**
+   * Nobody can answer soon (closed, past the maximum wait): `statement` says why, then a call-back
+   * (1 / «بله») or a short message (2 / «پیام») is offered. null = the caller took neither;
+   * `failed` is said when the call-back could not be registered.
+   */
+  async offerInstead(statement: string, failed: string): Promise<HandoffOutcome | null> {
+    try {
+      const reply = await this.askWatchingEntry(`${statement} ${handoffPhrases.insteadOffer}`);
+      const meanwhile = await this.check();
+      if (meanwhile) return meanwhile;
+      const choice = insteadChoice(reply);
+      this.io.note('handoff.instead', { entryId: this.entryId, choice });
+      if (choice === 'callback') return await this.takeCallback(failed);
+      if (choice === 'message') return await this.takeMessage(failed);
+      return null;
+    } catch (err) {
+      if (err instanceof Hangup) return this.abandon();
+      throw err;
+    }
+  }
+
+  private async takeCallback(failed: string): Promise<HandoffOutcome | null> {
     this.io.note('handoff.callback_requested', { entryId: this.entryId });
     const number = await this.confirmCallbackNumber();
     if (!number) {
-      await this.say(handoffPhrases.callbackFailed);
+      await this.say(failed);
       return null;
     }
+    return this.registerCallback(number, null);
+  }
+
+  /** The caller's words become part of the call's record; the task is a call-back to their number. */
+  private async takeMessage(failed: string): Promise<HandoffOutcome | null> {
+    const reply = await this.io.ask(handoffPhrases.messagePrompt, { timeoutMs: this.options.messageTimeoutMs ?? 10_000 });
+    if (reply.kind === 'hangup' || this.io.ended) throw new Hangup();
+    if (reply.kind !== 'speech' || !reply.text.trim()) {
+      await this.say(`${handoffPhrases.messageMissing} ${failed}`);
+      return null;
+    }
+    this.io.note('handoff.message', { entryId: this.entryId, text: reply.text });
+    const number = validCallbackNumber(this.io.callerNumber) ?? (await this.confirmCallbackNumber());
+    if (!number) {
+      await this.say(failed);
+      return null;
+    }
+    return this.registerCallback(number, reply.text);
+  }
+
+  private async registerCallback(number: string, message: string | null): Promise<HandoffOutcome | null> {
     const entry = await this.store.requestCallback(this.entryId, number);
     if (!entry) return this.settled(); // an agent took the call meanwhile
     const position = await this.store.position(this.entryId);
-    this.io.note('handoff.callback', { entryId: this.entryId, number, position });
-    await this.io.say(callbackConfirmed(number, position));
+    this.io.note('handoff.callback', { entryId: this.entryId, number, position, ...(message !== null ? { message: true } : {}) });
+    await this.io.say(message !== null ? handoffPhrases.messageTaken : callbackConfirmed(number, position));
     return { kind: 'callback', number };
   }
 
