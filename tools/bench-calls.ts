@@ -88,6 +88,8 @@ async function main() {
     calls: totalCalls,
     failed,
     endpointSilenceMs: config.audio.endSilenceMs,
+    // smart: the turn ends ~200 ms after a complete request (src/dialog/turn_end.ts); overEndpointMs is then against endSilenceMs all the same.
+    turnEnd: config.audio.turnEnd,
     turnLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
     overEndpointMs: { p50: (percentile(latencies, 50) ?? 0) - config.audio.endSilenceMs, p95: (percentile(latencies, 95) ?? 0) - config.audio.endSilenceMs },
     bargeInClearMs: { n: clears.length, p50: percentile(clears, 50), max: clears.length ? Math.round(Math.max(...clears)) : null },

@@ -148,8 +148,8 @@ async function main() {
   const started = Date.now();
   const cases = [...(await espeakCases(Number(values.limit), values.voices!.split(',').filter(Boolean))), ...(await realCases(values.real!))];
   const modes: Record<string, TurnEndOptions> = {
-    silence: { mode: 'silence', silenceMs: config.audio.endSilenceMs, completeMs: 200, maxMs: 1200 },
-    smart: { mode: 'smart', silenceMs: config.audio.endSilenceMs, completeMs: Number(values['complete-ms']), maxMs: Number(values['max-ms']) },
+    silence: { mode: 'silence', silenceMs: config.audio.endSilenceMs, completeMs: 200, likelyMs: 850, maxMs: 1200 },
+    smart: { mode: 'smart', silenceMs: config.audio.endSilenceMs, completeMs: Number(values['complete-ms']), likelyMs: config.audio.turnEndLikelyMs, maxMs: Number(values['max-ms']) },
   };
   const report: Record<string, unknown> = { cases: cases.length, paused: cases.filter((c) => c.pause).length };
   for (const [name, turnEnd] of Object.entries(modes)) {

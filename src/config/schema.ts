@@ -86,8 +86,12 @@ export const configSchema = z.object({
       maxUtteranceMs: z.number().int().min(1000).default(15_000).describe('Longer utterances are cut and recognised as they are'),
       noInputTimeoutMs: z.number().int().min(1000).default(7_000).describe('Silence after a prompt before the caller is reprompted'),
       bargeIn: z.boolean().default(true).describe('Caller speech or a key press stops the bot and listens'),
+      turnEnd: z.enum(['smart', 'silence']).default('smart').describe('smart = the caller has finished when the words so far make a complete request (confident FAQ match or a final verb, nothing dangling, the reading settled) after turnEndCompleteMs of silence, else after turnEndMaxMs; silence = after endSilenceMs, whatever was said'),
+      turnEndCompleteMs: z.number().int().min(64).max(3000).default(200).describe('Silence after a complete request before the bot answers (smart turnEnd)'),
+      turnEndLikelyMs: z.number().int().min(64).max(5000).default(850).describe('Silence after a likely complete request (a confident FAQ match, no verb heard) before the bot answers (smart turnEnd)'),
+      turnEndMaxMs: z.number().int().min(200).max(5000).default(1200).describe('Longest silence the bot waits for the rest of an incomplete request (smart turnEnd)'),
     })
-    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true }),
+    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true, turnEnd: 'smart', turnEndCompleteMs: 200, turnEndLikelyMs: 850, turnEndMaxMs: 1200 }),
 
   asr: z
     .object({
@@ -146,8 +150,11 @@ export const configSchema = z.object({
       maxReprompts: z.number().int().min(0).default(2).describe('No-match / no-input reprompts before hand-off'),
       lowConfidenceTurns: z.number().int().min(1).default(2).describe('Consecutive low-confidence turns before hand-off'),
       engineTimeoutMs: z.number().int().positive().default(4000).describe('Longest wait for the first synthesised audio before the turn counts as an engine error'),
+      menuFallback: z.boolean().default(true).describe('After menuAfterFailures turns in a row not understood, offer a keypad menu built from the FAQ (its menu column or tags)'),
+      menuAfterFailures: z.number().int().min(1).default(2).describe('Turns in a row not understood before the keypad menu is offered'),
+      confirmFloor: z.number().min(0).max(1).nullable().default(0.3).describe('A best guess between this confidence and the accept threshold is confirmed with a yes/no question; null = never confirm'),
     })
-    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000 }),
+    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000, menuFallback: true, menuAfterFailures: 2, confirmFloor: 0.3 }),
 
   handoff: z
     .object({

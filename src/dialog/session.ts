@@ -10,7 +10,9 @@ import type { CallRecorder, TurnTimings } from '../store/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
 import { Listener, type HeardUtterance } from './listener.js';
 import { decide, initialDialogState, type Decision, type DialogState, type HandoffReason, type PolicyInput } from './policy.js';
-import { clarify, greeting, localHour, prompts } from './prompts.js';
+import { empathySentence, frustrationInWords } from './deescalate.js';
+import { menuEntry, menuFor, menuPrompt } from './menu.js';
+import { clarify, confirmQuestion, greeting, localHour, prompts } from './prompts.js';
 import { Speaker, type Utterance } from './speaker.js';
 import type { AskOptions, CallerReply, CallIO } from './types.js';
 
@@ -128,6 +130,16 @@ export class CallSession implements CallIO {
         },
         fallback: (event) => this.note('engine-fallback', { ...event }),
       },
+      {
+        options: { mode: config.audio.turnEnd, silenceMs: config.audio.endSilenceMs, completeMs: config.audio.turnEndCompleteMs, likelyMs: config.audio.turnEndLikelyMs, maxMs: config.audio.turnEndMaxMs },
+        faqConfident: (text) => {
+          try {
+            return this.deps.nlu.current().parse(text, { spoken: true }).intent !== null;
+          } catch {
+            return false;
+          }
+        },
+      },
     );
     channel.onAudio((pcm) => this.listener.push(pcm));
     channel.onDtmf((digit) => this.onDtmf(digit));
@@ -182,7 +194,14 @@ export class CallSession implements CallIO {
       if (next.kind === 'handoff') {
         if (next.text) await this.respond(next.text, pending);
         else if (pending) this.recordTurn(pending, null, {});
-        return this.handOff(next.reason, next.queue);
+        const outcome = await this.handOffOrDecline(next.reason, next.queue);
+        if (outcome !== 'declined') return outcome;
+        // Nobody could answer and the caller wanted neither a call-back nor a message: the bot goes on.
+        this.state = { ...initialDialogState(), calmed: this.state.calmed, operatorAsks: this.state.operatorAsks };
+        this.note('bot-said', { text: prompts.stillHere });
+        prompt = prompts.stillHere;
+        pending = null;
+        continue;
       }
       prompt = next.text;
     }
@@ -200,8 +219,13 @@ export class CallSession implements CallIO {
       maxChoices: config.nlu.maxChoices,
       clarifyFloor: 0.15,
       defaultQueue: config.handoff.defaultQueue,
+      menu: config.dialog.menuFallback && this.deps.kb ? menuFor(this.deps.kb.current()) : null,
+      menuAfterFailures: config.dialog.menuAfterFailures,
+      confirmFloor: config.dialog.confirmFloor ?? undefined,
     };
-    let { decision, state } = decide(this.state, input, options);
+    if (input.kind === 'speech' && pending.heardText) input.cue = frustrationInWords(pending.heardText);
+    let { decision, state, notes, empathy } = decide(this.state, input, options);
+    for (const n of notes) this.note(n.type, n.data);
     if (decision.kind === 'picked') {
       const picked = decision.intent;
       const faq = this.deps.kb?.current().faqs.find((f) => f.id === picked);
@@ -210,7 +234,12 @@ export class CallSession implements CallIO {
     }
     this.state = state;
     pending.action = decision.kind;
-    return this.realise(decision);
+    const next = this.realise(decision);
+    if (!empathy) return next;
+    // Regret and the way to a human first, once per call (deescalate.ts).
+    // A hand-off or a menu says the way to a human itself.
+    const said = empathySentence(empathy, next.kind !== 'handoff' && decision.kind !== 'menu');
+    return { ...next, text: next.text === undefined ? said : [said, ...(typeof next.text === 'string' ? [next.text] : next.text)] };
   }
 
   private realise(decision: Decision): ReturnType<CallSession['apply']> {
@@ -230,10 +259,18 @@ export class CallSession implements CallIO {
         return {
           kind: 'ask',
           text:
-            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? [prompts.invalidChoice, prompts.noMatch] : prompts.noMatch,
+            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? [prompts.invalidChoice, prompts.noMatch] : decision.reason === 'rejected' ? prompts.rejected : prompts.noMatch,
         };
       case 'go-ahead':
         return { kind: 'ask', text: prompts.goAhead };
+      case 'menu':
+        return { kind: 'ask', text: menuPrompt(decision.options, decision.top, decision.invalid) };
+      case 'confirm': {
+        const faq = this.deps.kb?.current().faqs.find((f) => f.id === decision.intent);
+        const worded = Boolean(faq?.menu?.includes('/'));
+        const label = faq && worded ? menuEntry(faq).label : (faq?.question ?? decision.question ?? decision.intent);
+        return { kind: 'ask', text: confirmQuestion(label, !worded) };
+      }
       case 'goodbye':
         return { kind: 'say-then-end', text: prompts.goodbye };
       case 'handoff':
@@ -244,6 +281,12 @@ export class CallSession implements CallIO {
   }
 
   private async handOff(reason: HandoffReason, queue: string): Promise<CallOutcome> {
+    const outcome = await this.handOffOrDecline(reason, queue);
+    return outcome === 'declined' ? 'completed' : outcome;
+  }
+
+  /** 'declined': nobody could answer (closed) and the caller went back to the bot. */
+  private async handOffOrDecline(reason: HandoffReason, queue: string): Promise<CallOutcome | 'declined'> {
     this.handoffReason = reason;
     this.handoffQueue = queue;
     this.note('handoff', { reason, queue });
@@ -270,6 +313,11 @@ export class CallSession implements CallIO {
       )
       .catch((err: Error) => ({ kind: 'failed' as const, error: err.message }));
     this.note('handoff-outcome', { ...outcome });
+    if (outcome.kind === 'declined' && !this.ended) {
+      this.handoffReason = null;
+      this.handoffQueue = null;
+      return 'declined';
+    }
     if (outcome.kind === 'failed') {
       this.engineError('handoff', new Error(outcome.error));
       if (!this.ended) await this.say(prompts.transferring);

@@ -45,6 +45,8 @@ export async function listen(
     },
     { options: deps.turnEnd, faqConfident: (text) => deps.nlu.parse(text, { spoken: true }).intent !== null },
   );
+  // As in a call: the recogniser is biased towards the knowledge base's words.
+  listener.setHotwords(deps.nlu.vocabulary());
   const ends: number[] = [];
   // The endpointer's frames are chained; waiting for them after each push gives audio-time order.
   const endpointer = (listener as unknown as { endpointer: { drain(): Promise<void>; speaking: boolean } }).endpointer;

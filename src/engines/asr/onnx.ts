@@ -375,11 +375,17 @@ class OnnxCtcStream implements AsrStream {
     return { input: x, frames: x.length };
   }
 
+  /** The last reading of the speech so far: finalize reuses it when nothing but the pause came after. */
+  private lastRead: { samples: number; result: ReturnType<OnnxCtcAsr['decode']> } | null = null;
+
   async heardSoFar(): Promise<string> {
     const input = this.modelInput();
     if (!input || this.state !== 'open') return '';
+    const samples = this.samples;
     const lp = await this.engine.logProbs(input.input, input.frames);
-    return this.engine.decode(lp, this.options.hotwords, true).text;
+    const result = this.engine.decode(lp, this.options.hotwords, true);
+    if (this.state === 'open') this.lastRead = { samples, result };
+    return result.text;
   }
 
   private async partial(): Promise<void> {
@@ -406,6 +412,15 @@ class OnnxCtcStream implements AsrStream {
     if (this.state !== 'open') throw new Error('ASR stream was already finalised');
     this.state = 'finalizing';
     const audioSeconds = this.samples / this.engine.sampleRate;
+    // The turn was ended by a reading taken during its closing pause (src/dialog/turn_end.ts):
+    // what came after it is that pause, so the reading is the transcript and costs nothing more.
+    const read = this.lastRead;
+    if (read && this.samples - read.samples <= this.engine.sampleRate * REUSE_READING_SECONDS) {
+      this.wave = [];
+      this.state = 'done';
+      const res = read.result;
+      return { text: res.text, confidence: res.confidence, audioSeconds, alternatives: res.alternatives ?? [] };
+    }
     const input = this.modelInput();
     this.wave = [];
     if (!input) {
@@ -426,6 +441,9 @@ class OnnxCtcStream implements AsrStream {
     this.wave = [];
   }
 }
+
+/** Silence after a reading of the speech so far within which finalize reuses it. */
+const REUSE_READING_SECONDS = 0.25;
 
 /** The in-process ONNX backend: one line for the composition root. */
 export function createOnnxAsr(options: OnnxAsrOptions): Promise<AsrEngine> {

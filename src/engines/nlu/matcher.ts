@@ -274,8 +274,30 @@ export class TfidfMatcher {
    */
   analyse(text: string, top = 5): { ranked: IntentScore[]; coverage: number; unknown: number; foreign: number; background: IntentScore | null } {
     const { raw, corrected, guessed } = this.correctedTokens(text);
-    const n = this.exampleIntent.length;
-    const { dw, dc, cw, cc, best, second, bestWord, bayesScore } = this;
+    // Character evidence from both spellings: the caller's word and the word it was corrected to.
+    const charFs = charFeatures(corrected.map((c, i) => (c === raw[i] ? c : `${raw[i]} ${c}`)));
+    const wordFs = wordFeatures(corrected);
+    // One scorer per model, each filling its per-intent scores; then one ranking combines them.
+    const { wordRow, charRow } = this.scoreSimilarity(wordFs, charFs);
+    this.scoreBayes(wordFs, charFs);
+    this.scoreSoftmax(wordRow, charRow);
+    const { ranked, background } = this.rank(top);
+    const wordMass = mass(this.words, corrected, guessed, (w) => this.vocabulary.has(w));
+    return {
+      ranked,
+      coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0,
+      unknown: this.unknownWords(corrected),
+      foreign: this.foreignEvidence(raw),
+      background,
+    };
+  }
+
+  /**
+   * TF-IDF similarity over words and character n-grams: per intent its nearest and second-nearest
+   * phrasing (`best`, `second`, `bestWord`) and its centroid (`cw`, `cc`).
+   */
+  private scoreSimilarity(wordFs: string[], charFs: string[]): { wordRow: SparseRow; charRow: SparseRow } {
+    const { dw, dc, cw, cc, best, second, bestWord } = this;
     bestWord.fill(0);
     dw.fill(0);
     dc.fill(0);
@@ -283,11 +305,24 @@ export class TfidfMatcher {
     cc.fill(0);
     best.fill(0);
     second.fill(0);
-    // Character evidence from both spellings: the caller's word and the word it was corrected to.
-    const charTokens = corrected.map((c, i) => (c === raw[i] ? c : `${raw[i]} ${c}`));
-    const charFs = charFeatures(charTokens);
     const charRow = accumulate(this.chars, charFs, dc, cc);
-    const wordFs = wordFeatures(corrected);
+    const wordRow = accumulate(this.words, wordFs, dw, cw);
+    const a = this.wordWeight;
+    for (let i = 0; i < this.exampleIntent.length; i++) {
+      const s = a * dw[i] + (1 - a) * dc[i];
+      const k = this.exampleIntent[i];
+      if (dw[i] > bestWord[k]) bestWord[k] = dw[i];
+      if (s > best[k]) {
+        second[k] = best[k];
+        best[k] = s;
+      } else if (s > second[k]) second[k] = s;
+    }
+    return { wordRow, charRow };
+  }
+
+  /** Naive-Bayes posterior over intents (`bayesScore`), word and character features pooled. */
+  private scoreBayes(wordFs: string[], charFs: string[]): void {
+    const { bayesScore } = this;
     let nFeatures = 0;
     bayesScore.fill(0);
     nFeatures += bayesAccumulate(this.words, wordFs, bayesScore);
@@ -300,20 +335,17 @@ export class TfidfMatcher {
     let z = 0;
     for (let k = 0; k < bayesScore.length; k++) z += Math.exp(bayesScore[k] - maxLog);
     for (let k = 0; k < bayesScore.length; k++) bayesScore[k] = Math.exp(bayesScore[k] - maxLog) / z;
-    const wordRow = accumulate(this.words, wordFs, dw, cw);
-    const softmaxScore = this.softmaxScore;
-    if (this.softmax) this.softmax.predict(concatRows(wordRow, charRow, this.words.ids.size), softmaxScore);
-    const wordMass = mass(this.words, corrected, guessed, (w) => this.vocabulary.has(w));
+  }
+
+  /** Softmax-regression probabilities (`softmaxScore`), the background one of the classes. */
+  private scoreSoftmax(wordRow: SparseRow, charRow: SparseRow): void {
+    if (this.softmax) this.softmax.predict(concatRows(wordRow, charRow, this.words.ids.size), this.softmaxScore);
+  }
+
+  /** One ranking of the scorers' evidence: the `top` best intents, and the background's own. */
+  private rank(top: number): { ranked: IntentScore[]; background: IntentScore | null } {
+    const { cw, cc, best, second, bestWord, bayesScore, softmaxScore } = this;
     const a = this.wordWeight;
-    for (let i = 0; i < n; i++) {
-      const s = a * dw[i] + (1 - a) * dc[i];
-      const k = this.exampleIntent[i];
-      if (dw[i] > bestWord[k]) bestWord[k] = dw[i];
-      if (s > best[k]) {
-        second[k] = best[k];
-        best[k] = s;
-      } else if (s > second[k]) second[k] = s;
-    }
     const b = this.secondWeight;
     const c = this.centroidWeight;
     // Keep only the `top` best intents (insertion into a short sorted list; no full sort).
@@ -335,9 +367,18 @@ export class TfidfMatcher {
       ranked.splice(i, 0, { intent: this.intents[k], score, word: bestWord[k], bayes: bayesScore[k], softmax, rank });
       if (ranked.length > top) ranked.pop();
     }
-    // Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question.
+    return { ranked, background };
+  }
+
+  /** Words the knowledge base has never seen in any spelling: the topic of an out-of-scope question. */
+  private unknownWords(corrected: readonly string[]): number {
     let unknown = 0;
     for (const w of corrected) if (!this.vocabulary.has(w)) unknown++;
+    return unknown;
+  }
+
+  /** How surely the utterance's most foreign word (one only the background uses) is another business's. */
+  private foreignEvidence(raw: readonly string[]): number {
     let foreign = 0;
     for (const w of raw) {
       const forms = [w, ...stemsOf(w)];
@@ -346,7 +387,7 @@ export class TfidfMatcher {
       if (forms.some((f) => this.vocabulary.has(f) || isFunctionWord(f))) continue;
       for (const f of forms) foreign = Math.max(foreign, this.foreign.get(f) ?? 0);
     }
-    return { ranked, coverage: wordMass.total > 0 ? wordMass.known / wordMass.total : 0, unknown, foreign, background };
+    return foreign;
   }
 }
 

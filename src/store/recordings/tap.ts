@@ -63,6 +63,8 @@ export function tapCallForRecordings(
           chunks = [];
           stream.cancel();
         },
+        // The end-of-turn decision reads the speech so far (src/dialog/turn_end.ts) where the engine can.
+        heardSoFar: stream.heardSoFar ? () => stream.heardSoFar!() : undefined,
       };
     },
     close: async () => undefined, // the shared engine is closed by the service, not by a call

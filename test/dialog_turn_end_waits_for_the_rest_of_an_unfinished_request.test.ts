@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SileroModel } from '../src/audio/vad.js';
+import { readWav } from '../src/audio/wav.js';
+import { loadConfig } from '../src/config/load.js';
+import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from '../src/dialog/turn_end.js';
+import type { AsrEngine } from '../src/engines/asr/types.js';
+import { createLocalAsr, createLocalTts } from '../src/engines/factory.js';
+import type { NluEngine } from '../src/engines/nlu/types.js';
+import type { TtsEngine } from '../src/engines/tts/types.js';
+import { speechFor } from '../src/sim/cli.js';
+import { listen, sampleNlu } from '../tools/lib/turn-end-run.js';
+
+const heard = (text: string, faqConfident = false, atPause = text): HeardSoFar => ({ atPause, settled: text, faqConfident });
+const smart: TurnEndOptions = { mode: 'smart', silenceMs: 500, completeMs: 200, likelyMs: 850, maxMs: 1200 };
+
+describe('whether the words so far make a complete request', () => {
+  it('is no while the last word leaves the sentence hanging («که»، «و»، «برای»، «اگه»، «یعنی», «می‌خواستم»)', () => {
+    for (const text of ['اینترنتم قطع شده و', 'می‌خواستم بپرسم که', 'زنگ زدم برای', 'اگه', 'مودمم خاموش میشه یعنی', 'سلام وقت بخیر من می‌خواستم']) {
+      expect(completeness(heard(text, true))).toEqual({ complete: false, why: 'dangling' });
+    }
+  });
+
+  it('is no after a hesitation («اِ»، «اممم»)', () => {
+    expect(completeness(heard('قبضم رو اِ', true)).why).toBe('hesitation');
+    expect(completeness(heard('قبضم رو اممم', true)).why).toBe('hesitation');
+  });
+
+  it('is yes when a request ends in its verb: with a confident FAQ match, or three words and more', () => {
+    expect(completeness(heard('اینترنتم قطع شده چیکار کنم', true))).toEqual({ complete: true, why: 'faq' });
+    expect(completeness(heard('سرعت اینترنتم خیلی پایینه', true))).toEqual({ complete: true, why: 'faq' });
+    expect(completeness(heard('من قبضم را پرداخت کردم', false))).toEqual({ complete: true, why: 'verb' });
+    expect(completeness(heard('از صبح هیچی باز نمیشه', false)).complete).toBe(true);
+  });
+
+  it('is not yet when an FAQ matches words without a verb, which usually start a question', () => {
+    expect(completeness(heard('سرعت', true)).complete).toBe(false);
+    expect(completeness(heard('حجم باقیمونده', true)).complete).toBe(false);
+    expect(completeness(heard('برای خرید اینترنت بسته', true)).complete).toBe(false);
+  });
+
+  it('is not yet when a word appeared after the pause began (the caller was still speaking), but a revised letter is no matter', () => {
+    expect(completeness(heard('اینترنتم قطع شده چیکار کنم', true, 'اینترنتم قطع شده چیکار')).why).toBe('unsettled');
+    expect(completeness(heard('قیمت اینترنت فیبر چقدره', true, 'قیمت اینترنت فیبر چقدر')).complete).toBe(true);
+  });
+
+  it('takes «می‌خواستم» after its object as the main verb', () => {
+    expect(completeness(heard('لیست قیمت بسته ها رو می‌خواستم', true)).complete).toBe(true);
+  });
+});
+
+describe('when the turn ends', () => {
+  it('answers after about 200 ms of silence when the request is complete, and waits up to 1,200 ms when it is not', () => {
+    const done = heard('اینترنتم قطع شده چیکار کنم', true);
+    const hanging = heard('اینترنتم قطع شده و', true);
+    expect(shouldEndTurn(160, done, smart)).toBe(false);
+    expect(shouldEndTurn(224, done, smart)).toBe(true);
+    expect(shouldEndTurn(224, hanging, smart)).toBe(false);
+    expect(shouldEndTurn(1184, hanging, smart)).toBe(false);
+    expect(shouldEndTurn(1216, hanging, smart)).toBe(true);
+  });
+
+  it('answers a likely complete request (a confident FAQ match without the verb heard) after a silence longer than a mid-sentence pause', () => {
+    const likely = heard('سرعت اینترنتم خیلی پایین', true);
+    expect(completeness(likely)).toMatchObject({ complete: false, likely: true });
+    expect(shouldEndTurn(800, likely, smart)).toBe(false);
+    expect(shouldEndTurn(864, likely, smart)).toBe(true);
+  });
+
+  it('keeps the plain silence as a setting, and uses it when the recogniser cannot say what it heard so far', () => {
+    const plain = { ...smart, mode: 'silence' as const };
+    expect(shouldEndTurn(480, heard('اینترنتم قطع شده چیکار کنم', true), plain)).toBe(false);
+    expect(shouldEndTurn(512, heard('اینترنتم قطع شده و', true), plain)).toBe(true);
+    expect(shouldEndTurn(224, 'unknown', smart)).toBe(false);
+    expect(shouldEndTurn(512, 'unknown', smart)).toBe(true);
+    expect(loadConfig({}, {}).audio).toMatchObject({ turnEnd: 'smart', turnEndCompleteMs: 200, turnEndLikelyMs: 850, turnEndMaxMs: 1200, endSilenceMs: 500 });
+  });
+});
+
+describe('end of turn on speech, through VAD and the recogniser', () => {
+  let silero: SileroModel;
+  let asr: AsrEngine;
+  let tts: TtsEngine;
+  let nlu: NluEngine;
+  beforeAll(async () => {
+    silero = await SileroModel.load();
+    const config = loadConfig({}, {});
+    asr = await createLocalAsr(config);
+    tts = await createLocalTts(config);
+    nlu = sampleNlu();
+  });
+  afterAll(async () => {
+    await asr?.close();
+    await tts?.close();
+  });
+  const run = (pcm: Int16Array, turnEnd: TurnEndOptions = smart) => listen(pcm, { silero, asr, nlu, turnEnd });
+
+  it('answers a complete FAQ question early: the recorded «اینترنتم قطع شده چیکار کنم» after about 200 ms', async () => {
+    const [turn, ...more] = await run((await readWav('fixtures/audio/outage.wav')).pcm);
+    expect(more).toEqual([]);
+    expect(turn.turnEnd).toBe('complete');
+    expect(turn.endpointMs).toBeLessThanOrEqual(256);
+    const [plain] = await run((await readWav('fixtures/audio/outage.wav')).pcm, { ...smart, mode: 'silence' });
+    expect(plain.endpointMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('waits on a dangling conjunction: «سرعت اینترنتم خیلی کند شده و» is not taken as the end before 1,200 ms', async () => {
+    const [turn] = await run(await speechFor(tts, 'سرعت اینترنتم خیلی کند شده و'));
+    expect(turn.text).toMatch(/ و$/);
+    expect(turn.turnEnd).toBe('silence');
+    expect(turn.endpointMs).toBeGreaterThanOrEqual(1200);
+  });
+
+  it('hears a question with a 600 ms pause after «می‌خواستم» as one turn, where plain silence cut it in two', async () => {
+    const gap = new Int16Array(0.6 * 8000);
+    const first = await speechFor(tts, 'سلام وقت بخیر من می‌خواستم');
+    const second = await speechFor(tts, 'بدونم اینترنتم چرا انقدر کند شده');
+    const pcm = new Int16Array(first.length + gap.length + second.length);
+    pcm.set(first);
+    pcm.set(second, first.length + gap.length);
+    expect(await run(pcm)).toHaveLength(1);
+    expect(await run(pcm, { ...smart, mode: 'silence' })).toHaveLength(2);
+  });
+});
