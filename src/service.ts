@@ -28,6 +28,8 @@ import { createFaqRoutes } from './knowledge/routes.js';
 import { createMetrics } from './analytics/metrics.js';
 import { createKpiRoutes } from './http/routes/kpis.js';
 import { createAudioRoutes } from './engines/tts/routes.js';
+import { askCsat, createCampaigns, type CampaignService } from './campaigns/index.js';
+import { speechFor } from './sim/cli.js';
 import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes, queueKpis, registerQueueMetrics } from './handoff/index.js';
 
 export interface RunningService {
@@ -39,6 +41,8 @@ export interface RunningService {
   readonly server: Server;
   /** The AudioSocket TCP port (telephony.audioSocketPort, resolved when 0), or null when off. */
   readonly audioSocketPort: number | null;
+  /** Outbound campaigns: the scheduler and its store (tests and the benchmark drive it). */
+  readonly campaigns: CampaignService;
   /** Calls in progress on this instance. */
   activeCalls(): number;
   /** Resolves once every FAQ answer and fixed prompt is in the answer cache (benchmarks wait for it). */
@@ -80,6 +84,9 @@ export async function startService(config: Config): Promise<RunningService> {
   const handoff = createHandoffService({ database, config: effective, logger });
   registerQueueMetrics(metrics.registry, handoff);
 
+  let ownUrl = '';
+  const campaigns = createCampaigns({ database, settings: config.campaigns, companyName: config.dialog.companyName, defaultQueue: config.handoff.defaultQueue, mediaToken: secrets.mediaTokens[0], localUrl: () => ownUrl, speech: (text) => speechFor(tts, text), logger });
+
   const recordings = await openRecordings(config, logger);
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {
@@ -95,6 +102,8 @@ export async function startService(config: Config): Promise<RunningService> {
       handoff,
       metrics,
       logger,
+      takeover: campaigns.service.takeover,
+      postCall: config.campaigns.postCallCsat ? (io) => askCsat(io).then(() => {}) : undefined,
     });
     sessions.add(session);
     void session.run().finally(() => {
@@ -107,6 +116,7 @@ export async function startService(config: Config): Promise<RunningService> {
     database,
     adminKeys: () => secrets.adminKeys,
     timezone: config.timezone,
+    campaignsEnabled: true,
     authThrottle: config.security.authThrottle,
     onAuditError: (err) => logger.warn({ err: String(err) }, 'audit log write failed'),
   });
@@ -144,10 +154,12 @@ export async function startService(config: Config): Promise<RunningService> {
       },
       { path: '/queue', app: createQueueRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
+      { path: '/campaigns', app: campaigns.routes },
+      { path: '/dnc', app: campaigns.dnc },
       { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
       ...opsConsole.api,
     ],
-    pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: throttle() }) }, opsConsole.page],
+    pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: throttle() }) }, opsConsole.page, { path: '/webhooks/twilio', app: campaigns.webhooks }],
     readiness: [
       { name: 'database', check: () => database.ping() },
       { name: 'asr', check: () => askReadiness(asr) },
@@ -181,6 +193,8 @@ export async function startService(config: Config): Promise<RunningService> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://127.0.0.1:${port}`;
+  ownUrl = url;
+  if (config.campaigns.scheduler) campaigns.service.start();
   logger.info({ url, audioSocketPort: audioSocket?.port ?? null, database: database.kind }, 'Pasokh is answering');
 
   return {
@@ -190,10 +204,12 @@ export async function startService(config: Config): Promise<RunningService> {
     adminKey: secrets.adminKeys[0],
     mediaToken: secrets.mediaTokens[0],
     server,
+    campaigns: campaigns.service,
     audioSocketPort: audioSocket?.port ?? null,
     activeCalls: () => sessions.size,
     warmed: () => tts.idle(),
     async stop() {
+      await campaigns.service.stop();
       await media.close();
       await desk.close();
       await audioSocket?.close();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { campaignsConfigSchema, campaignsDefaults } from '../campaigns/config.js';
 import { queueConfigSchema, transferTargetSchema } from '../handoff/config.js';
 import { recordingsConfigSchema, recordingsDefaults } from '../store/recordings/config.js';
 import { businessHoursSchema, jalaliDateSchema } from '../handoff/hours.js';
@@ -155,6 +156,8 @@ export const configSchema = z.object({
       confirmFloor: z.number().min(0).max(1).nullable().default(0.3).describe('A best guess between this confidence and the accept threshold is confirmed with a yes/no question; null = never confirm'),
     })
     .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000, menuFallback: true, menuAfterFailures: 2, confirmFloor: 0.3 }),
+
+  campaigns: campaignsConfigSchema.default(campaignsDefaults).describe('Outbound campaigns: scheduler and post-call CSAT (src/campaigns/config.ts)'),
 
   handoff: z
     .object({

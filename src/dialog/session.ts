@@ -14,7 +14,7 @@ import { empathySentence, frustrationInWords } from './deescalate.js';
 import { menuEntry, menuFor, menuPrompt } from './menu.js';
 import { clarify, confirmQuestion, greeting, localHour, prompts } from './prompts.js';
 import { Speaker, type Utterance } from './speaker.js';
-import type { AskOptions, CallerReply, CallIO } from './types.js';
+import type { AskOptions, CallerReply, CallIO, CallTakeover } from './types.js';
 
 export interface SessionMetrics {
   callStarted(protocol: string): void;
@@ -46,6 +46,10 @@ export interface SessionDeps {
   logger?: SessionLogger;
   /** Caller's name from a CRM or past calls, for the greeting. */
   lookupCallerName?(number: string): Promise<string | null>;
+  /** A flow that takes this call instead of the inbound greeting (campaign attempts), or null. */
+  takeover?(info: CallChannel['info']): CallTakeover | null;
+  /** Asked after the goodbye of a call the bot completed (post-call CSAT, keypad 1–5). */
+  postCall?(io: CallIO): Promise<void>;
   now?(): Date;
 }
 
@@ -174,6 +178,11 @@ export class CallSession implements CallIO {
   }
 
   private async converse(): Promise<CallOutcome> {
+    const takeover = this.deps.takeover?.(this.channel.info);
+    if (takeover) {
+      const result = await takeover(this);
+      return result.handoffQueue ? this.handOff('caller-request', result.handoffQueue) : result.outcome;
+    }
     const { config } = this.deps;
     const name = this.callerNumber && this.deps.lookupCallerName ? await this.deps.lookupCallerName(this.callerNumber).catch(() => null) : null;
     const hour = localHour(this.deps.now?.() ?? new Date(), config.timezone);
@@ -189,6 +198,7 @@ export class CallSession implements CallIO {
       const next = this.apply(input, pending);
       if (next.kind === 'say-then-end') {
         await this.respond(next.text, pending);
+        if (this.deps.postCall && !this.ended) await this.deps.postCall(this);
         return 'completed';
       }
       if (next.kind === 'handoff') {
@@ -340,7 +350,7 @@ export class CallSession implements CallIO {
     const { raw, nlu } = await this.askRaw(text, options, null);
     if (raw.kind === 'hangup') return { kind: 'hangup' };
     if (raw.kind === 'dtmf') return { kind: 'dtmf', digits: raw.digit };
-    if (raw.kind === 'speech' && nlu) return { kind: 'speech', text: raw.heard.text, nlu };
+    if (raw.kind === 'speech' && nlu) return { kind: 'speech', text: raw.heard.text, nlu, speechMs: raw.heard.speechMs };
     return { kind: 'no-input' };
   }
 
