@@ -131,6 +131,12 @@ describe('the ops console in a real browser', () => {
     await page.fill('#faq-search', 'وای‌فای');
     expect(await page.$$eval('#faq-list tbody tr', (rows) => rows.map((r) => r.getAttribute('data-id')))).toContain('wifi_password');
     await page.fill('#faq-search', '');
+    // The understanding's quality report for the live FAQ: expected answer rate, confusable FAQs, thin ones.
+    await page.waitForSelector('#faq-quality .quality-summary, #faq-quality .empty');
+    const quality = await page.textContent('#faq-quality');
+    const report = http.nlu.quality();
+    if (report?.summary) expect(quality).toContain(report.summary);
+    else expect(quality).toContain('هنوز برآوردی نیست');
 
     // A file with one bad row: the report names the row, and nothing changes.
     const before = http.kb.current().version;

@@ -69,6 +69,11 @@ ${jalaliRange()}
   </div>
   <div id="faq-list">${loading}</div>
 </section>
+<section aria-labelledby="h-quality">
+  <h2 id="h-quality">کیفیت فهم ربات</h2>
+  <p class="hint">برآورد از عبارت‌های کنارگذاشته‌ی همین پرسش‌ها، پس از هر بارگذاری یا ویرایش.</p>
+  <div id="faq-quality" aria-live="polite">${loading}</div>
+</section>
 <section aria-labelledby="h-versions">
   <h2 id="h-versions">نسخه‌ها</h2>
   <div id="versions">${loading}</div>

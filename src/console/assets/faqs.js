@@ -174,12 +174,38 @@
     try {
       const report = await P.api('POST', `/api/faqs/import?mode=${mode}`, data);
       renderReport(report, true);
-      await Promise.all([loadFaqs(), loadVersions()]);
+      await Promise.all([loadFaqs(), loadVersions(), loadQuality()]);
     } catch (err) {
       if (err.code === 'invalid_faq_file') renderReport(err.details, false);
       else P.state(box, 'error', P.messageOf(err));
     }
   });
+
+  /* ---------- quality of the understanding (GET /api/faqs/quality) ---------- */
+  async function loadQuality() {
+    const box = $('#faq-quality');
+    let q;
+    try {
+      q = await P.api('GET', '/api/faqs/quality');
+    } catch (err) {
+      if (err.status === 404) return P.empty(box, 'هنوز برآوردی نیست: پس از بارگذاری پرسش‌ها با عبارت‌هایشان ساخته می‌شود.');
+      return P.state(box, 'error', P.messageOf(err));
+    }
+    // The worst cases first, a handful at a time: a long list hides what to fix next.
+    const SHOWN = 8;
+    const list = (title, all) => {
+      const items = [...all].sort((a, b) => (b.count ?? 0) - (a.count ?? 0)).slice(0, SHOWN);
+      const more = all.length - items.length;
+      return items.length
+        ? el('div', {}, el('h3', {}, title), el('ul', {}, ...items.map((i) => el('li', {}, i.message, ...(i.examples && i.examples.length ? [el('br'), el('small', {}, 'نمونه: ', ...i.examples.slice(0, 2).map((x) => bdi(`«${x}» `)))] : [])))), more > 0 ? el('p', { class: 'hint' }, `و ${num(more, 0)} مورد دیگر`) : null)
+        : null;
+    };
+    box.replaceChildren(
+      el('p', { class: 'quality-summary' }, q.summary),
+      list('پرسش‌هایی که ربات با هم اشتباه می‌گیرد', q.confusable) ?? el('p', {}, 'ربات هیچ دو پرسشی را با هم اشتباه نگرفت.'),
+      list('پرسش‌هایی که عبارت بیشتری لازم دارند', q.needsPhrasings) ?? el('p', {}, 'همه‌ی پرسش‌ها عبارت کافی دارند.'),
+    );
+  }
 
   /* ---------- versions, diff, rollback ---------- */
   async function loadVersions() {
@@ -301,4 +327,5 @@
     }
   });
   loadVersions();
+  loadQuality();
 })();
