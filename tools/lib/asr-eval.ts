@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { distance } from 'fastest-levenshtein';
 import type { OnnxAsrOptions } from '../../src/engines/asr/onnx.js';
 import { normalizeForAsr } from '../../src/engines/asr/text.js';
 
@@ -42,33 +41,8 @@ export function describeDecoder(values: DecoderFlagValues): string {
   return `beam ${values.beam}, lm ${lm}, boost ${values['hotword-boost']}`;
 }
 
-/** Word-level edit distance (Levenshtein over tokens). */
-export function wordEdits(a: readonly string[], b: readonly string[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-/** Corpus CER and WER of [hypothesis, reference] pairs already normalised. */
-export function scoreTexts(pairs: ReadonlyArray<readonly [string, string]>): { cer: number; wer: number } {
-  let ce = 0;
-  let cn = 0;
-  let we = 0;
-  let wn = 0;
-  for (const [h, r] of pairs) {
-    ce += distance(h, r);
-    cn += r.length;
-    const hw = h.split(' ').filter(Boolean);
-    const rw = r.split(' ').filter(Boolean);
-    we += wordEdits(hw, rw);
-    wn += rw.length;
-  }
-  return { cer: cn ? ce / cn : 0, wer: wn ? we / wn : 0 };
-}
+// The scoring lives with the engine, which promotes models by it; the tools import it from there.
+export { scoreTexts, wordEdits } from '../../src/engines/asr/score.js';
 
 /**
  * The FAQ vocabulary the live bot would bias towards: words of the questions, answers and caller

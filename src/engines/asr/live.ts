@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { distance } from 'fastest-levenshtein';
+import { scoreTexts } from './score.js';
 import { resample } from '../../audio/resample.js';
 import { decodeWav } from '../../audio/wav.js';
 import { normalizeForAsr } from './text.js';
@@ -82,39 +82,20 @@ export interface ModelScore {
 
 /** Recognises each item as a call would (20 ms pushes, then finalize) and scores CER/WER after normalisation. */
 export async function scoreEngine(engine: AsrEngine, items: readonly ScoredItem[], hotwords: readonly string[] = []): Promise<ModelScore> {
-  let charErrors = 0;
-  let chars = 0;
-  let wordErrors = 0;
-  let words = 0;
+  const pairs: Array<[string, string]> = [];
   for (const item of items) {
     const { pcm, sampleRate } = decodeWav(item.wav);
     const audio = sampleRate === engine.sampleRate ? pcm : resample(pcm, sampleRate, engine.sampleRate);
     const stream = engine.createStream({ hotwords });
     const frame = Math.round(engine.sampleRate / 50);
     for (let i = 0; i < audio.length; i += frame) stream.push(audio.subarray(i, i + frame));
-    const hyp = normalizeForAsr((await stream.finalize()).text);
-    const ref = normalizeForAsr(item.text);
-    charErrors += distance(hyp, ref);
-    chars += ref.length;
-    const hw = hyp.split(' ').filter(Boolean);
-    const rw = ref.split(' ').filter(Boolean);
-    wordErrors += wordDistance(hw, rw);
-    words += rw.length;
+    pairs.push([normalizeForAsr((await stream.finalize()).text), normalizeForAsr(item.text)]);
   }
-  return { n: items.length, cer: chars ? round(charErrors / chars) : 0, wer: words ? round(wordErrors / words) : 0 };
+  const { cer, wer } = scoreTexts(pairs);
+  return { n: items.length, cer: round(cer), wer: round(wer) };
 }
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
-
-function wordDistance(a: readonly string[], b: readonly string[]): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 /** A model folder the ONNX engine can load: manifest.json naming an existing model file. */
 export function checkModelDir(dir: string): { ok: true; dir: string } | { ok: false; message: string } {
