@@ -28,7 +28,16 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     logLevel: env.PASOKH_LOG_LEVEL,
     security: { adminKeys: list(env.PASOKH_ADMIN_KEY), mediaTokens: list(env.PASOKH_MEDIA_TOKEN) },
     telephony: { audioSocketPort: int(env.PASOKH_AUDIOSOCKET_PORT) },
-    asr: { backend: env.PASOKH_ASR_BACKEND, modelDir: env.PASOKH_ASR_MODEL, grpcUrl: env.PASOKH_ASR_GRPC_URL },
+    asr: {
+      backend: env.PASOKH_ASR_BACKEND,
+      modelDir: env.PASOKH_ASR_MODEL,
+      grpcUrl: env.PASOKH_ASR_GRPC_URL,
+      // A site's own recogniser is set where the rest of the deployment is: in the environment.
+      voskUrl: env.PASOKH_ASR_VOSK_URL || undefined,
+      whisperUrl: env.PASOKH_ASR_WHISPER_URL || undefined,
+      whisperModel: env.PASOKH_ASR_WHISPER_MODEL || undefined,
+      whisperApiKey: env.PASOKH_ASR_WHISPER_API_KEY || undefined,
+    },
     tts: { backend: env.PASOKH_TTS_BACKEND, voice: env.PASOKH_TTS_VOICE, grpcUrl: env.PASOKH_TTS_GRPC_URL },
     knowledge: { seedSample: bool(env.PASOKH_SEED_SAMPLE_FAQ) },
   };

@@ -64,10 +64,10 @@ function createRemoteAsr(config: Config, sampleRate: number): AsrEngine | null {
     case 'grpc':
       return createGrpcAsr({ url: requireUrl(asr.grpcUrl, 'asr'), sampleRate, timeoutMs: asr.timeoutMs });
     case 'vosk':
-      if (!asr.voskUrl) throw new Error('asr.backend is "vosk" but asr.voskUrl is not set (e.g. "ws://10.0.0.7:2700")');
+      if (!asr.voskUrl) throw new Error('asr.backend is "vosk" but asr.voskUrl is not set (e.g. "ws://10.0.0.7:2700"; env PASOKH_ASR_VOSK_URL)');
       return createVoskAsr({ url: asr.voskUrl, sampleRate, timeoutMs: asr.timeoutMs });
     case 'whisper-http':
-      if (!asr.whisperUrl) throw new Error('asr.backend is "whisper-http" but asr.whisperUrl is not set (e.g. "http://10.0.0.7:8000")');
+      if (!asr.whisperUrl) throw new Error('asr.backend is "whisper-http" but asr.whisperUrl is not set (e.g. "http://10.0.0.7:8000"; env PASOKH_ASR_WHISPER_URL)');
       return createWhisperHttpAsr({ url: asr.whisperUrl, sampleRate, model: asr.whisperModel, language: asr.language, apiKey: asr.whisperApiKey, timeoutMs: asr.timeoutMs });
     default:
       return null;
