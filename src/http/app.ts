@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { requireAdminKey } from './auth.js';
 import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
 import { ApiError, errorBody, sendError } from './errors.js';
+import { securityHeaders } from './security-headers.js';
 
 /** One line of /readyz: a boolean, or an engine's answer with what it checked (shown under `details`). */
 export type ReadinessResult = boolean | { ready: boolean; detail: string };
@@ -34,6 +35,7 @@ export function createApp(deps: AppDeps): Hono {
     return sendError(c, err);
   });
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', securityHeaders());
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
