@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { concatPcm } from '../../audio/pcm.js';
-import { Resampler, resample } from '../../audio/resample.js';
+import { Resampler } from '../../audio/resample.js';
 import type { PcmChunk } from '../../audio/types.js';
 import type { Faq, KnowledgeBase } from '../../knowledge/types.js';
 import type { Database } from '../../store/db.js';
 import { toSpokenForm } from './spoken/index.js';
 import type { SynthesisOptions, TtsEngine } from './types.js';
 import { askReadiness } from '../readiness.js';
+import { TtsAudioRepository } from './audio-repository.js';
+import { MemoryAudioCache, type CachedAudio } from './memory-cache.js';
+import { RecordingStore, type Recording } from './recording-store.js';
+import { Warmer } from './warmer.js';
+
+export type { Recording } from './recording-store.js';
 
 export interface AnswerCacheOptions {
   database: Database;
@@ -41,14 +47,6 @@ export interface CacheStats {
   warmPending: number;
 }
 
-export interface Recording {
-  owner: string;
-  text: string;
-  sampleRate: number;
-  pcm: Int16Array;
-  createdAt: Date;
-}
-
 export interface AnswerCache extends TtsEngine {
   /** Synthesises and stores `texts` in the background; the returned promise settles when they are done (no need to await it). */
   warm(texts: Iterable<string>): Promise<void>;
@@ -69,24 +67,7 @@ export interface AnswerCache extends TtsEngine {
   idle(): Promise<void>;
 }
 
-interface Entry {
-  key: string;
-  audio: PcmChunk;
-  source: 'tts' | 'recording';
-}
-
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
-
-function toBytes(pcm: Int16Array): Buffer {
-  return Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-}
-
-function fromBytes(bytes: Uint8Array): Int16Array {
-  // Copy: the driver's buffer may not be 2-byte aligned.
-  const copy = new Uint8Array(bytes.byteLength - (bytes.byteLength % 2));
-  copy.set(bytes.subarray(0, copy.length));
-  return new Int16Array(copy.buffer);
-}
 
 /** Yield cached audio in one-second chunks: cheap to re-frame, and a barge-in stops between them. */
 function* chunked(audio: PcmChunk): Generator<PcmChunk> {
@@ -100,12 +81,13 @@ function* chunked(audio: PcmChunk): Generator<PcmChunk> {
  * The answer cache: a TtsEngine in front of another one. Known answers (warmed from the knowledge
  * base and the fixed prompts) play from memory with no synthesis; uploaded recordings take precedence
  * over synthesis for the text they were recorded for; anything else streams from the inner engine
- * and is stored for next time.
+ * and is stored for next time. The parts live apart: the LRU (memory-cache.ts), the SQL
+ * (audio-repository.ts), the recordings (recording-store.ts) and the warming queue (warmer.ts); this
+ * wrapper keys, resamples and decides what is stored.
  */
 export async function createAnswerCache(options: AnswerCacheOptions): Promise<AnswerCache> {
-  const { database, inner } = options;
+  const { inner } = options;
   const storeMisses = options.storeMisses ?? true;
-  const memoryLimit = options.memoryBytes ?? 64 * 1024 * 1024;
   const log = options.logger ?? { warn: () => {} };
   const spoken = (text: string) => (inner.spokenForm ? inner.spokenForm(text) : toSpokenForm(text));
   let rate: number | undefined = options.outputRate ?? inner.outputRate;
@@ -113,103 +95,49 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
 
   const synthKey = (spokenText: string) => sha256(`tts\n${inner.voice}\n${rateLabel()}\n${spokenText}`);
   const textHash = (spokenText: string) => sha256(`${rateLabel()}\n${spokenText}`);
-  const recordingKey = (owner: string) => sha256(`recording\n${owner}`);
 
-  // Memory: an LRU of decoded audio (Map keeps insertion order; a hit re-inserts).
-  const memory = new Map<string, Entry>();
-  let memoryBytes = 0;
+  const repository = new TtsAudioRepository(options.database);
+  const memory = new MemoryAudioCache(options.memoryBytes ?? 64 * 1024 * 1024);
+  const recordings = new RecordingStore(repository, memory, (text) => textHash(spoken(text)));
   // Which keys exist in the database, so a certain miss costs no query.
-  const knownKeys = new Set<string>();
-  // text hash → recording key, for the precedence check on every request.
-  let recordingIndex = new Map<string, string>();
-  const counters = { hits: 0, recordingHits: 0, misses: 0, warmed: 0, warmErrors: 0 };
+  const knownKeys = new Set<string>(await repository.synthesisedKeys());
+  const counters = { hits: 0, recordingHits: 0, misses: 0 };
 
-  function remember(entry: Entry) {
-    const old = memory.get(entry.key);
-    if (old) memoryBytes -= old.audio.pcm.byteLength;
-    memory.delete(entry.key);
-    memory.set(entry.key, entry);
-    memoryBytes += entry.audio.pcm.byteLength;
-    for (const [key, e] of memory) {
-      if (memoryBytes <= memoryLimit || memory.size <= 1) break;
-      memory.delete(key);
-      memoryBytes -= e.audio.pcm.byteLength;
-    }
-  }
-
-  function forget(key: string) {
-    const e = memory.get(key);
-    if (e) {
-      memory.delete(key);
-      memoryBytes -= e.audio.pcm.byteLength;
-    }
-  }
-
-  async function load(key: string): Promise<Entry | null> {
-    const hit = memory.get(key);
-    if (hit) {
-      memory.delete(key);
-      memory.set(key, hit);
-      return hit;
-    }
-    const rows = await database.query<{ sample_rate: number; pcm: Uint8Array; source: 'tts' | 'recording' }>(
-      'select sample_rate, pcm, source from tts_audio where key = $1',
-      [key],
-    );
-    if (rows.length === 0) return null;
-    const entry: Entry = { key, source: rows[0].source, audio: { pcm: fromBytes(rows[0].pcm), sampleRate: rows[0].sample_rate } };
-    remember(entry);
+  async function load(key: string): Promise<CachedAudio | null> {
+    const held = memory.get(key);
+    if (held) return held;
+    const row = await repository.get(key);
+    if (!row) return null;
+    const entry: CachedAudio = { key, source: row.source, audio: { pcm: row.pcm, sampleRate: row.sampleRate } };
+    memory.put(entry);
     return entry;
   }
 
-  // Recording key → created_at, to notice a recording replaced on another instance.
-  let recordingVersions = new Map<string, number>();
-
-  async function refreshRecordings() {
-    const rows = await database.query<{ key: string; text_hash: string; created_at: Date }>(
-      "select key, text_hash, created_at from tts_audio where source = 'recording' order by created_at",
-    );
-    const next = new Map<string, string>();
-    const versions = new Map<string, number>();
-    for (const r of rows) {
-      next.set(r.text_hash, r.key);
-      versions.set(r.key, new Date(r.created_at).getTime());
-    }
-    // Recordings deleted or replaced elsewhere: drop their stale audio from memory.
-    for (const [key, version] of recordingVersions) if (versions.get(key) !== version) forget(key);
-    recordingIndex = next;
-    recordingVersions = versions;
-  }
-
-  for (const r of await database.query<{ key: string }>("select key from tts_audio where source = 'tts'")) knownKeys.add(r.key);
-  await refreshRecordings();
+  await recordings.refresh();
   const refreshMs = options.recordingRefreshMs ?? 30_000;
   const refreshTimer =
     refreshMs > 0
-      ? setInterval(() => refreshRecordings().catch((err) => log.warn({ err }, 'tts cache: recording refresh failed')), refreshMs)
+      ? setInterval(() => recordings.refresh().catch((err) => log.warn({ err }, 'tts cache: recording refresh failed')), refreshMs)
       : null;
   refreshTimer?.unref();
 
-  async function find(text: string): Promise<Entry | null> {
-    const s = spoken(text);
-    const recKey = recordingIndex.get(textHash(s));
-    if (recKey) {
-      const rec = await load(recKey);
+  async function find(text: string): Promise<CachedAudio | null> {
+    const recorded = recordings.keyFor(text);
+    if (recorded) {
+      const rec = await load(recorded);
       if (rec) return rec;
     }
-    const key = synthKey(s);
+    const key = synthKey(spoken(text));
     if (memory.has(key) || knownKeys.has(key)) return load(key);
     return null;
   }
 
   async function store(key: string, text: string, audio: PcmChunk) {
-    remember({ key, audio, source: 'tts' });
+    memory.put({ key, audio, source: 'tts' });
     knownKeys.add(key);
-    await database.query(
-      `insert into tts_audio (key, text, text_hash, voice, sample_rate, pcm, source)
-       values ($1, $2, $3, $4, $5, $6, 'tts') on conflict (key) do nothing`,
-      [key, text, textHash(spoken(text)), inner.voice, audio.sampleRate, toBytes(audio.pcm)],
-    );
+    await repository.insertSynthesised({
+      key, text, textHash: textHash(spoken(text)), voice: inner.voice, sampleRate: audio.sampleRate, pcm: audio.pcm,
+    });
   }
 
   // Keys of warmed texts (answers, prompts): kept however old they are.
@@ -218,15 +146,12 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
   async function prune(): Promise<number> {
     if (retentionDays <= 0) return 0;
     const cutoff = new Date(Date.now() - retentionDays * 86_400_000);
-    const rows = await database.query<{ key: string }>(
-      "delete from tts_audio where source = 'tts' and created_at < $1 and not (key = any($2::text[])) returning key",
-      [cutoff, [...pinned]],
-    );
-    for (const r of rows) {
-      knownKeys.delete(r.key);
-      forget(r.key);
+    const deleted = await repository.deleteSynthesisedBefore(cutoff, pinned);
+    for (const key of deleted) {
+      knownKeys.delete(key);
+      memory.forget(key);
     }
-    return rows.length;
+    return deleted.length;
   }
   const pruneTimer = retentionDays > 0 ? setInterval(() => prune().catch((err) => log.warn({ err }, 'tts cache: prune failed')), 3_600_000) : null;
   pruneTimer?.unref();
@@ -292,85 +217,20 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
     yield* synthesizeMiss(text, synthOptions, storeMisses);
   }
 
-  // Background warming: one text at a time so call-time synthesis is never starved.
-  const queue: { text: string; done: () => void }[] = [];
-  let running: Promise<void> | null = null;
-  let closed = false;
-
-  async function runQueue() {
-    while (queue.length > 0 && !closed) {
-      const job = queue.shift()!;
-      pinned.add(synthKey(spoken(job.text)));
-      try {
-        if (!(await find(job.text)) && !inFlight.has(synthKey(spoken(job.text)))) {
-          for await (const _ of synthesizeMiss(job.text, {}, true)) {
-            // drained into the store by synthesizeMiss
-          }
-          counters.warmed++;
-        }
-      } catch (err) {
-        counters.warmErrors++;
-        log.warn({ err, text: job.text.slice(0, 80) }, 'tts cache: warming failed');
-      } finally {
-        job.done();
+  const warmer = new Warmer({
+    logger: log,
+    async warmOne(text) {
+      const key = synthKey(spoken(text));
+      pinned.add(key);
+      if ((await find(text)) || inFlight.has(key)) return false;
+      for await (const _ of synthesizeMiss(text, {}, true)) {
+        // drained into the store by synthesizeMiss
       }
-      // Let call-time work run between answers.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    running = null;
-  }
-
-  function warm(texts: Iterable<string>): Promise<void> {
-    const waits: Promise<void>[] = [];
-    const seen = new Set(queue.map((j) => j.text));
-    for (const text of texts) {
-      if (!text.trim() || seen.has(text)) continue;
-      seen.add(text);
-      waits.push(new Promise<void>((done) => queue.push({ text, done })));
-    }
-    if (!running && queue.length > 0) running = runQueue();
-    return Promise.all(waits).then(() => undefined);
-  }
-
-  async function putRecording(owner: string, text: string, audio: PcmChunk): Promise<Recording> {
-    const target = rate ?? audio.sampleRate;
-    const pcm = audio.sampleRate === target ? audio.pcm : resample(audio.pcm, audio.sampleRate, target);
-    const key = recordingKey(owner);
-    const th = textHash(spoken(text));
-    // One upsert: the previous recording stays in use until this statement commits.
-    const rows = await database.query<{ created_at: Date }>(
-      `insert into tts_audio (key, text, text_hash, voice, sample_rate, pcm, source, owner)
-       values ($1, $2, $3, 'recording', $4, $5, 'recording', $6)
-       on conflict (key) do update set text = excluded.text, text_hash = excluded.text_hash,
-         sample_rate = excluded.sample_rate, pcm = excluded.pcm, created_at = now()
-       returning created_at`,
-      [key, text, th, target, toBytes(pcm), owner],
-    );
-    for (const [h, k] of recordingIndex) if (k === key) recordingIndex.delete(h);
-    recordingIndex.set(th, key);
-    recordingVersions.set(key, new Date(rows[0].created_at).getTime());
-    remember({ key, source: 'recording', audio: { pcm, sampleRate: target } });
-    return { owner, text, sampleRate: target, pcm, createdAt: new Date(rows[0].created_at) };
-  }
-
-  async function getRecording(owner: string): Promise<Recording | null> {
-    const rows = await database.query<{ text: string; sample_rate: number; pcm: Uint8Array; created_at: Date }>(
-      "select text, sample_rate, pcm, created_at from tts_audio where key = $1 and source = 'recording'",
-      [recordingKey(owner)],
-    );
-    if (rows.length === 0) return null;
-    const r = rows[0];
-    return { owner, text: r.text, sampleRate: r.sample_rate, pcm: fromBytes(r.pcm), createdAt: new Date(r.created_at) };
-  }
-
-  async function deleteRecording(owner: string): Promise<boolean> {
-    const key = recordingKey(owner);
-    const rows = await database.query("delete from tts_audio where key = $1 and source = 'recording' returning key", [key]);
-    for (const [h, k] of recordingIndex) if (k === key) recordingIndex.delete(h);
-    recordingVersions.delete(key);
-    forget(key);
-    return rows.length > 0;
-  }
+      return true;
+    },
+  });
+  const warm = (texts: Iterable<string>) => warmer.warm(texts);
+  let closed = false;
 
   return {
     name: `cache(${inner.name})`,
@@ -392,21 +252,25 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
       ...counters,
       hitRate: counters.hits + counters.misses === 0 ? 0 : counters.hits / (counters.hits + counters.misses),
       memoryEntries: memory.size,
-      memoryBytes,
-      warmPending: queue.length + (running ? 1 : 0),
+      memoryBytes: memory.byteLength,
+      warmed: warmer.warmed,
+      warmErrors: warmer.errors,
+      warmPending: warmer.pending,
     }),
     async lookup(text: string) {
       const e = await find(text);
       return e ? { source: e.source, audio: e.audio } : null;
     },
-    putRecording,
-    getRecording,
-    deleteRecording,
-    refreshRecordings,
+    // Recordings are kept at the rate calls hear; before the first audio that is the upload's own.
+    putRecording: (owner: string, text: string, audio: PcmChunk): Promise<Recording> =>
+      recordings.put(owner, text, audio, rate ?? audio.sampleRate),
+    getRecording: (owner: string) => recordings.get(owner),
+    deleteRecording: (owner: string) => recordings.delete(owner),
+    refreshRecordings: () => recordings.refresh(),
     prune,
     async idle() {
-      while (running || writes.size > 0) {
-        if (running) await running;
+      while (warmer.pending > 0 || writes.size > 0) {
+        await warmer.idle();
         await Promise.all([...writes]);
       }
     },
@@ -416,8 +280,7 @@ export async function createAnswerCache(options: AnswerCacheOptions): Promise<An
       closed = true;
       if (refreshTimer) clearInterval(refreshTimer);
       if (pruneTimer) clearInterval(pruneTimer);
-      queue.splice(0).forEach((j) => j.done());
-      await running;
+      await warmer.close();
       await Promise.all([...writes]);
       await inner.close();
     },
