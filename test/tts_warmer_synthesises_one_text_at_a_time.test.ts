@@ -52,7 +52,7 @@ describe('warmer', () => {
   });
 
   it('counts texts already there as not warmed and failures as errors, and goes on after one', async () => {
-    const warnings: string[] = [];
+    const warnings: Array<string | undefined> = [];
     const g = gated();
     const warmer = new Warmer({ warmOne: g.warmOne, logger: { warn: (_o, msg) => warnings.push(msg) } });
     const done = warmer.warm(['had it', 'bad one', 'new one']);

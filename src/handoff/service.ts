@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { CallIO } from '../dialog/types.js';
+import type { Logger as ServiceLogger } from '../logger.js';
 import type { Database } from '../store/db.js';
 import { AgentStore } from './agents.js';
 import type { TransferTarget } from './config.js';
@@ -14,11 +15,8 @@ import { QueueWait } from './wait.js';
 import { QueueWorker } from './worker.js';
 
 /** The slice of pino the queue uses. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+/** The hand-off service logs through the service's Logger (debug is not used here). */
+export type Logger = Pick<ServiceLogger, 'info' | 'warn' | 'error'>;
 
 export interface HandoffServiceDeps {
   database: Database;

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { endianness } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { Logger } from '../../logger.js';
 
 /**
  * Loads `proto/pasokh/engines.proto` at run time (no code generation step) and describes the wire
@@ -114,10 +115,5 @@ export function grpcTarget(url: string): string {
   return trimmed.replace(/^grpc:\/\//, '');
 }
 
-/** Minimal logging surface (pino's Logger fits). */
-export interface EngineLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug?(obj: object, msg?: string): void;
-}
+/** The service's Logger; debug is optional so a plain console-like logger serves the engine server. */
+export type EngineLogger = Omit<Logger, 'debug'> & Partial<Pick<Logger, 'debug'>>;

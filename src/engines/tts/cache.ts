@@ -3,6 +3,7 @@ import { concatPcm } from '../../audio/pcm.js';
 import { Resampler } from '../../audio/resample.js';
 import type { PcmChunk } from '../../audio/types.js';
 import type { Faq, KnowledgeBase } from '../../knowledge/types.js';
+import type { Logger } from '../../logger.js';
 import type { Database } from '../../store/db.js';
 import { toSpokenForm } from './spoken/index.js';
 import type { SynthesisOptions, TtsEngine } from './types.js';
@@ -31,7 +32,7 @@ export interface AnswerCacheOptions {
   missRetentionDays?: number;
   /** How often to re-read which recordings exist, so uploads on another instance take effect (default 30 s; 0 = never). */
   recordingRefreshMs?: number;
-  logger?: { warn(obj: object, msg: string): void };
+  logger?: Pick<Logger, 'warn'>;
 }
 
 export interface CacheStats {

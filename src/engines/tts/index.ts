@@ -1,4 +1,5 @@
 import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../logger.js';
 import type { Database } from '../../store/db.js';
 import { createGrpcTts } from '../grpc/tts-client.js';
 import type { EngineFallbackEvent } from '../errors.js';
@@ -49,7 +50,7 @@ export async function createTtsEngine(tts: Config['tts'], options: TtsFromConfig
  */
 export async function createCachedTtsFromConfig(
   config: Config,
-  deps: { database: Database; outputRate?: number; onFallback?: (event: EngineFallbackEvent) => void; logger?: { warn(obj: object, msg: string): void } },
+  deps: { database: Database; outputRate?: number; onFallback?: (event: EngineFallbackEvent) => void; logger?: Pick<Logger, 'warn'> },
 ): Promise<AnswerCache> {
   const outputRate = deps.outputRate ?? 8000;
   const inner = await createTtsEngine(config.tts, { outputRate, onFallback: deps.onFallback });

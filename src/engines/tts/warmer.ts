@@ -1,10 +1,12 @@
+import type { Logger } from '../../logger.js';
+
 export interface WarmerOptions {
   /**
    * Makes `text` ready to play; resolves true when it had to synthesise, false when the audio was
    * already there. A rejection counts as a warm error and the queue goes on.
    */
   warmOne(text: string): Promise<boolean>;
-  logger?: { warn(obj: object, msg: string): void };
+  logger?: Pick<Logger, 'warn'>;
 }
 
 /**
