@@ -46,7 +46,7 @@ beforeAll(async () => {
   speech = (await readWav('fixtures/audio/outage.wav')).pcm;
 });
 
-function setup(script: string[], dialog: Record<string, unknown> = {}) {
+function setup(script: ConstructorParameters<typeof ScriptedAsr>[0], dialog: Record<string, unknown> = {}) {
   const channel = new RecordingChannel();
   const recorder = new MemoryRecorder();
   const tts = new ToneTts();
@@ -144,6 +144,45 @@ describe('a caller the bot cannot understand', () => {
     for (let i = 0; i < 3; i++) await speakAfter(channel, i);
     expect(await run).toBe('handoff');
     expect(recorder.turns.map((t) => t.action)).toEqual(['greeting', 'reprompt', 'reprompt', 'handoff']);
+  });
+});
+
+describe('a caller the recogniser hears unclearly (its own confidence below dialog.asrConfidenceFloor, 0.75)', () => {
+  it('is told so, and two such turns bring the keypad menu; each turn is recorded with its confidence', async () => {
+    const { channel, recorder, tts, run } = setup([
+      { text: 'اینترنت ققق', alternatives: [], confidence: 0.52 },
+      { text: 'ننن', alternatives: [], confidence: 0.61 },
+      'نه ممنون',
+    ]);
+    await speakAfter(channel, 0);
+    await until(() => tts.spoken.length >= 2);
+    expect(tts.spoken[1]).toBe(prompts.unclear);
+    await speakAfter(channel, 1);
+    await until(() => tts.spoken.length >= 4);
+    expect(tts.spoken[3]).toContain('برای اینترنت کلید یک');
+    await pressAfter(channel, 2, '3');
+    await until(() => tts.spoken.includes(FAQS[4].answer));
+    await speakAfter(channel, 3);
+    expect(await run).toBe('completed');
+    expect(recorder.turns.map((t) => t.action)).toEqual(['greeting', 'reprompt', 'menu', 'answer', 'goodbye']);
+    expect(recorder.events.filter((e) => e.type === 'asr.low-confidence').map((e) => e.data)).toEqual([
+      { confidence: 0.52, floor: 0.75, intent: null, outcome: 'failure' },
+      { confidence: 0.61, floor: 0.75, intent: null, outcome: 'failure' },
+    ]);
+    expect(recorder.events.find((e) => e.type === 'menu.offered')?.data).toEqual({ reason: 'failures' });
+  });
+
+  it('is asked to confirm an FAQ understood from such a reading before it is answered', async () => {
+    const { channel, recorder, tts, run } = setup([{ text: 'می‌خواهم قبضم را بدهم', alternatives: [], confidence: 0.6 }, 'بله', 'نه ممنون']);
+    await speakAfter(channel, 0);
+    await until(() => tts.spoken.length >= 2);
+    expect(tts.spoken[1]).toMatch(/^منظورتان پرداخت قبض است؟/);
+    await speakAfter(channel, 1);
+    await until(() => tts.spoken.includes(FAQS[2].answer));
+    await speakAfter(channel, 2);
+    expect(await run).toBe('completed');
+    expect(recorder.turns.map((t) => t.action)).toEqual(['greeting', 'confirm', 'answer', 'goodbye']);
+    expect(recorder.events.find((e) => e.type === 'asr.low-confidence')?.data).toEqual({ confidence: 0.6, floor: 0.75, intent: 'pay_bill', outcome: 'confirm' });
   });
 });
 

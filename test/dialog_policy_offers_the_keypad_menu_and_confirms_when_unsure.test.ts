@@ -97,3 +97,55 @@ describe('dialog policy: a guess between the lower bound and the accept threshol
     expect(run([unsure, { kind: 'speech', nlu: matched }])[1].decision).toMatchObject({ kind: 'answer', intent: 'pay_bill' });
   });
 });
+
+describe('dialog policy: speech the recogniser itself was unsure of (below asrConfidenceFloor)', () => {
+  const floored: PolicyOptions = { ...options, asrConfidenceFloor: 0.6 };
+  const unclear = (over: Partial<NluResult> = {}, asrConfidence = 0.41): PolicyInput => ({ kind: 'speech', nlu: nlu(over), asrConfidence });
+  const matched = { intent: 'pay_bill', confidence: 0.9, action: 'answer' as const, answer: 'در درگاه بپردازید.' };
+
+  it('counts as a failure with its own reason and prompt, and two of them bring the keypad menu', () => {
+    const [first, second] = run([unclear(), unclear()], floored);
+    expect(first.decision).toEqual({ kind: 'reprompt', reason: 'unclear' });
+    expect(first.notes).toEqual([{ type: 'asr.low-confidence', data: { confidence: 0.41, floor: 0.6, intent: null, outcome: 'failure' } }]);
+    expect(first.state).toMatchObject({ failures: 1, lowConfidence: 1 });
+    expect(second.decision).toMatchObject({ kind: 'menu', top: true });
+    expect(second.notes.map((n) => n.type)).toEqual(['asr.low-confidence', 'menu.offered', 'deescalation']);
+    // One unclear turn and one no-match are two failures in a row as well.
+    expect(run([unclear(), garbled], floored)[1].decision.kind).toBe('menu');
+  });
+
+  it('leads to a human after the reprompts when there is no menu, each turn noted with its confidence', () => {
+    const results = run([unclear(), unclear({}, 0.2), unclear()], { ...floored, menu: null });
+    expect(results.map((r) => r.decision.kind)).toEqual(['reprompt', 'reprompt', 'handoff']);
+    expect(results.map((r) => r.notes[0].data.confidence)).toEqual([0.41, 0.2, 0.41]);
+    // The bot said sorry at the second failure (de-escalation); the third goes to a human.
+    expect(results[2].decision).toMatchObject({ reason: 'frustration' });
+  });
+
+  it('puts an FAQ the NLU accepted from it to the caller as a yes/no question instead of answering', () => {
+    const [ask, yes] = run([unclear(matched), { kind: 'speech', nlu: nlu({ system: 'yes', slots: { yesNo: 'yes' } }), asrConfidence: 0.3 }], floored);
+    expect(ask.decision).toEqual({ kind: 'confirm', intent: 'pay_bill' });
+    expect(ask.notes[0].data).toMatchObject({ intent: 'pay_bill', outcome: 'confirm' });
+    expect(ask.state.failures).toBe(0);
+    // A «بله» heard unclearly is still a yes: short replies to the bot's own question stand.
+    expect(yes.decision).toEqual({ kind: 'picked', intent: 'pay_bill' });
+    // Confirmations turned off: the NLU's word stands.
+    expect(decide(initialDialogState(), unclear(matched), { ...floored, confirmFloor: undefined }).decision).toMatchObject({ kind: 'answer', intent: 'pay_bill' });
+  });
+
+  it('offers no guess or list built from it, but a request for a human or a menu key still counts', () => {
+    const guess = { alternatives: [{ intent: 'internet_outage', confidence: 0.45 }, { intent: 'internet_slow', confidence: 0.12 }] };
+    expect(decide(initialDialogState(), unclear(guess), floored).decision).toEqual({ kind: 'reprompt', reason: 'unclear' });
+    const list = { alternatives: [{ intent: 'a', confidence: 0.4 }, { intent: 'b', confidence: 0.35 }] };
+    expect(decide(initialDialogState(), unclear(list), floored).decision).toEqual({ kind: 'reprompt', reason: 'unclear' });
+    expect(decide(initialDialogState(), unclear({ system: 'operator' }), floored).decision).toMatchObject({ kind: 'handoff', reason: 'caller-request' });
+    expect(run([garbled, garbled, unclear({ slots: { choice: 2 } })], floored)[2].decision).toEqual({ kind: 'picked', intent: 'working_hours' });
+  });
+
+  it('changes nothing at or above the floor, without a floor, or when the engine gives no confidence', () => {
+    expect(decide(initialDialogState(), unclear(matched, 0.6), floored).decision).toMatchObject({ kind: 'answer' });
+    expect(decide(initialDialogState(), unclear(matched), options).decision).toMatchObject({ kind: 'answer' });
+    expect(decide(initialDialogState(), { kind: 'speech', nlu: nlu(matched) }, floored).decision).toMatchObject({ kind: 'answer' });
+    expect(decide(initialDialogState(), unclear({}, 0.6), floored).decision).toEqual({ kind: 'reprompt', reason: 'no-match' });
+  });
+});

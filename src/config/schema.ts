@@ -154,8 +154,15 @@ export const configSchema = z.object({
       menuFallback: z.boolean().default(true).describe('After menuAfterFailures turns in a row not understood, offer a keypad menu built from the FAQ (its menu column or tags)'),
       menuAfterFailures: z.number().int().min(1).default(2).describe('Turns in a row not understood before the keypad menu is offered'),
       confirmFloor: z.number().min(0).max(1).nullable().default(0.3).describe('A best guess between this confidence and the accept threshold is confirmed with a yes/no question; null = never confirm'),
+      asrConfidenceFloor: z
+        .number()
+        .min(0)
+        .max(1)
+        .nullable()
+        .default(0.75)
+        .describe("Recogniser confidence below which a reading is not trusted: an FAQ accepted from it is confirmed first, nothing accepted is a failure toward the keypad menu (reason 'unclear'); null = ignore. 0.75 fits the bundled model (docs/BENCHMARKS.md)"),
     })
-    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000, menuFallback: true, menuAfterFailures: 2, confirmFloor: 0.3 }),
+    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000, menuFallback: true, menuAfterFailures: 2, confirmFloor: 0.3, asrConfidenceFloor: 0.75 }),
 
   campaigns: campaignsConfigSchema.default(campaignsDefaults).describe('Outbound campaigns: scheduler and post-call CSAT (src/campaigns/config.ts)'),
 

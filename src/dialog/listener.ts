@@ -16,6 +16,8 @@ export interface HeardUtterance {
   text: string;
   /** The recogniser's other readings, best first (see understandReadings). */
   alternatives?: readonly string[];
+  /** The recogniser's own confidence in `text` (0..1), where the engine says. */
+  confidence?: number;
   partials: number;
   /** Audio-time silence that ended the utterance (what the endpointer waited). */
   endpointMs: number;
@@ -171,6 +173,7 @@ export class Listener {
       this.events.utterance({
         text: final.text,
         alternatives: final.alternatives,
+        ...(final.confidence !== undefined ? { confidence: final.confidence } : {}),
         partials: this.partials,
         endpointMs: Math.round(silenceMs),
         turnEnd,

@@ -59,11 +59,17 @@ export interface PolicyOptions {
   confirmFloor?: number;
   /** …and only when it leads the runner-up by this much (otherwise several are offered). */
   confirmMargin?: number;
+  /**
+   * The recogniser's own confidence (0..1) below which what it heard is not trusted: an FAQ the
+   * NLU accepted from it is confirmed first, and nothing accepted is a failure with its own
+   * reason (no guess confirmed, no list offered from words the bot hardly heard). Absent = unused.
+   */
+  asrConfidenceFloor?: number;
 }
 
 /** Something worth recording about the turn (the session stores it as a call event). */
 export interface PolicyNote {
-  type: 'menu.offered' | 'menu.selected' | 'confirm.answered' | 'deescalation';
+  type: 'menu.offered' | 'menu.selected' | 'confirm.answered' | 'deescalation' | 'asr.low-confidence';
   data: Record<string, unknown>;
 }
 
@@ -76,7 +82,7 @@ export type Decision =
   | { kind: 'picked'; intent: string }
   | { kind: 'handoff'; reason: HandoffReason; queue: string }
   | { kind: 'repeat' }
-  | { kind: 'reprompt'; reason: 'no-match' | 'no-input' | 'engine-error' | 'invalid-choice' | 'rejected' }
+  | { kind: 'reprompt'; reason: 'no-match' | 'no-input' | 'engine-error' | 'invalid-choice' | 'rejected' | 'unclear' }
   /** A keypad menu level to read out; `invalid` when the last key or words chose nothing. */
   | { kind: 'menu'; options: MenuOption[]; top: boolean; invalid: boolean }
   /** «Did you mean …?» about one FAQ the NLU was not sure enough of. */
@@ -85,8 +91,11 @@ export type Decision =
   | { kind: 'goodbye' };
 
 export type PolicyInput =
-  /** `cue`: frustration in the caller's words (deescalate.ts), found by the session. */
-  | { kind: 'speech'; nlu: NluResult; cue?: FrustrationCue | null }
+  /**
+   * `cue`: frustration in the caller's words (deescalate.ts), found by the session.
+   * `asrConfidence`: the recogniser's confidence in what it heard, where it says (0..1).
+   */
+  | { kind: 'speech'; nlu: NluResult; cue?: FrustrationCue | null; asrConfidence?: number }
   | { kind: 'dtmf'; digits: string }
   | { kind: 'no-input' }
   | { kind: 'engine-error' };
@@ -188,6 +197,21 @@ function decideTurn(state: DialogState, input: PolicyInput, o: PolicyOptions): P
   }
   if (nlu.system === 'goodbye' && !nlu.intent) return out({ kind: 'goodbye' });
 
+  // Replies to what the bot just asked (yes/no, a choice, a menu number) and a request for a
+  // human stand above however clearly they were heard; an FAQ does not.
+  const floor = o.asrConfidenceFloor;
+  const unclear = floor !== undefined && input.asrConfidence !== undefined && input.asrConfidence < floor;
+  const confirms = o.confirmFloor !== undefined;
+  if (unclear) {
+    const outcome = nlu.intent && nlu.answer !== null && nlu.action ? (confirms && !wasConfirm ? 'confirm' : 'answer') : 'failure';
+    notes.push({ type: 'asr.low-confidence', data: { confidence: round(input.asrConfidence!), floor, intent: nlu.intent, outcome } });
+  }
+  if (unclear && confirms && !wasConfirm && nlu.intent && nlu.answer !== null && nlu.action) {
+    s.awaiting = 'confirm';
+    s.confirming = { intent: nlu.intent, confidence: nlu.confidence };
+    return out({ kind: 'confirm', intent: nlu.intent });
+  }
+
   if (nlu.intent && nlu.answer !== null && nlu.action) {
     s.noMatch = 0;
     s.lowConfidence = 0;
@@ -207,7 +231,7 @@ function decideTurn(state: DialogState, input: PolicyInput, o: PolicyOptions): P
   const [top, runnerUp] = nlu.alternatives;
   const margin = o.confirmMargin ?? 0.15;
   if (
-    o.confirmFloor !== undefined && !wasConfirm && s.awaiting !== 'choice' && top && top.confidence >= o.confirmFloor &&
+    !unclear && o.confirmFloor !== undefined && !wasConfirm && s.awaiting !== 'choice' && top && top.confidence >= o.confirmFloor &&
     (!runnerUp || top.confidence - runnerUp.confidence >= margin)
   ) {
     s.awaiting = 'confirm';
@@ -217,14 +241,14 @@ function decideTurn(state: DialogState, input: PolicyInput, o: PolicyOptions): P
   s.lowConfidence++;
   s.failures++;
   if (o.menu && s.failures >= (o.menuAfterFailures ?? 2)) return offerMenu(s, o.menu, 'failures', out, notes);
-  const choices = nlu.alternatives.filter((a) => a.confidence >= o.clarifyFloor).slice(0, o.maxChoices);
+  const choices = unclear ? [] : nlu.alternatives.filter((a) => a.confidence >= o.clarifyFloor).slice(0, o.maxChoices);
   if (s.lowConfidence >= o.lowConfidenceTurns + 1) return handoff('low-confidence');
   if (choices.length >= 2 && s.awaiting !== 'choice') {
     s.awaiting = 'choice';
     s.choices = choices;
     return out({ kind: 'clarify', choices });
   }
-  return repromptOrHandoff(s, 'no-match', o, out);
+  return repromptOrHandoff(s, unclear ? 'unclear' : 'no-match', o, out);
 }
 
 type Out = (decision: Decision) => PolicyResult;
@@ -290,7 +314,9 @@ function goAhead(s: DialogState, out: Out) {
   return out({ kind: 'go-ahead' });
 }
 
-function repromptOrHandoff(s: DialogState, reason: 'no-match' | 'invalid-choice', o: PolicyOptions, out: Out) {
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+function repromptOrHandoff(s: DialogState, reason: 'no-match' | 'invalid-choice' | 'unclear', o: PolicyOptions, out: Out) {
   s.noMatch++;
   if (s.noMatch > o.maxReprompts) return out({ kind: 'handoff', reason: 'no-match', queue: o.defaultQueue });
   return out({ kind: 'reprompt', reason });

@@ -43,6 +43,8 @@ export const prompts = {
   invalidChoice: 'این گزینه در فهرست نبود.',
   stillHere: 'بسیار خب. من همچنان در خدمتتان هستم؛ اگر پرسشی دارید بفرمایید.',
   rejected: 'پوزش می‌خواهم. لطفاً پرسشتان را با کلمات دیگری بفرمایید، یا برای صحبت با همکارانم کلید صفر را بزنید.',
+  // The recogniser was unsure of what it heard: the line or the voice, not the caller's words.
+  unclear: 'صدایتان را واضح نشنیدم. لطفاً پرسشتان را کوتاه و شمرده بفرمایید، یا برای صحبت با همکارانم کلید صفر را بزنید.',
 } as const;
 
 /** «Did you mean …?», short, answered by voice or by key 1 / 2. */

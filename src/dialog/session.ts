@@ -232,6 +232,7 @@ export class CallSession implements CallIO {
       menu: config.dialog.menuFallback && this.deps.kb ? menuFor(this.deps.kb.current()) : null,
       menuAfterFailures: config.dialog.menuAfterFailures,
       confirmFloor: config.dialog.confirmFloor ?? undefined,
+      asrConfidenceFloor: config.dialog.asrConfidenceFloor ?? undefined,
     };
     if (input.kind === 'speech' && pending.heardText) input.cue = frustrationInWords(pending.heardText);
     let { decision, state, notes, empathy } = decide(this.state, input, options);
@@ -269,7 +270,7 @@ export class CallSession implements CallIO {
         return {
           kind: 'ask',
           text:
-            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? [prompts.invalidChoice, prompts.noMatch] : decision.reason === 'rejected' ? prompts.rejected : prompts.noMatch,
+            decision.reason === 'no-input' ? prompts.noInput : decision.reason === 'engine-error' ? prompts.engineError : decision.reason === 'invalid-choice' ? [prompts.invalidChoice, prompts.noMatch] : decision.reason === 'rejected' ? prompts.rejected : decision.reason === 'unclear' ? prompts.unclear : prompts.noMatch,
         };
       case 'go-ahead':
         return { kind: 'ask', text: prompts.goAhead };
@@ -561,7 +562,8 @@ function policyInput(raw: RawReply | { kind: 'no-input' }, nlu: NluResult | null
       return { kind: 'no-input' };
     case 'speech':
       // The NLU itself failing counts as an engine error, like the recogniser failing.
-      return nlu ? { kind: 'speech', nlu } : { kind: 'engine-error' };
+      if (!nlu) return { kind: 'engine-error' };
+      return raw.heard.confidence === undefined ? { kind: 'speech', nlu } : { kind: 'speech', nlu, asrConfidence: raw.heard.confidence };
     default:
       return { kind: 'engine-error' };
   }

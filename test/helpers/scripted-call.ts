@@ -63,6 +63,8 @@ export class RecordingChannel implements CallChannel {
 export interface ScriptedReadings {
   text: string;
   alternatives: string[];
+  /** The recogniser's own confidence in `text` (0..1); absent = the engine does not say. */
+  confidence?: number;
 }
 
 /** Each utterance is "recognised" as the next scripted text; an Error entry makes it fail. */
