@@ -177,7 +177,8 @@ export function resultsCsv(campaign: Campaign, results: ContactResult[]): string
   return `\ufeff${lines.join('\r\n')}\r\n`;
 }
 
-const dncBody = z.object({
+/** Exported for the OpenAPI description of /api (src/http/api-operations.ts). */
+export const dncBody = z.object({
   phone: z.union([z.string(), z.number()]).optional(),
   phones: z.array(z.union([z.string(), z.number()])).max(100_000).optional(),
   reason: z.string().max(500).optional(),

@@ -24,13 +24,14 @@ const agentJson = (a: Agent) => ({
   currentEntryId: a.currentEntryId,
 });
 
-const kpiQuery = z.object({
+// Exported for the OpenAPI description of /api (src/http/api-operations.ts).
+export const kpiQuery = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   queue: z.string().min(1).max(64).optional(),
 });
 
-const newAgent = z.object({
+export const newAgent = z.object({
   id: z.string().trim().regex(/^[\w.@-]{1,64}$/, 'Letters, digits, . _ @ - (up to 64)'),
   name: z.string().trim().min(1).max(100),
   pin: z.string().min(4).max(128),

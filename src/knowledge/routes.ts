@@ -23,8 +23,10 @@ export interface FaqRoutesDeps {
   nlu?: { ready(): Promise<void>; quality?(): unknown };
 }
 
-const idParam = z.string().min(1).max(LIMITS.idLength);
-const modeQuery = z.enum(['replace', 'merge']).default('replace');
+// Exported for the OpenAPI description of /api (src/http/api-operations.ts).
+export const idParam = z.string().min(1).max(LIMITS.idLength);
+export const modeQuery = z.enum(['replace', 'merge']).default('replace');
+export const versionParam = z.coerce.number().int().positive();
 
 export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
   const { kb } = deps;
@@ -77,7 +79,7 @@ export function createFaqRoutes(deps: FaqRoutesDeps): Hono {
   app.get('/versions', async (c) => c.json({ versions: await kb.versions() }));
 
   app.post('/versions/:v/rollback', async (c) => {
-    const v = z.coerce.number().int().positive().safeParse(c.req.param('v'));
+    const v = versionParam.safeParse(c.req.param('v'));
     if (!v.success) throw new ApiError(400, 'bad_request', 'version must be a positive integer');
     const result = await kb.rollback(v.data);
     if (!result) throw new ApiError(404, 'not_found', `No version ${v.data}`);

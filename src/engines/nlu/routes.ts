@@ -12,7 +12,8 @@ export interface NluRoutesDeps {
   nlu: NluProvider;
 }
 
-const parseBody = z.object({
+/** Exported for the OpenAPI description of /api (src/http/api-operations.ts). */
+export const parseBody = z.object({
   text: z.string({ error: 'text is required' }).max(2000, 'text is longer than 2000 characters'),
   choices: z.array(z.string().max(64)).max(9).optional(),
 });
