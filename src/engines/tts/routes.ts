@@ -16,7 +16,8 @@ export interface AudioRoutesDeps {
   limits?: Partial<UploadLimits>;
 }
 
-const idParam = z
+/** Exported for the OpenAPI description of /api (src/http/api-operations.ts). */
+export const idParam = z
   .string()
   .min(1)
   .max(200)
