@@ -2,7 +2,7 @@ import type { PcmChunk } from '../audio/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
-import { withTimeout } from './timeout.js';
+import { engineDeadline } from '../engines/deadline.js';
 
 export interface Utterance {
   /** 'played' | 'cleared' | 'hangup' once the far end is done with it. */
@@ -97,7 +97,7 @@ export class Speaker {
   }
 
   private firstChunk<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
-    return withTimeout(iterator.next(), this.timeoutMs, 'tts');
+    return engineDeadline(iterator.next(), this.timeoutMs, 'tts');
   }
 
 }

@@ -1,6 +1,7 @@
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
-import { EngineTimeoutError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
-import { CircuitBreaker } from '../grpc/circuit.js';
+import { fallbackCause, type EngineFallbackEvent } from '../errors.js';
+import { noFinalResult, withDeadline } from '../deadline.js';
+import { CircuitBreaker } from '../circuit.js';
 import { fallbackReadiness } from '../readiness.js';
 
 export interface AsrFallbackOptions {
@@ -89,9 +90,7 @@ export function withAsrFallback(primary: AsrEngine, fallback: AsrEngine, options
         if (onPrimary) {
           const primaryStream = active;
           try {
-            const final = await withTimeout(primaryStream.finalize(), options.timeoutMs, () => {
-              return new EngineTimeoutError(primary.name, options.timeoutMs, `${primary.name} gave no final result within ${options.timeoutMs} ms`);
-            });
+            const final = await withDeadline(primaryStream.finalize(), options.timeoutMs, () => noFinalResult(primary.name, options.timeoutMs));
             finished = true;
             kept = null;
             breaker.succeed();
@@ -127,20 +126,4 @@ export function withAsrFallback(primary: AsrEngine, fallback: AsrEngine, options
     // Ready while the local engine is: calls go on with it when the remote one is down.
     readiness: () => fallbackReadiness(primary, fallback, breaker.open()),
   };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

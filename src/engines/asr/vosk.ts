@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { EngineError, EngineTimeoutError, EngineUnavailableError } from '../errors.js';
+import { finalizeRefusal, noFinalResult } from '../deadline.js';
 import { cachedProbe, type EngineReadiness } from '../readiness.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 
@@ -163,9 +164,8 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
         if (ws.readyState === WebSocket.OPEN) flush(false);
       },
       finalize() {
-        if (failure) return Promise.reject(failure);
-        if (cancelled) return Promise.reject(new EngineError(name, 'utterance was cancelled'));
-        if (finalizing) return Promise.reject(new EngineError(name, 'finalize called twice'));
+        const refused = finalizeRefusal(name, { failure, cancelled, finalizing });
+        if (refused) return Promise.reject(refused);
         finalizing = true;
         return new Promise<AsrFinal>((resolve, reject) => {
           settle = { resolve, reject };
@@ -173,7 +173,7 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
             flush(true);
             sendEof();
           }
-          timer = setTimeout(() => failWith(new EngineTimeoutError(name, options.timeoutMs, `${name} gave no final result within ${options.timeoutMs} ms`)), options.timeoutMs);
+          timer = setTimeout(() => failWith(noFinalResult(name, options.timeoutMs)), options.timeoutMs);
         });
       },
       cancel() {

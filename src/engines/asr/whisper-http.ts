@@ -2,6 +2,7 @@ import { concatPcm } from '../../audio/pcm.js';
 import { resample } from '../../audio/resample.js';
 import { encodeWav } from '../../audio/wav.js';
 import { EngineError, EngineRequestError, EngineTimeoutError, EngineUnavailableError } from '../errors.js';
+import { finalizeRefusal, noFinalResult } from '../deadline.js';
 import { cachedProbe } from '../readiness.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 import { tcpReachable } from './vosk.js';
@@ -53,8 +54,8 @@ export function createWhisperHttpAsr(options: WhisperHttpAsrOptions): AsrEngine 
         if (!cancelled && !finalizing && pcm.length) chunks.push(pcm.slice());
       },
       async finalize(): Promise<AsrFinal> {
-        if (cancelled) throw new EngineError(name, 'utterance was cancelled');
-        if (finalizing) throw new EngineError(name, 'finalize called twice');
+        const refused = finalizeRefusal(name, { cancelled, finalizing });
+        if (refused) throw refused;
         finalizing = true;
         const pcm = concatPcm(chunks);
         chunks = [];

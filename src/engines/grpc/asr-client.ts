@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
 import { EngineError, EngineTimeoutError } from '../errors.js';
+import { finalizeRefusal, noFinalResult } from '../deadline.js';
 import { fromGrpcError } from './errors.js';
 import { remoteReadiness } from './health.js';
 import { cachedProbe } from '../readiness.js';
@@ -106,16 +107,15 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
         for (const audio of pcmMessages(pcm)) call.write({ request: 'audio', audio });
       },
       finalize() {
-        if (failure) return Promise.reject(failure);
-        if (cancelled) return Promise.reject(new EngineError(name, 'utterance was cancelled'));
-        if (finalizing) return Promise.reject(new EngineError(name, 'finalize called twice'));
+        const refused = finalizeRefusal(name, { failure, cancelled, finalizing });
+        if (refused) return Promise.reject(refused);
         finalizing = true;
         return new Promise<AsrFinal>((resolve, reject) => {
           settle = { resolve, reject };
           if (final) return resolve(final);
           call.write({ request: 'finalize', finalize: true });
           call.end();
-          timer = setTimeout(() => failWith(new EngineTimeoutError(name, timeoutMs, `${name} gave no final result within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(() => failWith(noFinalResult(name, timeoutMs)), timeoutMs);
         });
       },
       cancel() {

@@ -1,7 +1,8 @@
 import type { PcmChunk } from '../../audio/types.js';
 import type { SynthesisOptions, TtsEngine } from './types.js';
 import { EngineTimeoutError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
-import { CircuitBreaker } from '../grpc/circuit.js';
+import { CircuitBreaker } from '../circuit.js';
+import { nextWithin } from '../deadline.js';
 import { fallbackReadiness } from '../readiness.js';
 
 export interface TtsFallbackOptions {
@@ -94,21 +95,4 @@ export function withTtsFallback(primary: TtsEngine, fallback: TtsEngine, options
     // Ready while the local engine is: calls go on with it when the remote one is down.
     readiness: () => fallbackReadiness(primary, fallback, breaker.open()),
   };
-}
-
-/** The iterator's next step, or a rejection after `ms` (the pending step is then abandoned). */
-function nextWithin<T>(it: AsyncIterator<T>, ms: number, onTimeout: () => Error): Promise<IteratorResult<T>> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
-    it.next().then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

@@ -1,4 +1,4 @@
-import type { EngineFallbackEvent } from '../errors.js';
+import type { EngineFallbackEvent } from './errors.js';
 
 /**
  * Remembers that a remote engine failed recently, so the fallback wrappers send work straight to
