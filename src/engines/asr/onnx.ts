@@ -271,6 +271,21 @@ export class OnnxCtcAsr implements AsrEngine {
     return { ...res, text: tidy(res.text), ...(res.alternatives ? { alternatives: res.alternatives.map(tidy) } : {}) };
   }
 
+  /**
+   * One reading of a whole utterance as a stream gives it at that point: `beam` false is a
+   * partial's greedy reading (no hotwords), true the biased beam search of heardSoFar/finalize.
+   * Null while the audio is too short for the model. Features do not depend on how the audio was
+   * chunked, so this equals the stream's reading; the worker pool (src/engines/pool) runs it.
+   */
+  async recognise(pcm: Int16Array, hotwords: readonly string[] | undefined, beam: boolean): Promise<CtcResult | null> {
+    const stream = new OnnxCtcStream(this, {});
+    stream.push(pcm);
+    const input = stream.modelInput();
+    stream.cancel();
+    if (!input) return null;
+    return this.decode(await this.logProbs(input.input, input.frames), beam ? hotwords : undefined, beam);
+  }
+
   /** Greedy and biased-beam transcripts of one utterance from a single model run (evaluation). */
   async decodeBoth(pcm: Int16Array, hotwords?: readonly string[]): Promise<{ greedy: CtcResult; beam: CtcResult }> {
     const stream = new OnnxCtcStream(this, {});

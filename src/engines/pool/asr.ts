@@ -1,0 +1,229 @@
+import type { CtcResult } from '../asr/ctc.js';
+import type { OnnxCtcAsr } from '../asr/onnx.js';
+import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
+import { EngineError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
+import type { EngineReadiness } from '../readiness.js';
+import { cachedProbe } from '../readiness.js';
+import type { WorkerLane } from './pool.js';
+import type { AsrOp, AsrReading, WorkerReply } from './protocol.js';
+
+export interface PooledAsrOptions {
+  /** How long a reading may wait for a worker before the main thread reads it itself. */
+  timeoutMs: number;
+  /** Process-wide notice of each fallback (logs, metrics); the stream's own onFallback is told too. */
+  onFallback?: (event: EngineFallbackEvent) => void;
+}
+
+/** Recognition work first: the final transcript a caller waits for, then turn-end readings, then partials. */
+const PRIORITY: Record<AsrOp, number> = { final: 0, read: 1, partial: 2 };
+
+/** Ids of hotword arrays: calls of one knowledge-base version share one array, so one id. */
+const hotwordIds = new WeakMap<readonly string[], number>();
+let nextHotwordId = 1;
+function hotwordId(words: readonly string[]): number {
+  let id = hotwordIds.get(words);
+  if (id === undefined) hotwordIds.set(words, (id = nextHotwordId++));
+  return id;
+}
+
+/**
+ * The in-process ONNX recogniser with its heavy work (features, acoustic model, beam search with
+ * LM fusion) done by a lane of worker processes, so the event loop that paces the calls' audio only
+ * collects samples. Callers see the AsrEngine they had: the same readings at the same moments of
+ * the stream (the worker runs the same code on the same audio). When a worker dies or does not
+ * answer in time, the reading is done here with `local`, the same model, and the stream's
+ * onFallback records why; partials are skipped instead (they only count progress).
+ */
+export class PooledAsr implements AsrEngine {
+  readonly name: string;
+  readonly sampleRate: number;
+  private closed = false;
+
+  constructor(
+    readonly local: OnnxCtcAsr,
+    readonly lane: WorkerLane,
+    private readonly options: PooledAsrOptions,
+  ) {
+    this.name = local.name;
+    this.sampleRate = local.sampleRate;
+  }
+
+  createStream(options: AsrStreamOptions = {}): AsrStream {
+    if (this.closed) throw new Error('ASR engine is closed');
+    return new PooledStream(this, options);
+  }
+
+  /** A tenth of a second of silence through a worker, as a call's stream would send it. */
+  private readonly probe = cachedProbe(async (): Promise<EngineReadiness> => {
+    const fallbacks: EngineFallbackEvent[] = [];
+    const stream = this.createStream({ onFallback: (e) => fallbacks.push(e) });
+    stream.push(new Int16Array(Math.round(this.sampleRate / 10)));
+    await stream.finalize();
+    const workers = `${this.lane.live} of ${this.lane.size} ${this.lane.name} workers running`;
+    return { ready: true, detail: fallbacks.length ? `${this.name} recognises on the main thread (${fallbacks[0].message}); ${workers}` : `${this.name} recognises in its worker pool (${workers})` };
+  });
+
+  readiness(): Promise<EngineReadiness> {
+    return this.closed ? Promise.resolve({ ready: false, detail: `${this.name} is closed` }) : this.probe();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.lane.close(), this.local.close()]);
+  }
+
+  /**
+   * One reading of `pcm` by a worker, or here when no worker answers in time. Resolves null for
+   * audio too short for the model. `onFallback` is told when the reading was done here.
+   */
+  read(op: AsrOp, pcm: Int16Array, hotwords: readonly string[] | undefined, onFallback: (event: EngineFallbackEvent) => void): { result: Promise<{ reading: CtcResult | null; ms: number }>; cancel(): void } {
+    const words = op === 'partial' || !hotwords || hotwords.length === 0 ? undefined : hotwords;
+    const job = this.lane.submit({
+      priority: PRIORITY[op],
+      timeoutMs: this.options.timeoutMs,
+      build: (worker) => {
+        // A copy of just the utterance: a view would carry its whole (larger, growing) buffer along.
+        const audio = pcm.slice();
+        let hot: { id: number; words?: readonly string[] } | undefined;
+        if (words) {
+          const id = hotwordId(words);
+          hot = worker.hasHotwords(id) ? { id } : { id, words };
+          if (!worker.hasHotwords(id)) worker.noteHotwords(id);
+        }
+        return { body: { type: 'asr', op, pcm: audio, ...(hot ? { hotwords: hot } : {}) } };
+      },
+      read: (reply: WorkerReply) => {
+        if (reply.type !== 'asr') throw new EngineError(`${this.lane.name}-pool`, `unexpected ${reply.type} reply`);
+        return { reading: reply.result ? toCtc(reply.result) : null, ms: reply.ms };
+      },
+    });
+    const result = job.result.catch(async (err: Error) => {
+      if (op === 'partial' || (err instanceof EngineError && err.message === 'cancelled')) throw err;
+      const event: EngineFallbackEvent = {
+        engine: 'asr',
+        from: `${this.name} (worker pool)`,
+        to: `${this.name} (main thread)`,
+        cause: fallbackCause(err),
+        message: err.message,
+      };
+      this.options.onFallback?.(event);
+      onFallback(event);
+      const t0 = performance.now();
+      const reading = await this.local.recognise(pcm, words, true);
+      return { reading, ms: performance.now() - t0 };
+    });
+    return { result, cancel: job.cancel };
+  }
+}
+
+function toCtc(r: AsrReading): CtcResult {
+  return { text: r.text, confidence: r.confidence, ...(r.alternatives ? { alternatives: r.alternatives } : {}) };
+}
+
+/**
+ * One utterance: its audio is kept here (cheap: appending samples) and each reading sends the
+ * whole utterance so far to a worker. The partial schedule, the reuse of a pause's reading at
+ * finalize and the results are those of the in-process stream (src/engines/asr/onnx.ts).
+ */
+class PooledStream implements AsrStream {
+  private audio = new Int16Array(16_000);
+  private samples = 0;
+  private lastPartialAt = 0;
+  private lastPartialMs = 0;
+  private lastPartial = '';
+  private decoding = false;
+  private state: 'open' | 'finalizing' | 'done' | 'cancelled' = 'open';
+  private readonly jobs = new Set<{ cancel(): void }>();
+  private lastRead: { samples: number; result: CtcResult } | null = null;
+
+  constructor(
+    private readonly engine: PooledAsr,
+    private readonly options: AsrStreamOptions,
+  ) {}
+
+  push(pcm: Int16Array): void {
+    if (!(pcm instanceof Int16Array)) throw new TypeError('AsrStream.push expects an Int16Array of mono PCM');
+    if (this.state !== 'open' || pcm.length === 0) return;
+    if (this.samples + pcm.length > this.audio.length) {
+      const grown = new Int16Array(Math.max(this.audio.length * 2, this.samples + pcm.length));
+      grown.set(this.audio.subarray(0, this.samples));
+      this.audio = grown;
+    }
+    this.audio.set(pcm, this.samples);
+    this.samples += pcm.length;
+    if (this.options.onPartial && !this.decoding && this.samples - this.lastPartialAt >= this.engine.local.partialGapSamples(this.lastPartialMs)) {
+      this.lastPartialAt = this.samples;
+      void this.partial();
+    }
+  }
+
+  private run(op: AsrOp): Promise<{ reading: CtcResult | null; ms: number }> {
+    const job = this.engine.read(op, this.audio.subarray(0, this.samples), this.options.hotwords, (e) => this.options.onFallback?.(e));
+    this.jobs.add(job);
+    return job.result.finally(() => this.jobs.delete(job));
+  }
+
+  private async partial(): Promise<void> {
+    this.decoding = true;
+    try {
+      const { reading, ms } = await this.run('partial');
+      if (this.state !== 'open' || !reading) return;
+      // The worker's own time, as the in-process stream measures its decode: the budget is CPU, not queueing.
+      this.lastPartialMs = ms;
+      if (reading.text && reading.text !== this.lastPartial) {
+        this.lastPartial = reading.text;
+        this.options.onPartial?.({ text: reading.text });
+      }
+    } catch {
+      // A partial that failed or waited too long is skipped: finalize reads the whole utterance anyway.
+    } finally {
+      this.decoding = false;
+    }
+  }
+
+  async heardSoFar(): Promise<string> {
+    if (this.state !== 'open') return '';
+    const samples = this.samples;
+    const { reading } = await this.run('read');
+    if (!reading) return '';
+    if (this.state === 'open') this.lastRead = { samples, result: reading };
+    return reading.text;
+  }
+
+  async finalize(): Promise<AsrFinal> {
+    if (this.state === 'cancelled') throw new Error('ASR stream was cancelled');
+    if (this.state !== 'open') throw new Error('ASR stream was already finalised');
+    this.state = 'finalizing';
+    const audioSeconds = this.samples / this.engine.sampleRate;
+    // As in-process: a reading taken during the closing pause is the transcript (src/dialog/turn_end.ts).
+    const read = this.lastRead;
+    if (read && this.samples - read.samples <= this.engine.sampleRate * REUSE_READING_SECONDS) {
+      this.release();
+      this.state = 'done';
+      return { text: read.result.text, confidence: read.result.confidence, audioSeconds, alternatives: read.result.alternatives ?? [] };
+    }
+    try {
+      const { reading } = await this.run('final');
+      if (!reading) return { text: '', confidence: 0, audioSeconds };
+      return { text: reading.text, confidence: reading.confidence, audioSeconds, alternatives: reading.alternatives ?? [] };
+    } finally {
+      this.release();
+      if (this.state === 'finalizing') this.state = 'done';
+    }
+  }
+
+  cancel(): void {
+    if (this.state === 'open' || this.state === 'finalizing') this.state = 'cancelled';
+    for (const job of this.jobs) job.cancel();
+    this.jobs.clear();
+    this.release();
+  }
+
+  private release(): void {
+    this.audio = new Int16Array(0);
+  }
+}
+
+/** Silence after a reading of the speech so far within which finalize reuses it (as onnx.ts). */
+const REUSE_READING_SECONDS = 0.25;
