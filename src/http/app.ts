@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { apiOperations } from './api-operations.js';
 import { requireAdminKey } from './auth.js';
 import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
 import { ApiError, errorBody, sendError } from './errors.js';
+import { buildOpenApi } from './openapi.js';
 import { securityHeaders } from './security-headers.js';
 
 /** One line of /readyz: a boolean, or an engine's answer with what it checked (shown under `details`). */
@@ -60,6 +63,9 @@ export function createApp(deps: AppDeps): Hono {
   const api = new Hono();
   if (deps.authThrottle) api.use('*', throttleAuthFailures(deps.authThrottle.throttle, deps.authThrottle.trustedProxies));
   api.use('*', deps.apiAuth ?? requireAdminKey(deps.adminKeys));
+  // Behind the same authentication as the rest: the description names every door of the API.
+  let description: object | null = null;
+  api.get('/openapi.json', (c) => c.json((description ??= buildOpenApi(apiOperations, { version: packageVersion() }))));
   for (const { path, app: sub } of deps.api) api.route(path, sub);
   app.route('/api', api);
   for (const { path, app: sub } of deps.pages ?? []) {
@@ -68,4 +74,9 @@ export function createApp(deps: AppDeps): Hono {
     app.get(`${path}/`, (c) => c.redirect(path, 301));
   }
   return app;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }

@@ -41,7 +41,10 @@ async function heldOutItems(deps: AsrRoutesDeps): Promise<ScoredItem[]> {
 
 const cursorSchema = z.object({ a: z.string(), c: z.string(), s: z.number().int() });
 
-const correctionsQuery = z
+// Also what /api/openapi.json describes (src/http/api-operations.ts).
+export const promoteBody = z.object({ dir: z.string().refine((s) => s.trim().length > 0, 'the model folder') });
+
+export const correctionsQuery = z
   .object({
     since: z
       .string()
@@ -105,9 +108,9 @@ export function createAsrRoutes(deps: AsrRoutesDeps): Hono {
     const { live, loadEngine, recordings } = deps;
     try {
       if (!live || !loadEngine || !recordings) throw new ApiError(501, 'not_available', 'Model promotion is not available on this instance');
-      const body = (await readJson(c, 'Body must be JSON: {"dir": "<model folder>"}')) as { dir?: unknown };
-      if (typeof body?.dir !== 'string' || !body.dir.trim()) throw new ApiError(400, 'invalid_body', 'Expected {"dir": "<model folder on this server>"}', { field: 'dir' });
-      const checked = checkModelDir(body.dir);
+      const body = promoteBody.safeParse(await readJson(c, 'Body must be JSON: {"dir": "<model folder>"}'));
+      if (!body.success) throw new ApiError(400, 'invalid_body', 'Expected {"dir": "<model folder on this server>"}', { field: 'dir' });
+      const checked = checkModelDir(body.data.dir);
       if (!checked.ok) throw new ApiError(400, 'invalid_model', checked.message, { field: 'dir' });
       if (promoting) throw new ApiError(409, 'busy', 'Another promotion is being scored');
       promoting = true;

@@ -15,15 +15,18 @@ export interface CallRoutesDeps {
   now?: () => Date;
 }
 
-const transcriptBody = z.object({ text: z.string().max(5000).nullable() }).strict();
+// The schemas below are also what /api/openapi.json describes (src/http/api-operations.ts).
+export const transcriptBody = z.object({ text: z.string().max(5000).nullable() }).strict();
+export const callIdSchema = z.string().min(1).max(200);
+export const seqSchema = z.string().regex(/^\d{1,6}$/);
 
 function callIdParam(raw: string): string {
-  if (raw.length > 200) throw new ApiError(400, 'invalid_id', 'Call id is too long');
+  if (!callIdSchema.safeParse(raw).success) throw new ApiError(400, 'invalid_id', 'Call id is too long');
   return raw;
 }
 
 function seqParam(raw: string): number {
-  if (!/^\d{1,6}$/.test(raw)) throw new ApiError(400, 'invalid_seq', 'Turn seq must be a whole number');
+  if (!seqSchema.safeParse(raw).success) throw new ApiError(400, 'invalid_seq', 'Turn seq must be a whole number');
   return Number(raw);
 }
 
@@ -42,7 +45,7 @@ const instant = z
 
 const cursorSchema = z.object({ s: z.string(), i: z.string() });
 
-const listQuery = z
+export const listQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(500).optional(),

@@ -32,7 +32,8 @@ const instantOrDay = z
     message: 'expected a date (2026-11-24, a day in the service time zone) or a date-time with offset (2026-11-24T08:00:00Z)',
   });
 
-const query = z
+/** Also what /api/openapi.json describes (src/http/api-operations.ts). */
+export const kpiReportQuery = z
   .object({
     since: instantOrDay.optional(),
     until: instantOrDay.optional(),
@@ -53,7 +54,7 @@ export function createKpiRoutes(deps: KpiRoutesDeps): Hono {
 
   app.get('/', async (c) => {
     try {
-      const parsed = query.safeParse(c.req.query());
+      const parsed = kpiReportQuery.safeParse(c.req.query());
       if (!parsed.success) {
         throw new ApiError(400, 'invalid_query', 'Invalid query parameters', parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })));
       }
