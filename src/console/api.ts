@@ -63,7 +63,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * `/api/console`: the few read-only figures the console shows that the rest of the API does not
- * already serve — calls per hour of one day, and the content of an old FAQ version (for diffs).
+ * already serve — calls per hour of one day, unanswered questions, keys pressed to an answer by the
+ * keypad menu, and the content of an old FAQ version (for diffs).
  */
 export function createConsoleDataRoutes(deps: { database: Database; timezone: string; now?: () => Date }): Hono {
   const app = new Hono();
@@ -142,13 +143,39 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     });
   });
 
+  const rangeQuery = z.object({ since: z.string().regex(DAY), until: z.string().regex(DAY) });
+  /**
+   * `GET /keypad?since=&until=` (days in the service time zone, both included): how many keys the
+   * callers who reached an answer through the keypad menu pressed on the way (the length of the
+   * `menu.selected` path that named an FAQ), for issue 19's "an answer in at most three presses".
+   */
+  app.get('/keypad', async (c) => {
+    const q = rangeQuery.safeParse(c.req.query());
+    if (!q.success) throw new ApiError(400, 'invalid_query', 'Invalid query parameters', q.error.issues);
+    const since = startOfDayIn(q.data.since, deps.timezone);
+    const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
+    if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
+    const rows = await deps.database.query<{ keys: number; count: number }>(
+      `select jsonb_array_length(e.data->'path')::int as keys, count(*)::int as count
+       from call_events e join calls c on c.id = e.call_id
+       where c.started_at >= $1::timestamptz and c.started_at < $2::timestamptz
+         and e.type = 'menu.selected' and e.data ? 'faqId' and jsonb_typeof(e.data->'path') = 'array'
+       group by 1 order by 1`,
+      [since.toISOString(), until.toISOString()],
+    );
+    const keys = rows.map((r) => ({ keys: Number(r.keys), count: Number(r.count) }));
+    const answers = keys.reduce((sum, k) => sum + k.count, 0);
+    const withinThree = keys.filter((k) => k.keys <= 3).reduce((sum, k) => sum + k.count, 0);
+    return c.json({ since: since.toISOString(), until: until.toISOString(), answers, withinThree, keys });
+  });
+
   app.get('/faq-versions/:v', async (c) => {
     const v = z.coerce.number().int().positive().safeParse(c.req.param('v'));
     if (!v.success) throw new ApiError(400, 'bad_request', 'version must be a positive integer');
     const [info] = await deps.database.query(`select version from kb_versions where version = $1`, [v.data]);
     if (!info) throw new ApiError(404, 'not_found', `No version ${v.data}`);
     const rows = await deps.database.query<Record<string, any>>(
-      `select id, question, answer, action, queue, examples, tags, enabled from kb_faqs where version = $1 order by position`,
+      `select id, question, answer, action, queue, examples, tags, menu, enabled from kb_faqs where version = $1 order by position`,
       [v.data],
     );
     const json = (x: unknown) => (typeof x === 'string' ? JSON.parse(x) : x);

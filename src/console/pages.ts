@@ -34,7 +34,17 @@ ${jalaliRange()}
   <section aria-labelledby="h-daily"><h2 id="h-daily">تماس‌ها در هر روز بازه</h2><div id="daily" class="chart">${loading}</div></section>
   <section aria-labelledby="h-reasons"><h2 id="h-reasons">دلایل انتقال به اپراتور</h2><div id="reasons" class="chart">${loading}</div></section>
   <section aria-labelledby="h-intents"><h2 id="h-intents">پرتکرارترین درخواست‌ها</h2><div id="intents">${loading}</div></section>
-</div>`,
+</div>
+<section aria-labelledby="h-dialog">
+  <h2 id="h-dialog">وقتی ربات تماس‌گیرنده را نمی‌فهمد <small>منوی کلیدی، پرسش تأیید، دلجویی، تماس برگشتی</small></h2>
+  <div id="dialog-kpis" class="cards" aria-live="polite">${loading}</div>
+  <div class="grid2">
+    <section aria-labelledby="h-confirm"><h3 id="h-confirm">پاسخ تماس‌گیرندگان به پرسش تأیید، به تفکیک پرسش</h3><div id="confirmations">${loading}</div></section>
+    <section aria-labelledby="h-menu-answers"><h3 id="h-menu-answers">پاسخ‌هایی که با منوی کلیدی رسیدند</h3><div id="menu-answers">${loading}</div></section>
+    <section aria-labelledby="h-menu-outcomes"><h3 id="h-menu-outcomes">سرانجام تماس‌هایی که منوی کلیدی شنیدند</h3><div id="menu-outcomes">${loading}</div></section>
+    <section aria-labelledby="h-cues"><h3 id="h-cues">آنچه دلجویی ربات را برانگیخت</h3><div id="deescalation-cues">${loading}</div></section>
+  </div>
+</section>`,
 
   faqs: `
 <div class="grid2">
@@ -92,6 +102,9 @@ ${jalaliRange()}
       <div class="field"><label for="f-queue">صف</label><input id="f-queue" name="queue" dir="ltr"></div>
       <div class="field check"><input id="f-enabled" name="enabled" type="checkbox"><label for="f-enabled">فعال</label></div>
     </div>
+    <label for="f-menu">جای این پرسش در منوی کلیدی</label>
+    <input id="f-menu" name="menu" maxlength="120" aria-describedby="f-menu-hint" placeholder="اینترنت / قطعی اینترنت">
+    <p id="f-menu-hint" class="hint">«موضوع» یا «موضوع / عنوان گزینه»؛ «-» یعنی در منو نیاید؛ خالی یعنی موضوع از نخستین برچسب ساخته شود.</p>
     <fieldset id="f-audio" class="stack"><legend>پاسخ ضبط‌شده</legend>
       <div id="f-audio-player"></div>
       <label for="f-audio-file">فایل WAV یا MP3</label><input id="f-audio-file" type="file" accept=".wav,.mp3,audio/*">

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
@@ -31,6 +32,20 @@ const assets = new Map(
     .filter((f) => TYPES[extname(f)])
     .map((f) => [f, { body: readFileSync(join(assetsDir, f)), type: TYPES[extname(f)] }] as const),
 );
+/**
+ * The dashboard's charting library (uPlot, MIT, a runtime dependency) is served from the installed
+ * package itself, so there is no copy to go stale and no CDN. It styles what it draws through the
+ * CSSOM (element.style), which a `style-src 'self'` policy allows; its stylesheet comes from here too.
+ */
+const vendor = createRequire(import.meta.url);
+for (const [name, file] of [
+  ['uplot.js', 'uplot/dist/uPlot.iife.min.js'],
+  ['uplot.css', 'uplot/dist/uPlot.min.css'],
+] as const) {
+  assets.set(name, { body: readFileSync(vendor.resolve(file)), type: TYPES[extname(name)] });
+}
+/** Pages that draw charts load the library (and its styles) before their own script. */
+const CHART_PAGES: ReadonlySet<PageId> = new Set(['dashboard']);
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -66,8 +81,8 @@ function head(title: string, extra = ''): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)} · کنسول پاسخ</title>
-<link rel="stylesheet" href="/console/assets/console.css">
 ${extra}
+<link rel="stylesheet" href="/console/assets/console.css">
 </head>`;
 }
 
@@ -78,7 +93,8 @@ function layout(page: PageId, title: string, session: ConsoleSession, deps: Cons
       return `<li><a href="${m.href}"${current ? ' aria-current="page"' : ''}>${m.label}</a></li>`;
     })
     .join('');
-  return `${head(title, `<meta name="csrf-token" content="${esc(session.csrfToken)}">`)}
+  const charts = CHART_PAGES.has(page) && script;
+  return `${head(title, `<meta name="csrf-token" content="${esc(session.csrfToken)}">${charts ? '\n<link rel="stylesheet" href="/console/assets/uplot.css">' : ''}`)}
 <body data-page="${page}" data-role="${session.role}" data-user="${esc(session.username)}" data-tz="${esc(deps.timezone)}"${callId ? ` data-call-id="${esc(callId)}"` : ''} data-campaigns="${deps.campaignsEnabled ? 'on' : 'off'}">
 <a class="skip" href="#main">پرش به محتوای اصلی</a>
 <header class="top">
@@ -96,7 +112,7 @@ ${body}
 </main>
 <div id="toast" role="status" aria-live="polite"></div>
 <script src="/console/assets/common.js"></script>
-${script ? `<script src="/console/assets/${page === 'call' ? 'calls' : page}.js"></script>` : ''}
+${charts ? '<script src="/console/assets/uplot.js"></script>\n<script src="/console/assets/charts.js"></script>\n' : ''}${script ? `<script src="/console/assets/${page === 'call' ? 'calls' : page}.js"></script>` : ''}
 </body>
 </html>`;
 }

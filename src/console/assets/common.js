@@ -138,11 +138,11 @@
     }
   }
   const FIELD_FA = {
-    id: 'شناسه', question: 'پرسش', answer: 'پاسخ', action: 'اقدام', queue: 'صف', examples: 'عبارت‌ها', tags: 'برچسب‌ها', enabled: 'فعال', '(row)': 'سطر', '(file)': 'فایل',
+    id: 'شناسه', question: 'پرسش', answer: 'پاسخ', action: 'اقدام', queue: 'صف', examples: 'عبارت‌ها', tags: 'برچسب‌ها', menu: 'جای در منوی کلیدی', enabled: 'فعال', '(row)': 'سطر', '(file)': 'فایل',
     username: 'نام کاربری', password: 'گذرواژه', role: 'نقش', text: 'متن',
   };
   const fieldFa = (f) => FIELD_FA[String(f).split('.')[0]] ?? f;
-  const WHAT_FA = { id: 'شناسه', question: 'پرسش', answer: 'پاسخ', example: 'عبارت', tag: 'برچسب', queue: 'صف' };
+  const WHAT_FA = { id: 'شناسه', question: 'پرسش', answer: 'پاسخ', example: 'عبارت', tag: 'برچسب', queue: 'صف', menu: 'جای در منو' };
   /** The import validator's messages (English) in Persian; an unknown one is shown as it is. */
   const PROBLEMS_FA = [
     [/^(\w+) is empty$/, (m) => `${WHAT_FA[m[1]] ?? m[1]} خالی است`],
@@ -213,44 +213,7 @@
     return data;
   }
 
-  /* ---------- charts: inline SVG, drawn right to left ---------- */
-  function barChart(container, points, opts = {}) {
-    if (!points.length || points.every((p) => !p.value)) return empty(container, opts.empty ?? 'هنوز داده‌ای برای این نمودار نیست.');
-    const W = 640, H = 220, pad = { top: 14, bottom: 34, left: 12, right: 36 };
-    const max = Math.max(1, ...points.map((p) => p.value));
-    const step = (W - pad.left - pad.right) / points.length;
-    const bw = Math.min(48, Math.max(2, step * 0.7));
-    const y = (v) => H - pad.bottom - (v / max) * (H - pad.top - pad.bottom);
-    const NS = 'http://www.w3.org/2000/svg';
-    const svg = document.createElementNS(NS, 'svg');
-    svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-    svg.setAttribute('role', 'img');
-    const summary = opts.label + ': ' + points.filter((p) => p.value).map((p) => `${p.label} ${nf.format(p.value)}`).join('، ');
-    svg.setAttribute('aria-label', summary);
-    const add = (tag, attrs, text) => {
-      const n = document.createElementNS(NS, tag);
-      for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
-      if (text != null) n.textContent = text;
-      svg.append(n);
-      return n;
-    };
-    add('line', { class: 'axis', x1: pad.left, x2: W - pad.right + 4, y1: H - pad.bottom, y2: H - pad.bottom });
-    for (const frac of [0.5, 1]) {
-      add('line', { class: 'axis', x1: W - pad.right, x2: W - pad.right + 4, y1: y(max * frac), y2: y(max * frac) });
-      add('text', { x: W - pad.right + 6, y: y(max * frac) + 4, 'text-anchor': 'start' }, nf.format(Math.round(max * frac)));
-    }
-    const every = Math.ceil(points.length / 12);
-    points.forEach((p, i) => {
-      // Right to left: the first point stands at the right edge.
-      const x = W - pad.right - (i + 1) * step + (step - bw) / 2;
-      const r = add('rect', { class: 'bar', x, y: y(p.value), width: bw, height: Math.max(0, H - pad.bottom - y(p.value)) });
-      const t = document.createElementNS(NS, 'title');
-      t.textContent = `${p.label}: ${nf.format(p.value)}`;
-      r.append(t);
-      if (i % every === 0) add('text', { x: x + bw / 2, y: H - pad.bottom + 16, 'text-anchor': 'middle' }, p.short ?? p.label);
-    });
-    container.replaceChildren(svg);
-  }
+  /* ---------- charts: uPlot's are in charts.js; these bars are plain HTML ---------- */
   /** Horizontal bars as plain HTML (labels stay selectable and readable by screen readers). */
   function hbars(container, items, opts = {}) {
     if (!items.length) return empty(container, opts.empty ?? 'موردی نیست.');
@@ -312,7 +275,7 @@
   const OUTCOME_FA = { completed: 'پاسخ داده شد', handoff: 'انتقال به اپراتور', abandoned: 'قطع از سوی تماس‌گیرنده', error: 'خطا', 'in-progress': 'در جریان', hangup: 'قطع تماس' };
   const REASON_FA = {
     'caller-request': 'درخواست تماس‌گیرنده', 'dtmf-0': 'کلید صفر', 'faq-action': 'طبق پرسش‌های متداول', 'low-confidence': 'ربات مطمئن نبود',
-    'no-match': 'پرسش ناشناخته', 'no-input': 'پاسخی دریافت نشد', 'engine-error': 'خطای سامانه', unspecified: 'نامشخص',
+    'no-match': 'پرسش ناشناخته', 'no-input': 'پاسخی دریافت نشد', 'engine-error': 'خطای سامانه', frustration: 'دلخوری تماس‌گیرنده', unspecified: 'نامشخص',
   };
   const ACTION_FA = { answer: 'پاسخ', handoff: 'انتقال به اپراتور', end: 'پایان تماس', clarify: 'پرسش روشن‌کننده', confirm: 'تأیید', reprompt: 'تکرار پرسش' };
   const PRESENCE_FA = { available: 'آماده', busy: 'در مکالمه', 'after-call-work': 'کار پس از تماس', offline: 'خارج از خط' };
@@ -324,7 +287,7 @@
     num, pct, faDigits, latinDigits, dateTime, dateOnly, timeOnly, seconds, ms,
     isoDayToJalali, jalaliToIsoDay, todayIso, addDays, dayStart,
     el, bdi, ltr, $, state, loading, empty, showError, hideError, toast, table,
-    barChart, hbars, rangeForm,
+    hbars, rangeForm,
     OUTCOME_FA, REASON_FA, ACTION_FA, PRESENCE_FA, STATE_FA, fa,
   };
 })();
