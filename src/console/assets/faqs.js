@@ -59,7 +59,7 @@
     editing = faq;
     P.hideError('#faq-form-error');
     $('#faq-dialog-title').textContent = faq ? `ویرایش «${faq.id}»` : 'پرسش تازه';
-    const f = faq ?? { id: '', question: prefill.question ?? '', answer: '', action: 'answer', queue: null, examples: prefill.examples ?? [], tags: [], enabled: true };
+    const f = faq ?? { id: '', question: prefill.question ?? '', answer: '', action: 'answer', queue: null, examples: prefill.examples ?? [], tags: [], menu: null, enabled: true };
     $('#f-id').value = f.id;
     $('#f-id').readOnly = !!faq;
     $('#f-question').value = f.question;
@@ -68,6 +68,7 @@
     $('#f-action').value = f.action;
     $('#f-queue').value = f.queue ?? '';
     $('#f-enabled').checked = f.enabled;
+    $('#f-menu').value = f.menu ?? '';
     $('#f-audio').hidden = !faq;
     $('#f-audio-player').replaceChildren();
     if (faq) loadAudio(faq.id);
@@ -89,6 +90,8 @@
       queue: $('#f-queue').value.trim() || null,
       examples: $('#f-examples').value.split('\n').map((s) => s.trim()).filter(Boolean),
       tags: editing?.tags ?? [],
+      // The keypad menu's place (FAQ column «menu»): sent back as shown, or the save would clear it.
+      menu: $('#f-menu').value.trim() || null,
       enabled: $('#f-enabled').checked,
     };
     if (!id) return P.showError('#faq-form-error', 'شناسه را بنویسید.');
@@ -259,7 +262,7 @@
     }
   }
 
-  const FIELDS = ['question', 'answer', 'action', 'queue', 'examples', 'enabled'];
+  const FIELDS = ['question', 'answer', 'action', 'queue', 'examples', 'tags', 'menu', 'enabled'];
   const show = (v) => (Array.isArray(v) ? v.join(' | ') : v === true ? 'فعال' : v === false ? 'غیرفعال' : v ?? '—');
   async function showDiff(version) {
     const box = $('#diff');
