@@ -1,4 +1,4 @@
-/* Calls: the list with filters, and one call's transcript turn by turn with timings. */
+/* Calls: the list with filters, and one call's transcript turn by turn with timings, the caller's audio and corrections. */
 'use strict';
 (function () {
   const P = window.Pasokh;
@@ -110,6 +110,110 @@
     return box;
   }
 
+  /* The correction API's refusals, in Persian (PUT /api/calls/:id/turns/:seq/transcript). */
+  const CORRECTION_FA = {
+    too_long: 'متن درست حداکثر ۵۰۰ نویسه است.',
+    not_persian: 'متن درست باید واژه‌ی فارسی داشته باشد.',
+    not_speech: 'فقط گفته‌ی تماس‌گیرنده را می‌توان اصلاح کرد، نه کلیدهای تلفن.',
+  };
+  const correctionMessage = (err) => CORRECTION_FA[err?.code] ?? P.messageOf(err);
+
+  /**
+   * What the caller really said, beside what the recogniser heard (both kept): shown with who
+   * corrected it and when; ops and admins edit, save or clear it here. Each save is a PUT through
+   * the session, so the API audits it; the stored correction feeds the recogniser's adaptation.
+   */
+  function correctionBox(callId, turn) {
+    const seq = turn.seq;
+    const box = el('div', { class: 'correction' });
+    let current = turn.correction;
+    const shown = el('p', { class: 'corrected' });
+    const fieldId = `fix-${seq}`;
+    const text = el('textarea', { id: fieldId, rows: '2', maxlength: '500', dir: 'rtl' });
+    const error = el('p', { class: 'error', role: 'alert', hidden: true });
+    const save = el('button', { type: 'submit' }, 'ذخیره‌ی متن درست');
+    const clear = el('button', { type: 'button', class: 'danger' }, 'پاک کردن اصلاح');
+    const cancel = el('button', { type: 'button', class: 'secondary' }, 'انصراف');
+    const form = el(
+      'form',
+      { class: 'stack correction-form', hidden: true },
+      el('label', { for: fieldId }, `متن درست گفته‌ی تماس‌گیرنده در نوبت ${P.faDigits(seq)}`),
+      text,
+      el('div', { class: 'row' }, save, cancel, clear),
+      error,
+    );
+    const edit = el('button', { type: 'button', class: 'secondary edit', disabled: !P.canChange, title: P.canChange ? null : 'نقش شما اجازه‌ی تغییر نمی‌دهد' }, `اصلاح متن نوبت ${P.faDigits(seq)}`);
+
+    function render() {
+      if (current) {
+        shown.replaceChildren('متن درست: ', bdi(current.text, 'text'), ' ', el('span', { class: 'hint by' }, 'اصلاح به دست ', bdi(current.by), '، ', P.dateTime(current.at)));
+        shown.hidden = false;
+      } else {
+        shown.replaceChildren();
+        shown.hidden = true;
+      }
+      clear.hidden = !current;
+    }
+    async function send(value) {
+      P.hideError(error);
+      save.disabled = clear.disabled = true;
+      try {
+        const res = await P.api('PUT', `/api/calls/${encodeURIComponent(callId)}/turns/${seq}/transcript`, { text: value });
+        current = res.correction;
+        render();
+        form.hidden = true;
+        edit.hidden = false;
+        edit.focus();
+        P.toast(current ? `متن درست نوبت ${P.faDigits(seq)} ذخیره شد.` : `اصلاح نوبت ${P.faDigits(seq)} پاک شد.`);
+      } catch (err) {
+        P.showError(error, correctionMessage(err));
+      } finally {
+        save.disabled = clear.disabled = false;
+      }
+    }
+    edit.addEventListener('click', () => {
+      text.value = current?.text ?? turn.heardText ?? '';
+      P.hideError(error);
+      form.hidden = false;
+      edit.hidden = true;
+      text.focus();
+    });
+    cancel.addEventListener('click', () => {
+      form.hidden = true;
+      edit.hidden = false;
+      edit.focus();
+    });
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const value = text.value.trim();
+      if (!value) return P.showError(error, 'متن را بنویسید، یا «پاک کردن اصلاح» را بزنید.');
+      send(value);
+    });
+    clear.addEventListener('click', () => send(null));
+    render();
+    box.append(shown, edit, form);
+    return box;
+  }
+
+  /* The caller's side of the whole call, when the service keeps it (recordings.wholeCall). */
+  function callAudio(callId) {
+    const box = el('div', { class: 'turn-audio' });
+    const button = el('button', { type: 'button', class: 'secondary' }, 'شنیدن کل تماس');
+    button.addEventListener('click', async () => {
+      button.disabled = true;
+      try {
+        const res = await fetch(`/api/calls/${encodeURIComponent(callId)}/recording`, { credentials: 'same-origin' });
+        if (res.status === 404) return box.replaceChildren(el('p', { class: 'hint' }, 'صدای کامل این تماس نگه داشته نشده است؛ صدای هر نوبت را کنار آن بشنوید.'));
+        if (!res.ok) throw new P.ApiFailure(res.status, 'http', res.statusText);
+        box.replaceChildren(el('audio', { controls: true, src: URL.createObjectURL(await res.blob()), 'aria-label': 'صدای تماس‌گیرنده در کل تماس' }));
+      } catch (err) {
+        box.replaceChildren(el('p', { class: 'error' }, P.messageOf(err)));
+      }
+    });
+    box.append(button);
+    return box;
+  }
+
   /* ---------- one call ---------- */
   async function detailPage() {
     const id = document.body.dataset.callId;
@@ -136,6 +240,7 @@
         el('dt', {}, 'پروتکل'), el('dd', {}, bdi(call.protocol)),
         params.length ? [el('dt', {}, 'پارامترها'), el('dd', {}, params.map(([k, v]) => el('div', {}, P.ltr(`${k}=${v}`))))] : null,
       ),
+      callAudio(call.id),
     );
     const tbox = $('#transcript');
     if (!call.turns.length) P.empty(tbox, 'این تماس نوبتی ندارد.');
@@ -158,6 +263,7 @@
                 el('span', {}, 'اقدام: ', P.fa(P.ACTION_FA, t.action)),
               ),
               t.input === 'speech' ? audioButton(call.id, t.seq) : null,
+              t.input === 'speech' ? correctionBox(call.id, t) : null,
               t.botText ? el('p', { class: 'bot' }, 'ربات: ', t.botText) : null,
               el(
                 'div',
