@@ -3,9 +3,10 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { apiOperations } from './api-operations.js';
 import { requireAdminKey } from './auth.js';
 import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
-import { ApiError, errorBody, sendError } from './errors.js';
+import { errorBody, logUnexpected, sendError, stderrLogger } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { securityHeaders } from './security-headers.js';
+import type { Logger } from '../logger.js';
 
 /** One line of /readyz: a boolean, or an engine's answer with what it checked (shown under `details`). */
 export type ReadinessResult = boolean | { ready: boolean; detail: string };
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Counts wrong credentials on /api per client address; past its limit they are answered 429. */
   authThrottle?: { throttle: AuthThrottle; trustedProxies: () => readonly string[] };
   renderMetrics(): Promise<string>;
+  /** Where an unexpected error behind a 500 is logged: the service's logger (default: stderr, for tools and tests). */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** The HTTP surface: health, metrics, the admin API and pages. WebSockets attach to the server. */
@@ -34,7 +37,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
-    if (!(err instanceof ApiError)) console.error(err);
+    logUnexpected(deps.logger ?? stderrLogger, err, c.req);
     return sendError(c, err);
   });
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));

@@ -2,7 +2,8 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { encodeWav } from '../../audio/wav.js';
 import type { KnowledgeBase } from '../../knowledge/types.js';
-import { ApiError, sendError } from '../../http/errors.js';
+import { ApiError, logUnexpected, sendError, stderrLogger } from '../../http/errors.js';
+import type { Logger } from '../../logger.js';
 import type { AnswerCache } from './cache.js';
 import { AudioUploadError, checkRecording, decodeUpload, DEFAULT_UPLOAD_LIMITS, type UploadLimits } from './upload.js';
 
@@ -14,6 +15,8 @@ export interface AudioRoutesDeps {
   /** Largest request body accepted (default 25 MiB: a minute of 48 kHz stereo WAV is 11 MiB). */
   maxUploadBytes?: number;
   limits?: Partial<UploadLimits>;
+  /** Where an unexpected failure behind a 500 is logged (the service's logger). */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** Exported for the OpenAPI description of /api (src/http/api-operations.ts). */
@@ -128,7 +131,7 @@ export function createAudioRoutes(deps: AudioRoutesDeps): Hono {
     try {
       return await fn(c, target(c));
     } catch (err) {
-      if (!(err instanceof ApiError)) console.error(err);
+      logUnexpected(deps.logger ?? stderrLogger, err, c.req);
       return sendError(c, err);
     }
   };
