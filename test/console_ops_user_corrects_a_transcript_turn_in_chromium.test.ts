@@ -43,6 +43,9 @@ describe('on the call page an ops user listens to a turn and corrects what the r
     await turn.locator('.turn-audio button').click();
     await turn.locator('.turn-audio audio').waitFor();
     expect(await turn.locator('.corrected').isHidden()).toBe(true);
+    // This service keeps turns only (recordings.wholeCall off): the whole-call player says so.
+    await page.click('#call-summary .turn-audio button');
+    await page.waitForSelector('#call-summary .turn-audio:has-text("نگه داشته نشده")');
 
     // The editor starts from what was heard; a text with no Persian word is refused in Persian.
     await turn.locator('button.edit').click();

@@ -195,7 +195,7 @@
     return box;
   }
 
-  /* The caller's side of the whole call, when the service keeps it (recordings.wholeCall). */
+  /* The whole call, when the service keeps it (recordings.wholeCall: left channel the caller, right the bot). */
   function callAudio(callId) {
     const box = el('div', { class: 'turn-audio' });
     const button = el('button', { type: 'button', class: 'secondary' }, 'شنیدن کل تماس');
@@ -205,7 +205,7 @@
         const res = await fetch(`/api/calls/${encodeURIComponent(callId)}/recording`, { credentials: 'same-origin' });
         if (res.status === 404) return box.replaceChildren(el('p', { class: 'hint' }, 'صدای کامل این تماس نگه داشته نشده است؛ صدای هر نوبت را کنار آن بشنوید.'));
         if (!res.ok) throw new P.ApiFailure(res.status, 'http', res.statusText);
-        box.replaceChildren(el('audio', { controls: true, src: URL.createObjectURL(await res.blob()), 'aria-label': 'صدای تماس‌گیرنده در کل تماس' }));
+        box.replaceChildren(el('audio', { controls: true, src: URL.createObjectURL(await res.blob()), 'aria-label': 'صدای کل تماس: تماس‌گیرنده در گوشی چپ، ربات در گوشی راست' }));
       } catch (err) {
         box.replaceChildren(el('p', { class: 'error' }, P.messageOf(err)));
       }
