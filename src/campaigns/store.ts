@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction } from '../handoff/sql.js';
 import type { Database } from '../store/db.js';
 import type { ContactRow } from './contacts.js';
 import { OUTCOMES_RETRYABLE, type AttemptOutcome, type Campaign, type CampaignStatus, type Contact, type CreateCampaign, type SurveyAnswer } from './types.js';
@@ -150,7 +149,7 @@ export class CampaignStore {
   /** Moves a campaign along; null when the campaign is not in a state the action applies to. */
   async transition(id: string, action: keyof typeof TRANSITIONS, now: Date): Promise<Campaign | null> {
     const t = TRANSITIONS[action];
-    return inTransaction(this.database, async (q) => {
+    return this.database.transaction(async ({ query: q }) => {
       const [row] = await q(
         `update campaigns set status = $2, updated_at = $3,
            started_at = case when $2 = 'running' and started_at is null then $3 else started_at end,
@@ -189,7 +188,7 @@ export class CampaignStore {
         summary.duplicates++;
       } else unique.set(r.phone, { ...r, dup: 0 });
     }
-    await inTransaction(this.database, async (q) => {
+    await this.database.transaction(async ({ query: q }) => {
       for (const r of unique.values()) {
         const [row] = await q<{ inserted: boolean }>(
           `insert into campaign_contacts (campaign_id, phone, name, vars, source_line, duplicates, updated_at)
@@ -210,7 +209,7 @@ export class CampaignStore {
    * creates their attempts. Returns nothing when another instance holds the campaign this instant.
    */
   async claimDue(campaign: Campaign, now: Date, instance: string, limit = Infinity): Promise<Claimed[]> {
-    return inTransaction(this.database, async (q) => {
+    return this.database.transaction(async ({ query: q }) => {
       const [locked] = await q(`select id from campaigns where id = $1 and status = 'running' for update skip locked`, [campaign.id]);
       if (!locked) return [];
       const [counts] = await q<{ in_flight: string; last_minute: string }>(
@@ -287,7 +286,7 @@ export class CampaignStore {
    * on: a retryable outcome with attempts left → pending again after the delay; otherwise done.
    */
   async finishAttempt(attemptId: string, report: FinishReport): Promise<{ ended: boolean; retryAt: Date | null }> {
-    return inTransaction(this.database, async (q) => {
+    return this.database.transaction(async ({ query: q }) => {
       const [row] = await q(`select a.*, c.retry, c.status as campaign_status from campaign_attempts a join campaigns c on c.id = a.campaign_id where a.id = $1 for update of a`, [attemptId]);
       if (!row) return { ended: false, retryAt: null };
       if (row.status === 'ended') {

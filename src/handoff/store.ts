@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../store/db.js';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Database, Query } from '../store/db.js';
+import { handoffAgents, handoffEntries, handoffOffers, handoffQueues } from '../store/schema/handoff.js';
 import type { QueueConfig } from './config.js';
-import { inTransaction, type Query } from './sql.js';
 import type { HandoffRequest, TranscriptLine } from './types.js';
 
 export type EntryState = 'waiting' | 'offered' | 'connected' | 'callback' | 'abandoned' | 'transferred';
@@ -45,42 +46,22 @@ export interface Offer {
 /** Refused agent action (offer gone, call not theirs …): the desk shows it, nothing changes. */
 export class QueueConflict extends Error {}
 
-const toDate = (v: unknown) => (v == null ? null : v instanceof Date ? v : new Date(String(v)));
+/** A `handoff_entries` row as drizzle reads it (`src/store/schema/handoff.ts`). */
+export type EntryRow = typeof handoffEntries.$inferSelect;
 
-export function entryFromRow(r: Record<string, any>): QueueEntry {
+export function entryFromRow(r: EntryRow): QueueEntry {
   return {
-    id: r.id,
-    callId: r.call_id,
-    protocol: r.protocol,
-    providerCallId: r.provider_call_id,
-    callerNumber: r.caller_number,
-    callerName: r.caller_name,
-    queue: r.queue,
-    priority: Number(r.priority),
-    reason: r.reason,
-    intent: r.intent,
-    transcript: typeof r.transcript === 'string' ? JSON.parse(r.transcript) : (r.transcript ?? []),
-    enqueuedAt: toDate(r.enqueued_at)!,
-    state: r.state,
-    callbackNumber: r.callback_number,
-    offeredTo: r.offered_to,
-    offeredAt: toDate(r.offered_at),
-    offerExpiresAt: toDate(r.offer_expires_at),
-    declinedBy: r.declined_by ?? [],
-    answeredBy: r.answered_by,
-    answeredAt: toDate(r.answered_at),
-    endedAt: toDate(r.ended_at),
-    wrappedUpAt: toDate(r.wrapped_up_at),
-    wrapCode: r.wrap_code,
-    notes: r.notes,
-    transferTarget: r.transfer_target,
-    transferError: r.transfer_error,
-    instanceId: r.instance_id,
+    ...r,
+    // jsonb: drizzle parses it; the column's type says only `unknown`.
+    transcript: (r.transcript ?? []) as TranscriptLine[],
   };
 }
 
 /** An entry whose state returns to the line after an offer falls through keeps its kind. */
 const backToLine = `case when callback_number is null then 'waiting' else 'callback' end`;
+const backToLineSql = sql.raw(backToLine) as unknown as EntryState;
+const now = sql`now()` as unknown as Date;
+const clock = sql`clock_timestamp()` as unknown as Date;
 
 /**
  * The queue's state transitions, each one conditional on the state it starts from, so that two
@@ -93,6 +74,10 @@ export class QueueStore {
     private readonly reofferAfterSeconds = 60,
   ) {}
 
+  private get db() {
+    return this.database.db;
+  }
+
   private q<T = Record<string, any>>(text: string, params?: unknown[]) {
     return this.database.query<T>(text, params);
   }
@@ -101,56 +86,59 @@ export class QueueStore {
   async syncQueues(queues: Record<string, QueueConfig>, defaultQueue: string): Promise<void> {
     const all: Record<string, QueueConfig> = { [defaultQueue]: { priority: 0, skill: null }, ...queues };
     for (const [name, qc] of Object.entries(all)) {
-      await this.q(
-        `insert into handoff_queues (name, label, priority, skill, updated_at) values ($1, $2, $3, $4, now())
-         on conflict (name) do update set label = excluded.label, priority = excluded.priority,
-           skill = excluded.skill, updated_at = now()`,
-        [name, qc.label ?? null, qc.priority ?? 0, qc.skill ?? null],
-      );
+      const row = { name, label: qc.label ?? null, priority: qc.priority ?? 0, skill: qc.skill ?? null, updatedAt: now };
+      await this.db
+        .insert(handoffQueues)
+        .values(row)
+        .onConflictDoUpdate({
+          target: handoffQueues.name,
+          set: { label: sql`excluded.label`, priority: sql`excluded.priority`, skill: sql`excluded.skill`, updatedAt: now },
+        });
     }
   }
 
   async listQueues(): Promise<{ name: string; label: string | null; priority: number; skill: string | null }[]> {
-    const rows = await this.q('select name, label, priority, skill from handoff_queues order by priority desc, name');
-    return rows.map((r) => ({ name: r.name, label: r.label, priority: Number(r.priority), skill: r.skill }));
+    return this.db
+      .select({ name: handoffQueues.name, label: handoffQueues.label, priority: handoffQueues.priority, skill: handoffQueues.skill })
+      .from(handoffQueues)
+      .orderBy(desc(handoffQueues.priority), asc(handoffQueues.name));
   }
 
   async enqueue(request: HandoffRequest, instanceId: string): Promise<QueueEntry> {
     // An unknown queue name still queues (as a queue with no skill) rather than losing the caller.
-    await this.q(`insert into handoff_queues (name) values ($1) on conflict do nothing`, [request.queue]);
-    const rows = await this.q(
-      `insert into handoff_entries (id, call_id, protocol, provider_call_id, caller_number, caller_name, queue,
-         priority, reason, intent, transcript, instance_id)
-       values ($1, $2, $3, $4, $5, $6, $7, (select priority from handoff_queues where name = $7), $8, $9, $10::jsonb, $11)
-       returning *`,
-      [
-        randomUUID(),
-        request.callId,
-        request.protocol,
-        request.providerCallId,
-        request.callerNumber,
-        request.callerName ?? null,
-        request.queue,
-        request.reason,
-        request.intent,
-        JSON.stringify(request.transcript),
+    await this.db.insert(handoffQueues).values({ name: request.queue }).onConflictDoNothing();
+    const [row] = await this.db
+      .insert(handoffEntries)
+      .values({
+        id: randomUUID(),
+        callId: request.callId,
+        protocol: request.protocol,
+        providerCallId: request.providerCallId,
+        callerNumber: request.callerNumber,
+        callerName: request.callerName ?? null,
+        queue: request.queue,
+        priority: sql`(select ${handoffQueues.priority} from ${handoffQueues} where ${handoffQueues.name} = ${request.queue})` as unknown as number,
+        reason: request.reason,
+        intent: request.intent,
+        transcript: request.transcript,
         instanceId,
-      ],
-    );
-    return entryFromRow(rows[0]);
+      })
+      .returning();
+    return entryFromRow(row);
   }
 
   async get(entryId: string): Promise<QueueEntry | null> {
-    const rows = await this.q('select * from handoff_entries where id = $1', [entryId]);
-    return rows[0] ? entryFromRow(rows[0]) : null;
+    const [row] = await this.db.select().from(handoffEntries).where(eq(handoffEntries.id, entryId));
+    return row ? entryFromRow(row) : null;
   }
 
   /** Entries still in the line (waiting, call-back, ringing), in service order. */
   async live(): Promise<QueueEntry[]> {
-    const rows = await this.q(
-      `select * from handoff_entries where state in ('waiting', 'callback', 'offered')
-       order by priority desc, enqueued_at`,
-    );
+    const rows = await this.db
+      .select()
+      .from(handoffEntries)
+      .where(inArray(handoffEntries.state, ['waiting', 'callback', 'offered']))
+      .orderBy(desc(handoffEntries.priority), asc(handoffEntries.enqueuedAt));
     return rows.map(entryFromRow);
   }
 
@@ -202,8 +190,8 @@ export class QueueStore {
   async route(instanceId: string, offerTimeoutSeconds: number, maxOffers = 50): Promise<Offer[]> {
     const made: Offer[] = [];
     for (let i = 0; i < maxOffers; i++) {
-      const offer = await inTransaction(this.database, async (q) => {
-        const candidates = await q(
+      const offer = await this.database.transaction(async ({ query: q }) => {
+        const candidates = await q<{ id: string }>(
           `select id from handoff_entries where state in ('waiting', 'callback')
            order by priority desc, enqueued_at, id limit 20 for update skip locked`,
         );
@@ -216,7 +204,7 @@ export class QueueStore {
           }
           // Each statement sees a newer snapshot: an agent who became free while earlier callers
           // were being looked at goes to the earliest of them they can serve, not to this one.
-          let entryId: string = c.id;
+          let entryId = c.id;
           for (const earlier of skipped) {
             if (await this.canServe(q, earlier, agentId)) {
               entryId = earlier;
@@ -268,14 +256,14 @@ export class QueueStore {
                          and f.responded_at > now() - make_interval(secs => $2))`;
     const params = [entryId, this.reofferAfterSeconds];
     for (let attempt = 0; attempt < 3; attempt++) {
-      const locked = await q(
+      const locked = await q<{ id: string }>(
         `select a.id ${eligible}
          order by (select count(*) from handoff_offers f where f.entry_id = e.id and f.agent_id = a.id), a.idle_since, a.id
          limit 1 for update of a`,
         params,
       );
-      if (locked[0]) return locked[0].id as string;
-      const [{ n }] = await q(`select count(*) as n ${eligible}`, params);
+      if (locked[0]) return locked[0].id;
+      const [{ n }] = await q<{ n: string | number }>(`select count(*) as n ${eligible}`, params);
       if (Number(n) === 0) return null;
     }
     return null;
@@ -299,7 +287,8 @@ export class QueueStore {
    * the agent is set offline so the next call does not ring on an empty desk.
    */
   async expireOffers(): Promise<Offer[]> {
-    const rows = await this.q(
+    // One statement (a chain of data-modifying CTEs), so raw SQL: drizzle's builder has no UPDATE … FROM a CTE.
+    const rows = await this.q<{ id: string; agent_id: string }>(
       `with expired as (
          select id, offered_to from handoff_entries
          where state = 'offered' and offer_expires_at < now() for update skip locked),
@@ -319,100 +308,106 @@ export class QueueStore {
   }
 
   async accept(entryId: string, agentId: string): Promise<QueueEntry> {
-    return inTransaction(this.database, async (q) => {
-      const rows = await q(
-        `update handoff_entries set state = 'connected', answered_by = $2, answered_at = now(),
-           offered_to = null, offer_expires_at = null
-         where id = $1 and state = 'offered' and offered_to = $2 returning *`,
-        [entryId, agentId],
-      );
-      if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
-      await q(`update handoff_offers set outcome = 'accepted', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
-        entryId,
-      ]);
-      return entryFromRow(rows[0]);
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .update(handoffEntries)
+        .set({ state: 'connected', answeredBy: agentId, answeredAt: now, offeredTo: null, offerExpiresAt: null })
+        .where(and(eq(handoffEntries.id, entryId), eq(handoffEntries.state, 'offered'), eq(handoffEntries.offeredTo, agentId)))
+        .returning();
+      if (!row) throw new QueueConflict('This call is no longer offered to you');
+      await closeOffer(db, entryId, 'accepted');
+      return entryFromRow(row);
     });
   }
 
   /** Declined: back in the line (the agent keeps their idle rank; the next agent gets it first). */
   async decline(entryId: string, agentId: string): Promise<QueueEntry> {
-    return inTransaction(this.database, async (q) => {
-      const rows = await q(
-        `update handoff_entries set state = ${backToLine}, declined_by = array_append(declined_by, $2::text),
-           offered_to = null, offered_at = null, offer_expires_at = null
-         where id = $1 and state = 'offered' and offered_to = $2 returning *`,
-        [entryId, agentId],
-      );
-      if (!rows[0]) throw new QueueConflict('This call is no longer offered to you');
-      await q(`update handoff_offers set outcome = 'declined', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
-        entryId,
-      ]);
-      await q(
-        `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
-         where id = $1 and current_entry_id = $2`,
-        [agentId, entryId],
-      );
-      return entryFromRow(rows[0]);
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .update(handoffEntries)
+        .set({
+          state: backToLineSql,
+          declinedBy: sql`array_append(${handoffEntries.declinedBy}, ${agentId}::text)` as unknown as string[],
+          offeredTo: null,
+          offeredAt: null,
+          offerExpiresAt: null,
+        })
+        .where(and(eq(handoffEntries.id, entryId), eq(handoffEntries.state, 'offered'), eq(handoffEntries.offeredTo, agentId)))
+        .returning();
+      if (!row) throw new QueueConflict('This call is no longer offered to you');
+      await closeOffer(db, entryId, 'declined');
+      await freeAgent(db, agentId, entryId);
+      return entryFromRow(row);
     });
   }
 
   /** The agent hung up with the caller: after-call work until the wrap-up is saved. */
   async endCall(entryId: string, agentId: string): Promise<QueueEntry> {
-    return inTransaction(this.database, async (q) => {
-      const rows = await q(
-        `update handoff_entries set ended_at = now()
-         where id = $1 and answered_by = $2 and state = 'connected' and ended_at is null returning *`,
-        [entryId, agentId],
-      );
-      if (!rows[0]) throw new QueueConflict('This call is not in progress on your desk');
-      await q(
-        `update handoff_agents set presence = 'after-call-work', presence_since = now()
-         where id = $1 and current_entry_id = $2`,
-        [agentId, entryId],
-      );
-      return entryFromRow(rows[0]);
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .update(handoffEntries)
+        .set({ endedAt: now })
+        .where(
+          and(
+            eq(handoffEntries.id, entryId),
+            eq(handoffEntries.answeredBy, agentId),
+            eq(handoffEntries.state, 'connected'),
+            isNull(handoffEntries.endedAt),
+          ),
+        )
+        .returning();
+      if (!row) throw new QueueConflict('This call is not in progress on your desk');
+      await db
+        .update(handoffAgents)
+        .set({ presence: 'after-call-work', presenceSince: now })
+        .where(and(eq(handoffAgents.id, agentId), eq(handoffAgents.currentEntryId, entryId)));
+      return entryFromRow(row);
     });
   }
 
   /** Wrap-up saved: the agent is free again and starts a new idle period. */
   async wrapUp(entryId: string, agentId: string, code: string, notes: string | null): Promise<QueueEntry> {
-    return inTransaction(this.database, async (q) => {
-      const rows = await q(
-        `update handoff_entries set wrap_code = $3, notes = $4, wrapped_up_at = now(), ended_at = coalesce(ended_at, now())
-         where id = $1 and answered_by = $2 and state in ('connected', 'transferred') and wrapped_up_at is null returning *`,
-        [entryId, agentId, code, notes],
-      );
-      if (!rows[0]) throw new QueueConflict('Nothing to wrap up for this call');
-      await q(
-        `update handoff_agents set presence = 'available', presence_since = now(), idle_since = now(), current_entry_id = null
-         where id = $1 and current_entry_id = $2`,
-        [agentId, entryId],
-      );
-      return entryFromRow(rows[0]);
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .update(handoffEntries)
+        .set({ wrapCode: code, notes, wrappedUpAt: now, endedAt: sql`coalesce(${handoffEntries.endedAt}, now())` as unknown as Date })
+        .where(
+          and(
+            eq(handoffEntries.id, entryId),
+            eq(handoffEntries.answeredBy, agentId),
+            inArray(handoffEntries.state, ['connected', 'transferred']),
+            isNull(handoffEntries.wrappedUpAt),
+          ),
+        )
+        .returning();
+      if (!row) throw new QueueConflict('Nothing to wrap up for this call');
+      await db
+        .update(handoffAgents)
+        .set({ presence: 'available', presenceSince: now, idleSince: now, currentEntryId: null })
+        .where(and(eq(handoffAgents.id, agentId), eq(handoffAgents.currentEntryId, entryId)));
+      return entryFromRow(row);
     });
   }
 
   /** The caller hung up while waiting (or ringing): recorded, and a ringing desk is freed. */
   async abandon(entryId: string): Promise<QueueEntry | null> {
-    return inTransaction(this.database, async (q) => {
-      const before = await q(`select offered_to, state from handoff_entries where id = $1 for update`, [entryId]);
-      if (!before[0] || !['waiting', 'offered'].includes(before[0].state)) return null;
-      const rows = await q(
-        `update handoff_entries set state = 'abandoned', ended_at = now(), offered_to = null, offer_expires_at = null
-         where id = $1 returning *`,
-        [entryId],
-      );
-      if (before[0].state === 'offered') {
-        await q(`update handoff_offers set outcome = 'withdrawn', responded_at = clock_timestamp() where entry_id = $1 and outcome is null`, [
-          entryId,
-        ]);
-        await q(
-          `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
-           where id = $1 and current_entry_id = $2`,
-          [before[0].offered_to, entryId],
-        );
+    return this.database.transaction(async ({ db }) => {
+      const [before] = await db
+        .select({ offeredTo: handoffEntries.offeredTo, state: handoffEntries.state })
+        .from(handoffEntries)
+        .where(eq(handoffEntries.id, entryId))
+        .for('update');
+      if (!before || !['waiting', 'offered'].includes(before.state)) return null;
+      const [row] = await db
+        .update(handoffEntries)
+        .set({ state: 'abandoned', endedAt: now, offeredTo: null, offerExpiresAt: null })
+        .where(eq(handoffEntries.id, entryId))
+        .returning();
+      if (before.state === 'offered' && before.offeredTo) {
+        await closeOffer(db, entryId, 'withdrawn');
+        await freeAgent(db, before.offeredTo, entryId);
       }
-      return entryFromRow(rows[0]);
+      return entryFromRow(row);
     });
   }
 
@@ -422,31 +417,35 @@ export class QueueStore {
    * agent has it meanwhile.
    */
   async withdraw(entryId: string): Promise<boolean> {
-    const rows = await this.q(`delete from handoff_entries where id = $1 and state = 'waiting' returning id`, [entryId]);
+    const rows = await this.db
+      .delete(handoffEntries)
+      .where(and(eq(handoffEntries.id, entryId), eq(handoffEntries.state, 'waiting')))
+      .returning({ id: handoffEntries.id });
     return rows.length > 0;
   }
 
   /** The caller chose a call-back: they leave the line but keep their place in it. */
   async requestCallback(entryId: string, number: string): Promise<QueueEntry | null> {
-    const rows = await this.q(
-      `update handoff_entries set callback_number = $2,
-         state = case when state = 'waiting' then 'callback' else state end
-       where id = $1 and state in ('waiting', 'offered') returning *`,
-      [entryId, number],
-    );
-    return rows[0] ? entryFromRow(rows[0]) : null;
+    const [row] = await this.db
+      .update(handoffEntries)
+      .set({
+        callbackNumber: number,
+        state: sql`case when ${handoffEntries.state} = 'waiting' then 'callback' else ${handoffEntries.state} end` as unknown as EntryState,
+      })
+      .where(and(eq(handoffEntries.id, entryId), inArray(handoffEntries.state, ['waiting', 'offered'])))
+      .returning();
+    return row ? entryFromRow(row) : null;
   }
 
   async markTransferred(entryId: string, target: string): Promise<void> {
-    await this.q(
-      `update handoff_entries set state = 'transferred', transfer_target = $2, ended_at = now()
-       where id = $1 and state in ('waiting', 'offered', 'callback')`,
-      [entryId, target],
-    );
+    await this.db
+      .update(handoffEntries)
+      .set({ state: 'transferred', transferTarget: target, endedAt: now })
+      .where(and(eq(handoffEntries.id, entryId), inArray(handoffEntries.state, ['waiting', 'offered', 'callback'])));
   }
 
   async recordTransfer(entryId: string, target: string, error: string | null): Promise<void> {
-    await this.q(`update handoff_entries set transfer_target = $2, transfer_error = $3 where id = $1`, [entryId, target, error]);
+    await this.db.update(handoffEntries).set({ transferTarget: target, transferError: error }).where(eq(handoffEntries.id, entryId));
   }
 
   /**
@@ -454,18 +453,36 @@ export class QueueStore {
    * the agent is free again (they could not be connected, through no fault of theirs).
    */
   async revertAccept(entryId: string, agentId: string, error: string): Promise<void> {
-    await inTransaction(this.database, async (q) => {
-      await q(
-        `update handoff_entries set state = ${backToLine}, answered_by = null, answered_at = null, transfer_error = $3,
-           declined_by = array_append(declined_by, $2::text)
-         where id = $1 and state = 'connected' and answered_by = $2`,
-        [entryId, agentId, error],
-      );
-      await q(
-        `update handoff_agents set presence = 'available', presence_since = now(), current_entry_id = null
-         where id = $1 and current_entry_id = $2`,
-        [agentId, entryId],
-      );
+    await this.database.transaction(async ({ db }) => {
+      await db
+        .update(handoffEntries)
+        .set({
+          state: backToLineSql,
+          answeredBy: null,
+          answeredAt: null,
+          transferError: error,
+          declinedBy: sql`array_append(${handoffEntries.declinedBy}, ${agentId}::text)` as unknown as string[],
+        })
+        .where(and(eq(handoffEntries.id, entryId), eq(handoffEntries.state, 'connected'), eq(handoffEntries.answeredBy, agentId)));
+      await freeAgent(db, agentId, entryId);
     });
   }
+}
+
+type OfferOutcome = NonNullable<typeof handoffOffers.$inferSelect.outcome>;
+
+/** The entry's open offer (at most one: a partial unique index) gets its answer. */
+async function closeOffer(db: Database['db'], entryId: string, outcome: OfferOutcome): Promise<void> {
+  await db
+    .update(handoffOffers)
+    .set({ outcome, respondedAt: clock })
+    .where(and(eq(handoffOffers.entryId, entryId), isNull(handoffOffers.outcome)));
+}
+
+/** The agent the entry was ringing on / connected to is available again (unless they moved on meanwhile). */
+async function freeAgent(db: Database['db'], agentId: string, entryId: string): Promise<void> {
+  await db
+    .update(handoffAgents)
+    .set({ presence: 'available', presenceSince: now, currentEntryId: null })
+    .where(and(eq(handoffAgents.id, agentId), eq(handoffAgents.currentEntryId, entryId)));
 }

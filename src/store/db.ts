@@ -5,8 +5,18 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { runMigrations } from './migrate.js';
+import { PgListener } from './pg-listener.js';
 
 export type Db = PgDatabase<PgQueryResultHKT>;
+
+/** Parameterised raw SQL ($1, $2 …), for what drizzle's builder cannot say (CTE chains, row locks over joins). */
+export type Query = <T = Record<string, unknown>>(sqlText: string, params?: unknown[]) => Promise<T[]>;
+
+/** One transaction on one connection: drizzle's builder and raw SQL both run inside it. */
+export interface Tx {
+  readonly db: Db;
+  readonly query: Query;
+}
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
@@ -15,6 +25,24 @@ export interface Database {
   exec(sqlText: string): Promise<void>;
   /** Parameterised raw query ($1, $2 …) for the few places drizzle's builder does not fit. */
   query<T = Record<string, unknown>>(sqlText: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `fn` in one transaction on one connection (`db` and `query` may each use a different pooled
+   * connection per call, so anything that must hold row locks goes through here); commits when `fn`
+   * resolves, rolls back when it throws.
+   *
+   * Not drizzle's `db.transaction` on PostgreSQL: with node-postgres it leaves the call hanging when
+   * the server kills the connection mid-transaction (measured: a restart or pg_terminate_backend
+   * stalled the queue's routing loop for good). Here a connection that failed is destroyed, not
+   * returned to the pool.
+   */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * LISTEN on `channel`: `onMessage` gets each NOTIFY payload, from this process and every other
+   * one on the same database. Resolves once listening; the function it returns stops.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** NOTIFY `channel` (delivered at commit to every listener, this process's included). */
+  notify(channel: string, payload: string): Promise<void>;
   /** Cheap liveness probe for /readyz. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -26,10 +54,18 @@ export interface DatabaseOptions {
   /** Folder for the embedded database; `undefined` keeps it in memory (tests). */
   dataDir?: string;
   migrate?: boolean;
+  /**
+   * Names this instance on every PostgreSQL connection (`pasokh.instance_id`), so that the rows it
+   * writes carry it by column default (`calls.instance_id`, migration 010) whoever writes them.
+   */
+  instanceId?: string;
 }
 
+/** What an instance id may hold: it travels in a connection's startup options. */
+export const instanceIdPattern = /^[A-Za-z0-9_.-]{1,64}$/;
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.url ? openPostgres(options.url) : await openPglite(options.dataDir);
+  const database = options.url ? openPostgres(options.url, options.instanceId) : await openPglite(options.dataDir);
   if (options.migrate !== false) await runMigrations(database);
   return database;
 }
@@ -46,6 +82,21 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     },
     query: async <T>(sqlText: string, params?: unknown[]) =>
       (await client.query<T>(sqlText, params as any[])).rows,
+    // One embedded connection: PGlite's own transaction holds it exclusively until `fn` settles.
+    transaction: (fn) =>
+      client.transaction((t) =>
+        fn({
+          db: drizzlePglite({ client: t as unknown as PGlite }) as unknown as Db,
+          query: async <T>(sqlText: string, params?: unknown[]) => (await t.query<T>(sqlText, params as any[])).rows,
+        }),
+      ),
+    listen: async (channel, onMessage) => {
+      const stop = await client.listen(channel, onMessage);
+      return async () => stop();
+    },
+    notify: async (channel, payload) => {
+      await client.query('select pg_notify($1, $2)', [channel, payload]);
+    },
     ping: async () => {
       try {
         await client.query('select 1');
@@ -58,8 +109,15 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   };
 }
 
-function openPostgres(url: string): Database {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2_000 });
+function openPostgres(url: string, instanceId: string | undefined): Database {
+  if (instanceId !== undefined && !instanceIdPattern.test(instanceId)) throw new Error(`invalid instance id ${JSON.stringify(instanceId)}`);
+  const listeners = new PgListener(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: 2_000,
+    ...(instanceId ? { options: `-c pasokh.instance_id=${instanceId}` } : {}),
+  });
   // A PostgreSQL restart kills idle connections; the pool must not take the process down with it.
   pool.on('error', () => {});
   // …and neither may a client that is checked out when the server goes away: pg emits 'error' on
@@ -76,6 +134,29 @@ function openPostgres(url: string): Database {
     },
     query: async <T>(sqlText: string, params?: unknown[]) =>
       (await pool.query(sqlText, params as any[])).rows as T[],
+    transaction: async (fn) => {
+      const conn = await pool.connect();
+      let broken = false;
+      try {
+        await conn.query('begin');
+        const result = await fn({
+          db: drizzlePostgres({ client: conn }) as unknown as Db,
+          query: async <T>(sqlText: string, params?: unknown[]) => (await conn.query(sqlText, params as any[])).rows as T[],
+        });
+        await conn.query('commit');
+        return result;
+      } catch (err) {
+        // A refused action rolls back on a healthy connection; one that cannot roll back is dead.
+        await conn.query('rollback').catch(() => (broken = true));
+        throw err;
+      } finally {
+        conn.release(broken ? true : undefined);
+      }
+    },
+    listen: (channel, onMessage) => listeners.listen(channel, onMessage),
+    notify: async (channel, payload) => {
+      await pool.query('select pg_notify($1, $2)', [channel, payload]);
+    },
     ping: async () => {
       try {
         await pool.query('select 1');
@@ -84,6 +165,9 @@ function openPostgres(url: string): Database {
         return false;
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await listeners.close();
+      await pool.end();
+    },
   };
 }
