@@ -115,6 +115,27 @@ describe('the recording store', () => {
     expect(statSync(join(dir, 'CA-5', 'call.wav')).mode & 0o777).toBe(0o600);
   });
 
+  it('keeps a whole call in the order it was spoken when audio arrives before the file is open, on two channels', async () => {
+    const store = await open();
+    const writer = store.openCall('CA-7', 8000, 2);
+    // Frame k holds the value k on the left and -k on the right. The first frames come in the same
+    // tick as the call opens (the file cannot be open yet), the rest after it is.
+    const frame = (k: number) => Int16Array.from({ length: 320 }, (_, i) => (i % 2 ? -k : k));
+    for (let k = 1; k <= 5; k++) writer.push(frame(k));
+    await new Promise((r) => setTimeout(r, 50));
+    for (let k = 6; k <= 10; k++) writer.push(frame(k));
+    writer.end();
+    await store.idle();
+    const bytes = (await store.callAudio('CA-7'))!;
+    expect(bytes.readUInt16LE(22)).toBe(2); // channels
+    expect(bytes.readUInt32LE(28)).toBe(8000 * 4); // byte rate
+    expect(bytes.readUInt16LE(32)).toBe(4); // block align
+    expect(bytes.readUInt32LE(40)).toBe(10 * 320 * 2); // data bytes
+    const pcm = new Int16Array(bytes.buffer.slice(bytes.byteOffset + 44, bytes.byteOffset + bytes.length));
+    const order = Array.from({ length: 10 }, (_, f) => [pcm[f * 320], pcm[f * 320 + 1]]);
+    expect(order).toEqual(Array.from({ length: 10 }, (_, f) => [f + 1, -(f + 1)]));
+  });
+
   it('drops audio rather than queueing without bound when the disk falls behind, and says so in counts only', async () => {
     const store = await open({ maxQueuedBytes: 20_000 });
     store.saveTurn('CA-6', 0, second(), 8000);

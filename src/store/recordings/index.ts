@@ -4,7 +4,8 @@ import type { AsrEngine } from '../../engines/asr/types.js';
 import type { CallChannel } from '../../telephony/types.js';
 import type { CallRecorder } from '../types.js';
 import { RecordingStore, type RecordingLogger } from './store.js';
-import { recordWholeCall, tapCallForRecordings } from './tap.js';
+import { recordWholeCall } from './line.js';
+import { tapCallForRecordings } from './tap.js';
 
 export { RecordingStore, callFolder } from './store.js';
 export type { RecordingStats, CallAudioWriter } from './store.js';
@@ -25,13 +26,16 @@ export async function openRecordings(config: Config, logger?: RecordingLogger): 
   return store;
 }
 
-/** The recogniser and recorder one call's session should use, tapped for recordings when they are on. */
+/**
+ * The channel, recogniser and recorder one call's session should use, tapped for recordings when
+ * they are on (the channel only for the whole-call file: it hears what the bot plays).
+ */
 export function tapCall(
   store: RecordingStore,
   config: Config,
   channel: CallChannel,
   deps: { asr: AsrEngine; recorder: CallRecorder },
-): { asr: AsrEngine; recorder: CallRecorder; ended(): void } {
+): { channel: CallChannel; asr: AsrEngine; recorder: CallRecorder; ended(): void } {
   const callId = channel.info.callId;
   // Which recogniser heard the call: after a promotion, new calls name the new model.
   const modelDir = (deps.asr as { modelDir?: string }).modelDir;
@@ -46,8 +50,9 @@ export function tapCall(
     callEnded: (e) => deps.recorder.callEnded(e),
     flush: (ms) => deps.recorder.flush(ms),
   };
-  if (!config.recordings.enabled) return { asr: deps.asr, recorder, ended: () => undefined };
+  if (!config.recordings.enabled) return { channel, asr: deps.asr, recorder, ended: () => undefined };
   const tapped = tapCallForRecordings(store, callId, { asr: deps.asr, recorder });
-  const endWholeCall = config.recordings.wholeCall ? recordWholeCall(store, channel) : null;
-  return { ...tapped, ended: () => endWholeCall?.() };
+  if (!config.recordings.wholeCall) return { channel, ...tapped, ended: () => undefined };
+  const whole = recordWholeCall(store, channel);
+  return { channel: whole.channel, ...tapped, ended: whole.end };
 }

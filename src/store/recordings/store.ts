@@ -31,8 +31,9 @@ export interface RecordingStats {
   purged: number;
 }
 
-/** The caller's side of a whole call, streamed to disk as it arrives. */
+/** A whole call, streamed to disk as it arrives. */
 export interface CallAudioWriter {
+  /** PCM at the file's rate, interleaved when the file has more than one channel. */
   push(pcm: Int16Array): void;
   end(): void;
 }
@@ -54,7 +55,7 @@ export function callFolder(callId: string): string {
 
 /**
  * Recordings on disk: `dir/<call>/turn-<seq>.wav` (what the recogniser heard in that turn) and
- * `dir/<call>/call.wav` (the caller's side of the whole call, when asked for). Every write is queued
+ * `dir/<call>/call.wav` (the whole call, caller and bot on two channels, when asked for: line.ts). Every write is queued
  * and done in the background; the call path only hands over samples and never waits or throws.
  * Files are mode 0600 in folders of mode 0700. Retention (days) and a total size cap are enforced
  * by `purge()` (run on a timer by `startPurgeJob`) and, for the cap, after each write.
@@ -106,22 +107,26 @@ export class RecordingStore {
     });
   }
 
-  /** Starts streaming the caller's side of a whole call; `end()` completes the file. */
-  openCall(callId: string, sampleRate: number): CallAudioWriter {
+  /** Starts streaming a whole call (`channels` interleaved); `end()` completes the file. */
+  openCall(callId: string, sampleRate: number, channels = 1): CallAudioWriter {
     const folder = callFolder(callId);
     const rel = join(folder, CALL_FILE);
     let stream: WriteStream | null = null;
     let samples = 0;
     let ended = false;
     let aborted = false;
+    // Audio that arrives before the file is open waits here, and goes into the file first.
+    const pending: Buffer[] = [];
     const ready = (async () => {
       await mkdir(join(this.dir, folder), { recursive: true, mode: 0o700 });
-      stream = createWriteStream(join(this.dir, rel), { mode: 0o600 });
-      stream.on('error', (err) => this.fail('call-audio', err));
-      stream.write(wavHeader(0, sampleRate));
-      this.openWriters.set(folder, { stream, abort: () => (aborted = true) });
+      const s = createWriteStream(join(this.dir, rel), { mode: 0o600 });
+      s.on('error', (err) => this.fail('call-audio', err));
+      s.write(wavHeader(0, sampleRate, channels));
+      // In the same tick as `stream` is set: nothing pushed later can overtake what waited.
+      for (const chunk of pending.splice(0)) s.write(chunk);
+      stream = s;
+      this.openWriters.set(folder, { stream: s, abort: () => (aborted = true) });
     })().catch((err) => this.fail('call-audio', err));
-    const pending: Buffer[] = [];
     const maxBuffered = 4 * 1024 * 1024;
     return {
       push: (pcm) => {
@@ -143,7 +148,6 @@ export class RecordingStore {
           await ready;
           const s = stream as WriteStream | null;
           if (!s) return;
-          for (const chunk of pending) s.write(chunk);
           await new Promise<void>((resolve) => s.end(resolve));
           this.openWriters.delete(folder);
           const path = join(this.dir, rel);
@@ -153,7 +157,7 @@ export class RecordingStore {
           }
           const handle = await open(path, 'r+');
           try {
-            await handle.write(wavHeader(samples, sampleRate), 0, WAV_HEADER_BYTES, 0);
+            await handle.write(wavHeader(Math.floor(samples / channels), sampleRate, channels), 0, WAV_HEADER_BYTES, 0);
           } finally {
             await handle.close();
           }
@@ -333,8 +337,9 @@ export class RecordingStore {
   }
 }
 
-function wavHeader(samples: number, sampleRate: number): Buffer {
-  const data = samples * 2;
+/** A 16-bit PCM WAV header for `frames` sample frames of `channels` interleaved channels. */
+function wavHeader(frames: number, sampleRate: number, channels = 1): Buffer {
+  const data = frames * channels * 2;
   const h = Buffer.alloc(WAV_HEADER_BYTES);
   h.write('RIFF', 0, 'ascii');
   h.writeUInt32LE(36 + data, 4);
@@ -342,10 +347,10 @@ function wavHeader(samples: number, sampleRate: number): Buffer {
   h.write('fmt ', 12, 'ascii');
   h.writeUInt32LE(16, 16);
   h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
+  h.writeUInt16LE(channels, 22);
   h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2, 28);
-  h.writeUInt16LE(2, 32);
+  h.writeUInt32LE(sampleRate * 2 * channels, 28);
+  h.writeUInt16LE(2 * channels, 32);
   h.writeUInt16LE(16, 34);
   h.write('data', 36, 'ascii');
   h.writeUInt32LE(data, 40);

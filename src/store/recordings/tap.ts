@@ -1,6 +1,5 @@
 import { concatPcm } from '../../audio/pcm.js';
 import type { AsrEngine, AsrStream, AsrStreamOptions } from '../../engines/asr/types.js';
-import type { CallChannel } from '../../telephony/types.js';
 import type { CallRecorder, TurnRecord } from '../types.js';
 import type { RecordingStore } from './store.js';
 
@@ -91,12 +90,4 @@ export function tapCallForRecordings(
     },
   };
   return { asr, recorder };
-}
-
-/** Streams the caller's side of the whole call (line rate) to `call.wav` until the call ends. */
-export function recordWholeCall(store: RecordingStore, channel: CallChannel): () => void {
-  const writer = store.openCall(channel.info.callId, channel.sampleRate);
-  channel.onAudio((pcm) => writer.push(pcm));
-  channel.onEnd(() => writer.end());
-  return () => writer.end();
 }
