@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { LIMITS, type RowProblem } from './validate.js';
 
 /**
@@ -145,51 +146,39 @@ function parseBool(v: string): boolean | string {
   return v; // left as text so validation names it
 }
 
-/** RFC 4180 CSV: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF. */
+/**
+ * RFC 4180 CSV through csv-parse: quoted fields, doubled quotes, newlines inside quotes, CRLF, LF
+ * or CR. What stays ours is what the uploads need on top: the file line each record starts on (a
+ * record's quoted newlines move every later line), and an unclosed quote reported by the line it
+ * was opened on. Rows may have any number of cells (the callers name missing and extra ones), and
+ * a stray quote inside a field is kept as text, as Excel writes it.
+ */
 export function parseCsv(body: string, delimiter = ','): { rows: string[][]; lines: number[]; error?: string } {
   const rows: string[][] = [];
   const lines: number[] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowStart = 1;
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (body[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-      continue;
+  // Blank lines stay records ([""]): they keep the line count and the callers skip them.
+  let nextLine = 1;
+  try {
+    parse(body, {
+      delimiter,
+      // Any line ending, mixed within one file, as the hand-written reader took them.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: false,
+      on_record: (record: string[]) => {
+        rows.push(record);
+        lines.push(nextLine);
+        // csv-parse's own line count takes a CRLF inside quotes for two lines; count the breaks kept in the cells.
+        nextLine += 1 + record.reduce((n, cell) => n + (cell.match(/\r\n|\n|\r/g)?.length ?? 0), 0);
+        return null; // collected here; csv-parse need not keep a second copy
+      },
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED') {
+      return { rows, lines, error: `a quoted field opened on line ${nextLine} is never closed` };
     }
-    if (ch === '"' && field.trim() === '') {
-      quoted = true;
-      field = '';
-    } else if (ch === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && body[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      lines.push(rowStart);
-      row = [];
-      field = '';
-      line++;
-      rowStart = line;
-    } else field += ch;
-  }
-  if (quoted) return { rows, lines, error: `a quoted field opened on line ${rowStart} is never closed` };
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-    lines.push(rowStart);
+    return { rows, lines, error: `the CSV could not be read after line ${nextLine - 1}: ${(err as Error).message}` };
   }
   return { rows, lines };
 }
