@@ -13,6 +13,7 @@ import { createAnswerCache } from './engines/tts/cache.js';
 import { createApp } from './http/app.js';
 import { AuthThrottle } from './http/auth-throttle.js';
 import { askReadiness, type EngineReadiness } from './engines/readiness.js';
+import { createPooledVad, type PooledSileroModel } from './engines/pool/index.js';
 import { createOpsConsole } from './console/index.js';
 import { createCallRoutes } from './http/routes/calls.js';
 import { createAsrRoutes } from './http/routes/asr.js';
@@ -91,7 +92,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {
     const tapped = tapCall(recordings, config, channel, { asr, recorder });
-    const session = new CallSession(tapped.channel, {
+    const session = new CallSession(channel, {
       config: effective,
       asr: tapped.asr,
       tts,
@@ -222,6 +223,7 @@ export async function startService(config: Config): Promise<RunningService> {
       await kb.close();
       await tts.close(); // and the TTS engine it owns: engines.close() would close that a second time
       await asr.close();
+      await vad.close();
       await database.close();
     },
   };
@@ -231,14 +233,16 @@ export async function startService(config: Config): Promise<RunningService> {
  * Silero when it loads; the energy detector otherwise, so a missing model never makes calls deaf.
  * Readiness runs one frame of silence through a fresh detector, as each call's first frame does.
  */
-async function loadVad(config: Config, logger: pino.Logger): Promise<{ create: (rate: number) => VoiceActivityDetector; readiness(): Promise<EngineReadiness> }> {
+async function loadVad(config: Config, logger: pino.Logger): Promise<{ create: (rate: number) => VoiceActivityDetector; readiness(): Promise<EngineReadiness>; close(): Promise<void> }> {
   let create: (rate: number) => VoiceActivityDetector = (rate) => new EnergyDetector(rate);
+  let pooled: PooledSileroModel | null = null;
   let name = 'energy detector';
   if (config.audio.vad === 'silero') {
     try {
-      const model = await SileroModel.load();
+      // engines.vadWorker: the model runs in a worker process (src/engines/pool), off the loop that paces audio.
+      const model = config.engines.vadWorker ? (pooled = await createPooledVad(config.engines, { logger })) : await SileroModel.load();
       create = (rate) => (rate === 8000 || rate === 16000 ? model.createDetector(rate) : new EnergyDetector(rate));
-      name = 'Silero VAD';
+      name = config.engines.vadWorker ? 'Silero VAD (worker process)' : 'Silero VAD';
     } catch (err) {
       logger.warn({ err: String(err) }, 'Silero VAD unavailable; using the energy detector');
       name = 'energy detector (Silero VAD did not load)';
@@ -246,6 +250,7 @@ async function loadVad(config: Config, logger: pino.Logger): Promise<{ create: (
   }
   return {
     create,
+    close: async () => pooled?.close(),
     async readiness() {
       const detector = create(8000);
       const p = await detector.process(new Float32Array(detector.frameSize));

@@ -1,9 +1,12 @@
 /**
- * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port]
+ * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port] [--workers auto|N]
  * Starts a local service on a free port (or targets --url), runs M scripted simulated calls N at
  * a time over the real WebSocket, and prints turn latency (end of caller speech → first bot
  * audio frame), underruns, CPU seconds per call-minute and the endpoint silence in force.
+ * --workers sets engines.workers of the local service (0: recognition and VAD on the main thread,
+ * as before issue 17); CPU then includes the engine worker processes.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +23,26 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '4' },
     url: { type: 'string' },
     token: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
+const workers = values.workers === undefined ? undefined : values.workers === 'auto' ? 'auto' : Number(values.workers);
+
+/** CPU seconds (user + system) used so far by this process's children: the engine workers. */
+function childCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Fields after the command's closing parenthesis: state ppid … utime(14) stime(15).
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[1]) === process.pid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
 const concurrency = Number(values.concurrency);
 const totalCalls = Number(values.calls);
 
@@ -34,7 +55,8 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const config = loadConfig(process.env, { port: 0, logLevel: 'warn', dataDir: values.url ? undefined : mkdtempSync(join(tmpdir(), 'pasokh-bench-')) });
+  const engines = workers === undefined ? undefined : workers === 0 ? { workers: 0, vadWorker: false } : { workers };
+  const config = loadConfig(process.env, { port: 0, logLevel: 'warn', dataDir: values.url ? undefined : mkdtempSync(join(tmpdir(), 'pasokh-bench-')), ...(engines ? { engines } : {}) });
   let service: RunningService | null = null;
   let url = values.url;
   let token = values.token ?? process.env.PASOKH_MEDIA_TOKEN ?? '';
@@ -54,6 +76,7 @@ async function main() {
   let callSeconds = 0;
   let failed = 0;
   const cpuStart = process.cpuUsage();
+  const childCpuStart = childCpuSeconds();
   const wallStart = performance.now();
   let next = 0;
   const worker = async () => {
@@ -79,6 +102,7 @@ async function main() {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const cpu = process.cpuUsage(cpuStart);
+  const childCpu = childCpuSeconds() - childCpuStart;
   const wall = (performance.now() - wallStart) / 1000;
   await service?.stop();
 
@@ -88,6 +112,7 @@ async function main() {
     calls: totalCalls,
     failed,
     endpointSilenceMs: config.audio.endSilenceMs,
+    engineWorkers: service ? { asr: config.engines.workers, vadWorker: config.engines.vadWorker } : null,
     // smart: the turn ends ~200 ms after a complete request (src/dialog/turn_end.ts); overEndpointMs is then against endSilenceMs all the same.
     turnEnd: config.audio.turnEnd,
     turnLatencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
@@ -95,7 +120,9 @@ async function main() {
     bargeInClearMs: { n: clears.length, p50: percentile(clears, 50), max: clears.length ? Math.round(Math.max(...clears)) : null },
     underruns,
     // Service and simulated callers share this process when no --url is given: an upper bound.
-    cpuSecondsPerCallMinute: service ? Number((((cpu.user + cpu.system) / 1e6) / (callSeconds / 60)).toFixed(3)) : null,
+    cpuSecondsPerCallMinute: service ? Number((((cpu.user + cpu.system) / 1e6 + childCpu) / (callSeconds / 60)).toFixed(3)) : null,
+    // Of which in the engine worker processes (and eSpeak, had it to synthesise: it runs in a thread of this process).
+    workerCpuSecondsPerCallMinute: service ? Number((childCpu / (callSeconds / 60)).toFixed(3)) : null,
     wallSeconds: Number(wall.toFixed(1)),
   };
   console.log(`turn latency p50 ${figures.turnLatencyMs.p50} ms, p95 ${figures.turnLatencyMs.p95} ms, p99 ${figures.turnLatencyMs.p99} ms (endpoint silence ${figures.endpointSilenceMs} ms)`);

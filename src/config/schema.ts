@@ -114,6 +114,18 @@ export const configSchema = z.object({
     })
     .default({ backend: 'onnx', modelDir: 'models/asr-fa', whisperModel: 'whisper-1', language: 'fa', timeoutMs: 3000, beamWidth: 16, hotwordBoost: 2, languageModel: true }),
 
+  engines: z
+    .object({
+      workers: z
+        .union([z.literal('auto'), z.number().int().min(0).max(64)])
+        .default('auto')
+        .describe('Worker processes for speech recognition (features, acoustic model, beam search with LM fusion), off the event loop that paces audio (src/engines/pool); auto = cores − 1 (at least 1), 0 = on the main thread'),
+      vadWorker: z.boolean().default(true).describe('Silero VAD in a worker process of its own (false = on the main thread)'),
+      timeoutMs: z.number().int().positive().default(1500).describe('A recognition a worker has not answered within this is done on the main thread (recorded as an engine fallback); keep it below asr.timeoutMs'),
+      vadTimeoutMs: z.number().int().positive().default(250).describe('A VAD frame the worker has not answered within this is scored on the main thread'),
+    })
+    .default({ workers: 'auto', vadWorker: true, timeoutMs: 1500, vadTimeoutMs: 250 }),
+
   tts: z
     .object({
       backend: z.enum(['espeak', 'onnx', 'grpc']).default('espeak').describe('espeak (eSpeak NG WASM), onnx (Piper/VITS voice), grpc (remote, local fallback) (env PASOKH_TTS_BACKEND)'),

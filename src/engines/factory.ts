@@ -8,7 +8,8 @@ import type { EngineLogger } from './grpc/proto.js';
 import { withAsrFallback } from './asr/fallback.js';
 import { createGrpcAsr } from './grpc/asr-client.js';
 import { createTtsEngine as createTtsFromConfig } from './tts/index.js';
-import { createOnnxAsr } from './asr/onnx.js';
+import { createOnnxAsr, type OnnxAsrOptions } from './asr/onnx.js';
+import { createPooledAsr, recognitionWorkers } from './pool/index.js';
 import { createVoskAsr } from './asr/vosk.js';
 import { createWhisperHttpAsr } from './asr/whisper-http.js';
 import { AsrModelError } from './asr/manifest.js';
@@ -51,7 +52,7 @@ function fallbackReporter(deps: EngineDeps): (event: EngineFallbackEvent) => voi
 
 /** The ASR engine of `config.asr.backend` (grpc: remote with the local model as fallback). */
 export async function createAsrEngine(config: Config, deps: EngineDeps = {}): Promise<AsrEngine> {
-  const local = await createLocalAsr(config);
+  const local = await createCallAsr(config, deps);
   const remote = createRemoteAsr(config, local.sampleRate);
   if (!remote) return local;
   return withAsrFallback(remote, local, { timeoutMs: config.asr.timeoutMs, onFallback: fallbackReporter(deps) });
@@ -93,17 +94,25 @@ function requireUrl(url: string | undefined, section: 'asr' | 'tts'): string {
 
 /** The in-process ASR engine of the config (the engine server serves this one). */
 export async function createLocalAsr(config: Config): Promise<AsrEngine> {
+  return createOnnxAsr(localAsrOptions(config));
+}
+
+function localAsrOptions(config: Config): OnnxAsrOptions {
   const modelDir = resolveShipped(config.asr.modelDir);
   // Said plainly before anything loads: without its recogniser the service must not start.
   if (!existsSync(modelDir) || !statSync(modelDir).isDirectory()) {
     throw new AsrModelError(`ASR model folder ${modelDir} does not exist (asr.modelDir "${config.asr.modelDir}", env PASOKH_ASR_MODEL)`);
   }
-  return createOnnxAsr({
-    modelDir,
-    beamWidth: config.asr.beamWidth,
-    hotwordBoost: config.asr.hotwordBoost,
-    useLm: config.asr.languageModel,
-  });
+  return { modelDir, beamWidth: config.asr.beamWidth, hotwordBoost: config.asr.hotwordBoost, useLm: config.asr.languageModel };
+}
+
+/**
+ * The local recogniser calls use: the in-process model with its work done by engines.workers
+ * worker processes (src/engines/pool), or on the main thread when that is 0.
+ */
+async function createCallAsr(config: Config, deps: EngineDeps): Promise<AsrEngine> {
+  if (recognitionWorkers(config.engines.workers) === 0) return createLocalAsr(config);
+  return createPooledAsr(localAsrOptions(config), config.engines, { logger: deps.logger, onFallback: fallbackReporter(deps) });
 }
 
 /**

@@ -219,7 +219,8 @@ export class WorkerLane {
   private spawn(slot: Slot): Promise<void> {
     // execArgv []: the entry registers the TypeScript loader itself, whatever the main process was started with.
     // Advanced serialisation carries typed arrays (audio, VAD state) as they are.
-    const worker = fork(fileURLToPath(new URL('./worker-entry.mjs', import.meta.url)), [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The lane's name as the argument: `ps` shows which worker is which.
+    const worker = fork(fileURLToPath(new URL('./worker-entry.mjs', import.meta.url)), [this.options.name], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     slot.worker = worker;
     slot.ready = false;
     slot.hotwords = [];
