@@ -25,11 +25,10 @@ describe('a flow running inside the call (the queue wait)', () => {
       recorder,
     });
     const stop = new AbortController();
-    const started = performance.now();
     setTimeout(() => stop.abort(), 300);
-    const reply = await session.ask('اگر مایلید با شما تماس بگیریم، کلید یک را بزنید.', { signal: stop.signal, timeoutMs: 7000 });
+    // The question's own no-input wait is far beyond the test's timeout, so only the abort can end it.
+    const reply = await session.ask('اگر مایلید با شما تماس بگیریم، کلید یک را بزنید.', { signal: stop.signal, timeoutMs: 3_600_000 });
     expect(reply).toEqual({ kind: 'no-input' });
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(channel.played[0].outcome).toBe('cleared');
     // What the bot said outside a turn is on the record too.
     expect(recorder.events.find((e) => e.type === 'bot-said')?.data.text).toContain('کلید یک');

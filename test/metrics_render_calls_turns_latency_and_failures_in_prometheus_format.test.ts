@@ -18,12 +18,20 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('metrics', () => {
-  it('plugs into the call session and the telephony adapters as they are typed', () => {
+  it('plugs into the call session and the telephony adapters as they are typed, and what they report is rendered', async () => {
     const metrics = createMetrics({ processMetrics: false });
+    // Typed as the session and the adapters see it: the assignment is the compile-time half of the check.
     const session: SessionMetrics = metrics;
     const telephony: TelephonyMetrics = metrics.telephony;
-    expect(session).toBeDefined();
-    expect(telephony).toBeDefined();
+    session.callStarted('raw');
+    session.stage?.('tts_first_audio', 0.3);
+    telephony.frameDropped?.('raw', 'oversize', 2);
+    telephony.authRejected?.('raw', 'bad_token');
+    const text = await metrics.render();
+    expect(sample(text, 'pasokh_active_calls', { protocol: 'raw' })).toBe(1);
+    expect(sample(text, 'pasokh_turn_stage_seconds_count', { stage: 'tts_first_audio' })).toBe(1);
+    expect(sample(text, 'pasokh_dropped_frames_total', { protocol: 'raw', reason: 'oversize' })).toBe(2);
+    expect(sample(text, 'pasokh_media_auth_rejected_total', { protocol: 'raw', reason: 'bad_token' })).toBe(1);
   });
 
   it('counts active and ended calls, turns, latency, hand-offs, engine errors, barge-ins and dropped frames', async () => {

@@ -58,15 +58,17 @@ describe('AudioSocket over TCP', () => {
     await waitFor(() => rec.samples.reduce((a, s) => a + s.length, 0) === 4000, 3000, 'caller audio');
     expect(Array.from(concatPcm(rec.samples))).toEqual(Array.from(tone));
 
+    const asked = performance.now();
     c.send(0x03, Buffer.from('1'));
     await waitFor(() => c.audio().length >= 15, 3000, 'bot audio');
     await sleep(100);
     const out = c.audio();
     expect(out).toHaveLength(15);
     for (const f of out) expect(f.payload).toHaveLength(320);
-    const span = out[14].at - out[0].at;
-    expect(span).toBeGreaterThan(200);
-    expect(span).toBeLessThan(700);
+    // Paced, not sent in a burst: the 15th frame of 20 ms cannot arrive much sooner than 280 ms after
+    // the key that started the answer. Measured from the key, not from the first frame, whose arrival a
+    // busy test process may delay; no upper bound (a loaded machine is late; bench:telephony measures).
+    expect(out[14].at - asked).toBeGreaterThan(200);
     const pcm = l16Decode(Buffer.concat(out.map((f) => f.payload)));
     expect(Math.abs(toneLevelDb(pcm.subarray(400, 2000), 8000, 1000) - 20 * Math.log10(0.5))).toBeLessThan(1);
     await waitFor(() => rec.outcomes.length === 1, 1000, 'played');
@@ -111,10 +113,11 @@ describe('AudioSocket over TCP', () => {
     await waitFor(() => records.length === 5, 3000, 'the call to start');
     c.send(0x03, Buffer.from('2'));
     await waitFor(() => c.audio().length >= 3, 3000, 'bot audio');
-    const t0 = performance.now();
     c.socket.end();
     expect(await records[4].endedAt).toBe('connection closed by peer');
-    expect(performance.now() - t0).toBeLessThan(500);
+    // Mid-answer: the 3-second answer did not play out first, it ended with the hang-up.
+    await waitFor(() => records[4].outcomes.length === 1, 3000, 'the answer to end');
+    expect(records[4].outcomes).toEqual(['hangup']);
     await c.ended;
   });
 
