@@ -8,7 +8,8 @@ import type { Database } from '../store/db.js';
 import type { AuditLog } from './audit.js';
 import { ROLES, type UserStore } from './users.js';
 
-const newUser = z.object({
+// The request schemas are exported for the OpenAPI description of /api (src/http/api-operations.ts).
+export const newUser = z.object({
   username: z.string().trim().regex(/^[\w.@-]{2,64}$/, 'Letters, digits, . _ @ - (2 to 64)'),
   password: z.string().min(8, 'At least 8 characters').max(256),
   role: z.enum(ROLES as [string, ...string[]]),
@@ -41,7 +42,7 @@ export function createUserRoutes(deps: { users: UserStore }): Hono {
   return app;
 }
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   before: z.coerce.number().int().positive().optional(),
   actor: z.string().max(64).optional(),
@@ -60,6 +61,14 @@ export function createAuditRoutes(deps: { audit: AuditLog }): Hono {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export const unansweredQuery = z.object({
+  since: z.string().regex(DAY),
+  until: z.string().regex(DAY),
+  below: z.coerce.number().min(0).max(1).default(0.6),
+  top: z.coerce.number().int().min(1).max(500).default(100),
+});
+export const rangeQuery = z.object({ since: z.string().regex(DAY), until: z.string().regex(DAY) });
 
 /**
  * `/api/console`: the few read-only figures the console shows that the rest of the API does not
@@ -91,12 +100,6 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     return c.json({ day, timezone: deps.timezone, since: since.toISOString(), until: until.toISOString(), hours });
   });
 
-  const unansweredQuery = z.object({
-    since: z.string().regex(DAY),
-    until: z.string().regex(DAY),
-    below: z.coerce.number().min(0).max(1).default(0.6),
-    top: z.coerce.number().int().min(1).max(500).default(100),
-  });
   /**
    * `GET /unanswered?since=&until=&below=0.6` (days in the service time zone, both included): what
    * callers said that the bot refused (no intent) or placed with confidence below `below`, grouped
@@ -143,7 +146,6 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     });
   });
 
-  const rangeQuery = z.object({ since: z.string().regex(DAY), until: z.string().regex(DAY) });
   /**
    * `GET /keypad?since=&until=` (days in the service time zone, both included): how many keys the
    * callers who reached an answer through the keypad menu pressed on the way (the length of the

@@ -1,5 +1,6 @@
 import { createCampaignSchema } from '../campaigns/types.js';
 import { dncBody } from '../campaigns/routes.js';
+import { auditQuery, newUser, rangeQuery, unansweredQuery } from '../console/api.js';
 import { parseBody } from '../engines/nlu/routes.js';
 import { idParam as audioIdParam } from '../engines/tts/routes.js';
 import { kpiQuery as queueKpiQuery, newAgent } from '../handoff/queue-routes.js';
@@ -87,11 +88,11 @@ export const apiOperations: ApiOperation[] = [
 
   // Console users, audit log and the console's own figures (src/console/api.ts)
   { method: 'get', path: '/api/users', tag: 'console', summary: 'Console users and their roles' },
-  { method: 'post', path: '/api/users', tag: 'console', summary: "Create a console user, or replace one's password and role" },
+  { method: 'post', path: '/api/users', tag: 'console', summary: "Create a console user, or replace one's password and role", body: newUser },
   { method: 'delete', path: '/api/users/:username', tag: 'console', summary: 'Remove a console user (their sessions end)', errors: { 404: 'No such user' } },
-  { method: 'get', path: '/api/audit', tag: 'console', summary: 'Who changed what, when' },
+  { method: 'get', path: '/api/audit', tag: 'console', summary: 'Who changed what, when', query: auditQuery },
   { method: 'get', path: '/api/console/hourly', tag: 'console', summary: 'Calls per hour of one day in the service time zone', query: z.object({ day: z.iso.date().optional() }) },
-  { method: 'get', path: '/api/console/unanswered', tag: 'console', summary: 'Questions the bot did not answer, grouped' },
-  { method: 'get', path: '/api/console/keypad', tag: 'console', summary: 'Keys pressed on the way to an answer through the keypad menu' },
+  { method: 'get', path: '/api/console/unanswered', tag: 'console', summary: 'Questions the bot did not answer, grouped', query: unansweredQuery },
+  { method: 'get', path: '/api/console/keypad', tag: 'console', summary: 'Keys pressed on the way to an answer through the keypad menu', query: rangeQuery },
   { method: 'get', path: '/api/console/faq-versions/:v', tag: 'console', summary: 'The FAQs of an old version (for diffs)', params: { v: versionParam }, errors: { 404: 'No such version' } },
 ];
