@@ -5,7 +5,7 @@ import { campaignHarness, surveyCampaign } from './helpers/campaign_harness.js';
 import { freshPostgres, type TestDatabase } from './helpers/databases.js';
 
 function run(url: string, instance: string): Promise<Record<string, string>[]> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/campaigns_scheduler_process.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/campaigns_scheduler_process.ts'], {
     env: { ...process.env, DATABASE_URL: url, INSTANCE_ID: instance, RUN_MS: '8000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

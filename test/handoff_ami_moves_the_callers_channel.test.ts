@@ -6,7 +6,7 @@ import { createHandoffService, type HandoffRuntime } from '../src/handoff/servic
 import { performTransfer, type TransferContext } from '../src/handoff/transfer.js';
 import { AmiStandin } from './helpers/ami_standin.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { request, ScriptedCaller } from './handoff_caller_double.js';
+import { request, ScriptedCaller } from './helpers/handoff_caller_double.js';
 
 // chan_websocket: the caller's PJSIP channel ran Dial(WebSocket/…); Pasokh's channel is the other leg.
 const CALLER = 'PJSIP/trunk-0000001a';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { dtmf, request, ScriptedCaller, speech } from './handoff_caller_double.js';
+import { dtmf, request, ScriptedCaller, speech } from './helpers/handoff_caller_double.js';
 
 // A fake clock: the service reads business hours and the maximum wait on it, never on the wall.
 class FakeClock {

@@ -4,7 +4,7 @@ import { setupServer } from 'msw/node';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { request, ScriptedCaller } from './handoff_caller_double.js';
+import { request, ScriptedCaller } from './helpers/handoff_caller_double.js';
 
 interface Seen {
   method: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callbackConfirmed, ordinal, positionAnnouncement, spellDigits, waitDuration } from '../src/handoff/phrases.js';
 import { validCallbackNumber, yesNo } from '../src/handoff/wait.js';
-import { dtmf, speech } from './handoff_caller_double.js';
+import { dtmf, speech } from './helpers/handoff_caller_double.js';
 
 describe('what the waiting caller hears', () => {
   it('says places as Persian ordinals and waits as rounded, spoken durations', () => {

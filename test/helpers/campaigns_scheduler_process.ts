@@ -3,10 +3,10 @@
  * the campaign service against DATABASE_URL as fast as it can with a dialer that answers every call
  * "busy" at once, and prints one JSON line per placed call.
  */
-import { campaignsConfigSchema } from '../src/campaigns/config.js';
-import { CampaignService } from '../src/campaigns/service.js';
-import type { Dialer } from '../src/campaigns/dialers/types.js';
-import { openDatabase } from '../src/store/db.js';
+import { campaignsConfigSchema } from '../../src/campaigns/config.js';
+import { CampaignService } from '../../src/campaigns/service.js';
+import type { Dialer } from '../../src/campaigns/dialers/types.js';
+import { openDatabase } from '../../src/store/db.js';
 
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 const database = await openDatabase({ url: process.env.DATABASE_URL! });

@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config/load.js';
 import { registerQueueMetrics } from '../src/handoff/metrics.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { request } from './handoff_caller_double.js';
+import { request } from './helpers/handoff_caller_double.js';
 
 describe('queue metrics', () => {
   let db: TestDatabase;

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createQueueRoutes } from '../src/handoff/index.js';
-import type { HandoffRuntime } from '../src/handoff/service.js';
+import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createQueueRoutes } from '../../src/handoff/index.js';
+import type { HandoffRuntime } from '../../src/handoff/service.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 

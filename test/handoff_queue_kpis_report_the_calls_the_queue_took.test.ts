@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { dtmf, request, ScriptedCaller } from './handoff_caller_double.js';
-import { startDeskServer } from './handoff_http_harness.js';
+import { dtmf, request, ScriptedCaller } from './helpers/handoff_caller_double.js';
+import { startDeskServer } from './helpers/handoff_http_harness.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

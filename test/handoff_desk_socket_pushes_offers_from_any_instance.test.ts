@@ -3,8 +3,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPostgres, type TestDatabase } from './helpers/databases.js';
-import { request, ScriptedCaller } from './handoff_caller_double.js';
-import { startDeskServer } from './handoff_http_harness.js';
+import { request, ScriptedCaller } from './helpers/handoff_caller_double.js';
+import { startDeskServer } from './helpers/handoff_http_harness.js';
 
 /** A desk client: collects the server's messages, resolves waits on them. */
 function deskClient(url: string) {

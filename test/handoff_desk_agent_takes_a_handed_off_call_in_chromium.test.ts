@@ -3,8 +3,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { ScriptedCaller } from './handoff_caller_double.js';
-import { startDeskServer } from './handoff_http_harness.js';
+import { ScriptedCaller } from './helpers/handoff_caller_double.js';
+import { startDeskServer } from './helpers/handoff_http_harness.js';
 
 describe('the agent desk in a real browser', () => {
   let db: TestDatabase;

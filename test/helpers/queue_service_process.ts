@@ -1,11 +1,11 @@
 /**
- * One service process for `queue_two_processes_share_one_postgres.test.ts`: it runs the hand-off
+ * One service process for `handoff_queue_two_processes_share_one_postgres.test.ts`: it runs the hand-off
  * service (and so the routing loop) against DATABASE_URL and puts the calls named in CALLS into
  * the queue, each with a patient caller who just waits. One JSON line per event on stdout.
  */
-import { loadConfig } from '../src/config/load.js';
-import { createHandoffService } from '../src/handoff/service.js';
-import { openDatabase } from '../src/store/db.js';
+import { loadConfig } from '../../src/config/load.js';
+import { createHandoffService } from '../../src/handoff/service.js';
+import { openDatabase } from '../../src/store/db.js';
 import { request, ScriptedCaller } from './handoff_caller_double.js';
 
 const out = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);

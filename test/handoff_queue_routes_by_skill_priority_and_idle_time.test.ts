@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
 import { backends, type TestDatabase } from './helpers/databases.js';
-import { request, ScriptedCaller } from './handoff_caller_double.js';
+import { request, ScriptedCaller } from './helpers/handoff_caller_double.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -12,7 +12,7 @@ interface Child {
 }
 
 function startService(url: string, instance: string, calls: string[]): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/queue_service_process.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/queue_service_process.ts'], {
     env: { ...process.env, DATABASE_URL: url, INSTANCE_ID: instance, CALLS: calls.join(',') },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

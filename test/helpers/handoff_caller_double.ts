@@ -1,7 +1,7 @@
-import type { AskOptions, CallIO, CallerReply } from '../src/dialog/types.js';
-import type { NluResult } from '../src/engines/nlu/types.js';
-import type { PlaybackOutcome } from '../src/telephony/types.js';
-import type { HandoffRequest } from '../src/handoff/types.js';
+import type { AskOptions, CallIO, CallerReply } from '../../src/dialog/types.js';
+import type { NluResult } from '../../src/engines/nlu/types.js';
+import type { PlaybackOutcome } from '../../src/telephony/types.js';
+import type { HandoffRequest } from '../../src/handoff/types.js';
 
 /**
  * A scripted caller for the queue's unit tests: it records every prompt, answers `ask`s from a
