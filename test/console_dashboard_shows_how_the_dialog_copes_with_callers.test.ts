@@ -14,7 +14,7 @@ type Ev = [type: string, data: Record<string, unknown>];
 const CALLS: { id: string; outcome: string; events: Ev[] }[] = [
   { id: 'K1', outcome: 'completed', events: [['menu.offered', { reason: 'failures' }], ['menu.selected', { path: [1], topic: 'قبض' }], ['menu.selected', { path: [1, 2], faqId: 'bill_amount' }]] },
   { id: 'K2', outcome: 'completed', events: [['menu.offered', { reason: 'failures' }], ['menu.selected', { path: [3], faqId: 'internet_outage' }]] },
-  { id: 'K3', outcome: 'handoff', events: [['menu.offered', { reason: 'failures' }]] },
+  { id: 'K3', outcome: 'handoff', events: [['menu.offered', { reason: 'failures' }], ['handoff.message', { entryId: 'h-1', text: 'لطفاً فردا صبح با من تماس بگیرید' }]] },
   { id: 'K4', outcome: 'completed', events: [
     ['confirm.answered', { intent: 'internet_slow', confidence: 0.45, confirmed: true }],
     ['confirm.answered', { intent: 'internet_outage', confidence: 0.4, confirmed: false }],
@@ -40,17 +40,19 @@ describe('the dashboard shows how the dialog copes with callers it does not unde
         [call.id, 30 - i, call.outcome],
       );
       for (const [type, data] of call.events) {
-        await db.database.query(`insert into call_events (id, call_id, at, type, data) values ($1, $2, now() - interval '20 minutes', $3, $4::jsonb)`, [
-          `ev-${e++}`,
-          call.id,
-          type,
-          JSON.stringify(data),
-        ]);
+        // A second apart, in the order listed (the call page lists events by time).
+        await db.database.query(
+          `insert into call_events (id, call_id, at, type, data) values ($1, $2, now() - interval '20 minutes' + make_interval(secs => $5), $3, $4::jsonb)`,
+          [`ev-${e}`, call.id, type, JSON.stringify(data), e++],
+        );
       }
     }
     await db.database.query(
       `insert into handoff_entries (id, call_id, protocol, caller_number, queue, reason, enqueued_at, state, callback_number)
        values ('h-1', 'K3', 'twilio', '09121112233', 'general', 'dtmf-0', now() - interval '25 minutes', 'callback', '09121112233')`,
+    );
+    await db.database.query(
+      `insert into turns (call_id, seq, at, input, heard_text, action, bot_text) values ('K1', 1, now() - interval '29 minutes', 'dtmf', '1', 'menu', 'برای قبض ۱ را بزنید')`,
     );
     const res = await http.admin('/api/users', { method: 'POST', body: JSON.stringify({ username: 'reza', password: 'reza-secret-1', role: 'ops' }) });
     expect(res.status).toBe(201);
@@ -102,6 +104,25 @@ describe('the dashboard shows how the dialog copes with callers it does not unde
       ['شکایت', '۱'],
       ['دو بار خواستن اپراتور', '۱'],
     ]);
+    expect(await seriousViolations(page)).toEqual([]);
+    await context.close();
+  });
+
+  it("names the dialog's events on the call page: keys pressed, the confirmation, the caller's message", async () => {
+    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
+    await page.goto(`${http.base}/console/calls/K1`);
+    await page.waitForSelector('#events tr[data-type="menu.selected"]');
+    expect(await page.textContent('#transcript .turn[data-seq="1"]')).toContain('اقدام: منوی کلیدی');
+    const selected = await page.$$eval('#events tr[data-type="menu.selected"]', (trs) => trs.map((tr) => tr.textContent));
+    expect(selected[1]).toContain('گزینش در منوی کلیدی');
+    expect(selected[1]).toContain('کلیدها: ۱، ۲ → bill_amount');
+    await page.goto(`${http.base}/console/calls/K4`);
+    await page.waitForSelector('#events tr[data-type="deescalation"]');
+    expect(await page.textContent('#events')).toContain('رد کرد: internet_outage');
+    expect(await page.textContent('#events tr[data-type="deescalation"]')).toContain('نشانه: شکایت');
+    await page.goto(`${http.base}/console/calls/K3`);
+    await page.waitForSelector('#events tr[data-type="handoff.message"]');
+    expect(await page.textContent('#events tr[data-type="handoff.message"]')).toContain('«لطفاً فردا صبح با من تماس بگیرید»');
     expect(await seriousViolations(page)).toEqual([]);
     await context.close();
     expect(errors).toEqual([]);

@@ -214,6 +214,25 @@
     return box;
   }
 
+  /* What the dialog and the queue record, named for ops (the raw type stays beside it). */
+  const EVENT_FA = {
+    handoff: 'انتقال به اپراتور', 'menu.offered': 'پیشنهاد منوی کلیدی', 'menu.selected': 'گزینش در منوی کلیدی',
+    'confirm.answered': 'پاسخ به پرسش تأیید', deescalation: 'دلجویی ربات', 'handoff.enqueued': 'ورود به صف',
+    'handoff.connected': 'وصل به اپراتور', 'handoff.abandoned': 'رها کردن صف', 'handoff.callback': 'درخواست تماس برگشتی',
+    'handoff.message': 'پیام کوتاه تماس‌گیرنده', 'handoff.closed': 'صف بسته بود', 'handoff.overflow': 'صف جایگزین',
+    'handoff.declined': 'اپراتور نپذیرفت', 'handoff.transferred': 'انتقال تماس', 'barge-in': 'میان‌حرف تماس‌گیرنده',
+    'engine-fallback': 'موتور جایگزین', csat: 'نظرسنجی رضایت', hangup: 'قطع تماس', error: 'خطا',
+  };
+  /** A caller's message and a confirmation read as sentences; everything else as its JSON. */
+  function eventDetail(e) {
+    const d = e.data || {};
+    if (e.type === 'handoff.message' && typeof d.text === 'string') return el('span', {}, '«', bdi(d.text), '»');
+    if (e.type === 'confirm.answered' && typeof d.intent === 'string') return el('span', {}, d.confirmed ? 'تأیید کرد: ' : 'رد کرد: ', bdi(d.intent));
+    if (e.type === 'menu.selected' && Array.isArray(d.path)) return el('span', {}, `کلیدها: ${P.faDigits(d.path.join('، '))}`, d.faqId ? [' → ', bdi(d.faqId)] : d.topic ? [' → ', bdi(d.topic)] : null);
+    if (e.type === 'deescalation' && typeof d.cue === 'string') return el('span', {}, 'نشانه: ', P.fa(P.CUE_FA, d.cue));
+    return P.ltr(JSON.stringify(d));
+  }
+
   /* ---------- one call ---------- */
   async function detailPage() {
     const id = document.body.dataset.callId;
@@ -284,7 +303,15 @@
       ebox.replaceChildren(
         P.table(
           [{ label: 'زمان' }, { label: 'رویداد' }, { label: 'داده' }],
-          call.events.map((e) => el('tr', {}, el('td', {}, P.timeOnly(e.at)), el('td', {}, bdi(e.type)), el('td', {}, P.ltr(JSON.stringify(e.data))))),
+          call.events.map((e) =>
+            el(
+              'tr',
+              { 'data-type': e.type },
+              el('td', {}, P.timeOnly(e.at)),
+              el('td', {}, EVENT_FA[e.type] ? [EVENT_FA[e.type], ' ', el('span', { class: 'hint' }, P.ltr(e.type))] : bdi(e.type)),
+              el('td', {}, eventDetail(e)),
+            ),
+          ),
           { caption: 'رویدادهای تماس', label: 'رویدادها', scrollable: true },
         ),
       );

@@ -277,9 +277,14 @@
     'caller-request': 'درخواست تماس‌گیرنده', 'dtmf-0': 'کلید صفر', 'faq-action': 'طبق پرسش‌های متداول', 'low-confidence': 'ربات مطمئن نبود',
     'no-match': 'پرسش ناشناخته', 'no-input': 'پاسخی دریافت نشد', 'engine-error': 'خطای سامانه', frustration: 'دلخوری تماس‌گیرنده', unspecified: 'نامشخص',
   };
-  const ACTION_FA = { answer: 'پاسخ', handoff: 'انتقال به اپراتور', end: 'پایان تماس', clarify: 'پرسش روشن‌کننده', confirm: 'تأیید', reprompt: 'تکرار پرسش' };
+  const ACTION_FA = {
+    answer: 'پاسخ', handoff: 'انتقال به اپراتور', end: 'پایان تماس', clarify: 'پرسش روشن‌کننده', confirm: 'پرسش تأیید', reprompt: 'تکرار پرسش',
+    menu: 'منوی کلیدی', repeat: 'تکرار پاسخ', goodbye: 'خداحافظی',
+  };
   const PRESENCE_FA = { available: 'آماده', busy: 'در مکالمه', 'after-call-work': 'کار پس از تماس', offline: 'خارج از خط' };
   const STATE_FA = { waiting: 'در انتظار', offered: 'در حال زنگ', connected: 'وصل', callback: 'منتظر تماس برگشتی', abandoned: 'رهاشده', transferred: 'منتقل‌شده' };
+  /** What set off the bot's de-escalation sentence (src/dialog/deescalate.ts). */
+  const CUE_FA = { insult: 'ناسزا', anger: 'خشم یا کلافگی', complaint: 'شکایت', 'operator-twice': 'دو بار خواستن اپراتور', 'repeated-failures': 'نفهمیدن پیاپی', unknown: 'نامشخص' };
   const fa = (map, key) => (key == null ? '—' : map[key] ?? key);
 
   window.Pasokh = {
@@ -288,6 +293,6 @@
     isoDayToJalali, jalaliToIsoDay, todayIso, addDays, dayStart,
     el, bdi, ltr, $, state, loading, empty, showError, hideError, toast, table,
     hbars, rangeForm,
-    OUTCOME_FA, REASON_FA, ACTION_FA, PRESENCE_FA, STATE_FA, fa,
+    OUTCOME_FA, REASON_FA, ACTION_FA, PRESENCE_FA, STATE_FA, CUE_FA, fa,
   };
 })();

@@ -60,8 +60,6 @@
     });
   }
 
-  const CUE_FA = { insult: 'ناسزا', anger: 'خشم یا کلافگی', complaint: 'شکایت', 'operator-twice': 'دو بار خواستن اپراتور', 'repeated-failures': 'نفهمیدن پیاپی', unknown: 'نامشخص' };
-
   function drawDialog(r, keypad) {
     const d = r.dialog;
     const q = r.queue || {};
@@ -111,7 +109,7 @@
     );
     tableOr(
       '#deescalation-cues',
-      d.deescalation.cues.map((c) => el('tr', {}, el('td', {}, P.fa(CUE_FA, c.cue)), el('td', { class: 'num' }, num(c.count, 0)))),
+      d.deescalation.cues.map((c) => el('tr', {}, el('td', {}, P.fa(P.CUE_FA, c.cue)), el('td', { class: 'num' }, num(c.count, 0)))),
       'در این بازه ربات نیازی به دلجویی ندید.',
       [{ label: 'نشانه' }, { label: 'بار', num: true }],
       'نشانه‌های دلخوری',
