@@ -104,4 +104,18 @@ describe('voice activity through the VAD worker', () => {
       expect(Math.max(...pa)).toBeGreaterThan(0.9);
     }
   }, 120_000);
+
+  it('scores a call\'s frames that queued up, sent together, exactly as one by one', async () => {
+    const [pcm] = await fixtureSpeech(8000);
+    const a = local.createDetector(8000);
+    const b = pooled.createDetector(8000);
+    const frames: Float32Array[] = [];
+    for (let at = 0; at + a.frameSize <= pcm.length; at += a.frameSize) frames.push(Float32Array.from(pcm.subarray(at, at + a.frameSize), (v) => v / 32768));
+    const oneByOne: number[] = [];
+    for (const f of frames) oneByOne.push(await a.process(f));
+    const together: number[] = [];
+    // Uneven groups, as a call's backlog would be: 1, 2, 3, … frames per request.
+    for (let at = 0, n = 1; at < frames.length; at += n, n = (n % 7) + 1) together.push(...(await b.processMany!(frames.slice(at, at + n))));
+    expect(together).toEqual(oneByOne);
+  }, 120_000);
 });

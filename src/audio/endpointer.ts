@@ -40,6 +40,9 @@ export class Endpointer {
   private state: State = 'silence';
   private pending = new Int16Array(0);
   private chain: Promise<void> = Promise.resolve();
+  /** Frames pushed but not analysed yet, and whether a pass over them is under way. */
+  private queued: Int16Array[] = [];
+  private analysing = false;
   private readonly frameMs: number;
   private ring: Int16Array[] = [];
   private onsetFrames: Int16Array[] = [];
@@ -77,11 +80,12 @@ export class Endpointer {
     joined.set(pcm, this.pending.length);
     const size = this.vad.frameSize;
     let offset = 0;
-    for (; offset + size <= joined.length; offset += size) {
-      const frame = joined.slice(offset, offset + size);
-      this.chain = this.chain.then(() => this.analyse(frame));
-    }
+    for (; offset + size <= joined.length; offset += size) this.queued.push(joined.slice(offset, offset + size));
     this.pending = joined.slice(offset);
+    if (this.queued.length > 0 && !this.analysing) {
+      this.analysing = true;
+      this.chain = this.chain.then(() => this.analyseQueued());
+    }
   }
 
   /** Resolves when every pushed frame has been analysed (tests, shutdown). */
@@ -100,18 +104,44 @@ export class Endpointer {
     this.closed = true;
   }
 
-  private async analyse(frame: Int16Array): Promise<void> {
-    if (this.closed) return;
-    const floats = new Float32Array(frame.length);
-    for (let i = 0; i < frame.length; i++) floats[i] = frame[i] / 32768;
-    let probability: number;
+  /**
+   * Analyses the queued frames in order, one at a time as far as the state machine goes; the
+   * frames waiting when a pass starts are scored together (processMany), so a detector in another
+   * process costs one round trip per pass, not per frame, and a call never falls behind its audio.
+   */
+  private async analyseQueued(): Promise<void> {
     try {
-      probability = await this.vad.process(floats);
-    } catch {
-      probability = 0;
+      while (this.queued.length > 0 && !this.closed) {
+        const frames = this.queued.splice(0);
+        const probabilities = await this.score(frames);
+        for (let i = 0; i < frames.length; i++) {
+          if (this.closed) return;
+          await this.step(frames[i], probabilities[i] >= this.options.threshold);
+        }
+      }
+    } finally {
+      this.analysing = false;
     }
-    if (this.closed) return;
-    await this.step(frame, probability >= this.options.threshold);
+  }
+
+  private async score(frames: Int16Array[]): Promise<number[]> {
+    const floats = frames.map((frame) => Float32Array.from(frame, (v) => v / 32768));
+    if (this.vad.processMany) {
+      try {
+        return await this.vad.processMany(floats);
+      } catch {
+        return floats.map(() => 0);
+      }
+    }
+    const out: number[] = [];
+    for (const f of floats) {
+      try {
+        out.push(await this.vad.process(f));
+      } catch {
+        out.push(0);
+      }
+    }
+    return out;
   }
 
   private async step(frame: Int16Array, voiced: boolean): Promise<void> {

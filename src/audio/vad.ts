@@ -13,6 +13,12 @@ export interface VoiceActivityDetector {
   readonly frameSize: number;
   /** Probability 0..1 that the frame holds speech. */
   process(frame: Float32Array): Promise<number>;
+  /**
+   * Probabilities of consecutive frames, in order: the same as `process` on each in turn. A
+   * detector whose model runs in another process (src/engines/pool) answers them in one request,
+   * so a call whose frames queued up while one was out catches up in one round trip.
+   */
+  processMany?(frames: Float32Array[]): Promise<number[]>;
   reset(): void;
 }
 
@@ -70,6 +76,17 @@ export async function sileroStep(session: ort.InferenceSession, input: Float32Ar
     sr,
   });
   return { probability: (out.output.data as Float32Array)[0], state: new Float32Array(out.stateN.data as Float32Array) };
+}
+
+/** Consecutive frames through `sileroStep`, each from the state the one before left. */
+export async function sileroRun(session: ort.InferenceSession, inputs: readonly Float32Array[], state: Float32Array, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
+  const probabilities: number[] = [];
+  for (const input of inputs) {
+    const out = await sileroStep(session, input, state, sr);
+    probabilities.push(out.probability);
+    state = out.state;
+  }
+  return { probabilities, state };
 }
 
 class SileroDetector implements VoiceActivityDetector {

@@ -29,10 +29,12 @@ export interface AsrRequest {
   hotwords?: { id: number; words?: readonly string[] };
 }
 
+/** Consecutive frames of one call: run in order, each from the state the one before left. */
 export interface VadFrameRequest {
   rate: 8000 | 16000;
-  /** The previous frame's tail followed by the frame (sileroInput). */
-  input: Float32Array;
+  /** Each frame with the previous frame's tail in front (sileroInput). */
+  inputs: Float32Array[];
+  /** The call's recurrent state before the first frame. */
   state: Float32Array;
 }
 
@@ -54,7 +56,7 @@ export interface AsrReading {
 export type WorkerReply =
   | { type: 'ready'; asr?: { name: string; sampleRate: number } }
   | { type: 'asr'; id: number; result: AsrReading | null; ms: number }
-  | { type: 'vad'; id: number; results: Array<{ probability: number; state: Float32Array }> }
+  | { type: 'vad'; id: number; results: Array<{ probabilities: number[]; state: Float32Array }> }
   | { type: 'error'; id: number | null; message: string };
 
 /** Hotword lists a worker keeps; main mirrors the same first-in-first-out eviction per worker. */

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { sileroFrame, sileroInput, sileroRateTensor, sileroStep, type SileroModel, type VoiceActivityDetector } from '../../audio/vad.js';
+import { sileroFrame, sileroInput, sileroRateTensor, sileroRun, type SileroModel, type VoiceActivityDetector } from '../../audio/vad.js';
 import { EngineError, fallbackCause } from '../errors.js';
 import type { WorkerLane } from './pool.js';
 import type { VadFrameRequest, WorkerReply } from './protocol.js';
@@ -29,11 +29,11 @@ export class PooledSileroModel {
     return new PooledSileroDetector(this, sampleRate);
   }
 
-  async score(frame: VadFrameRequest, sr: ort.Tensor): Promise<{ probability: number; state: Float32Array }> {
+  async score(frames: VadFrameRequest, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
     const job = this.lane.submit({
       priority: 0,
       timeoutMs: this.options.timeoutMs,
-      part: frame,
+      part: frames,
       read: (reply: WorkerReply, index: number) => {
         if (reply.type !== 'vad' || !reply.results[index]) throw new EngineError(`${this.lane.name}-pool`, `unexpected ${reply.type} reply`);
         return reply.results[index];
@@ -43,7 +43,7 @@ export class PooledSileroModel {
       return await job.result;
     } catch (err) {
       this.options.onFallback?.({ cause: fallbackCause(err), message: (err as Error).message });
-      return sileroStep(this.local.session, frame.input, frame.state, sr);
+      return sileroRun(this.local.session, frames.inputs, frames.state, sr);
     }
   }
 
@@ -70,11 +70,21 @@ class PooledSileroDetector implements VoiceActivityDetector {
   }
 
   async process(frame: Float32Array): Promise<number> {
-    const input = sileroInput(this.context, frame, this.frameSize);
-    const out = await this.model.score({ rate: this.sampleRate, input, state: this.state }, this.sr);
+    return (await this.processMany([frame]))[0];
+  }
+
+  /** The frames go as one part of a batch: the worker runs them in order from this call's state. */
+  async processMany(frames: Float32Array[]): Promise<number[]> {
+    let context = this.context;
+    const inputs = frames.map((frame) => {
+      const input = sileroInput(context, frame, this.frameSize);
+      context = input.slice(input.length - this.contextSize);
+      return input;
+    });
+    const out = await this.model.score({ rate: this.sampleRate, inputs, state: this.state }, this.sr);
     this.state = out.state;
-    this.context = input.slice(input.length - this.contextSize);
-    return out.probability;
+    this.context = context;
+    return out.probabilities;
   }
 
   reset(): void {

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { SileroModel, sileroRateTensor, sileroStep } from '../../audio/vad.js';
+import { SileroModel, sileroRateTensor, sileroRun } from '../../audio/vad.js';
 import { OnnxCtcAsr } from '../asr/onnx.js';
 import { HOTWORD_SLOTS, type AsrRequest, type VadRequest, type WorkerReply, type WorkerRequest } from './protocol.js';
 
@@ -63,11 +63,11 @@ async function recognise(req: AsrRequest): Promise<void> {
 
 async function detect(req: VadRequest): Promise<void> {
   if (!silero) throw new Error('this worker has no VAD model');
-  const results: Array<{ probability: number; state: Float32Array }> = [];
-  for (const f of req.frames) {
-    let sr = rates.get(f.rate);
-    if (!sr) rates.set(f.rate, (sr = sileroRateTensor(f.rate)));
-    results.push(await sileroStep(silero.session, f.input, f.state, sr));
+  const results: Array<{ probabilities: number[]; state: Float32Array }> = [];
+  for (const part of req.frames) {
+    let sr = rates.get(part.rate);
+    if (!sr) rates.set(part.rate, (sr = sileroRateTensor(part.rate)));
+    results.push(await sileroRun(silero.session, part.inputs, part.state, sr));
   }
   reply({ type: 'vad', id: req.id, results });
 }
