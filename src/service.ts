@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import pino from 'pino';
@@ -20,6 +21,9 @@ import { createAsrRoutes } from './http/routes/asr.js';
 import { openRecordings, tapCall } from './store/recordings/index.js';
 import { createCallRecorder } from './store/recorder.js';
 import { openDatabase } from './store/db.js';
+import { linkInstances } from './store/cluster.js';
+import { InstanceRegistry } from './store/instances.js';
+import { shareAuthFailures, type AuthFailureSharing } from './store/auth-failures.js';
 import { attachMediaEndpoints, startAudioSocketServer } from './telephony/index.js';
 import type { CallChannel } from './telephony/types.js';
 import { createKnowledgeBase } from './knowledge/service.js';
@@ -69,7 +73,11 @@ export async function startService(config: Config): Promise<RunningService> {
   const engineDeps = { logger, ttsOutputRate: 8000, onFallback: (e: { engine: string }) => metrics.engineError(e.engine) };
   const engines = await createEngines(engineConfig, engineDeps);
   const asr = new LiveAsr(engines.asr, engineConfig.asr.modelDir);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db') });
+  // Several instances may share one PostgreSQL: each names itself on its connections and in the queue.
+  const instanceId = config.instanceId ?? `${hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 50)}-${process.pid}`;
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : join(config.dataDir, 'db'), instanceId });
+  const instances = database.kind === 'postgres' ? new InstanceRegistry(database, { instanceId, ...config.cluster, logger }) : null;
+  await instances?.start();
   const kb = await createKnowledgeBase(database, { seed: config.knowledge.seedSample ? undefined : false, onError: (err) => logger.warn({ err: String(err) }, 'knowledge base refresh failed') });
   const nlu = createNluProvider(kb, nluOptionsFromConfig(config));
 
@@ -82,7 +90,8 @@ export async function startService(config: Config): Promise<RunningService> {
   const recorder = createCallRecorder({ database, dataDir: config.dataDir, maskNumbers: config.privacy.maskNumbers, logger });
   metrics.watchRecorder(() => recorder.stats());
   const vad = await loadVad(config, logger);
-  const handoff = createHandoffService({ database, config: effective, logger });
+  const handoff = createHandoffService({ database, config: effective, logger, instanceId });
+  const unlinkInstances = await linkInstances(database, { instanceId, handoff, knowledge: kb, onError: (err) => logger.warn({ err: String(err) }, 'cluster notification failed') });
   registerQueueMetrics(metrics.registry, handoff);
 
   let ownUrl = '';
@@ -125,7 +134,17 @@ export async function startService(config: Config): Promise<RunningService> {
   // token does not use up the budget of an operator behind the same address, and vice versa.
   const throttleSettings = config.security.authThrottle;
   const trustedProxies = () => throttleSettings.trustedProxies;
-  const throttle = () => ({ throttle: new AuthThrottle(throttleSettings), trustedProxies });
+  // Behind a load balancer each door's budget is shared by the instances on one PostgreSQL.
+  const sharedFailures: AuthFailureSharing[] = [];
+  const throttle = async (door: string) => {
+    const sharing = database.kind === 'postgres' ? shareAuthFailures(database, { door, instanceId, windowSeconds: throttleSettings.windowSeconds, onError: (err) => logger.warn({ err: String(err), door }, 'sharing an authentication failure failed') }) : null;
+    const t = new AuthThrottle({ ...throttleSettings, onFailure: sharing?.onFailure });
+    if (sharing) {
+      await sharing.attach(t);
+      sharedFailures.push(sharing);
+    }
+    return { throttle: t, trustedProxies };
+  };
 
   const app = createApp({
     adminKeys: () => secrets.adminKeys,
@@ -160,7 +179,7 @@ export async function startService(config: Config): Promise<RunningService> {
       { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
       ...opsConsole.api,
     ],
-    pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: throttle() }) }, opsConsole.page, { path: '/webhooks/twilio', app: campaigns.webhooks }],
+    pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: await throttle('desk') }) }, opsConsole.page, { path: '/webhooks/twilio', app: campaigns.webhooks }],
     readiness: [
       { name: 'database', check: () => database.ping() },
       { name: 'asr', check: () => askReadiness(asr) },
@@ -168,12 +187,12 @@ export async function startService(config: Config): Promise<RunningService> {
       { name: 'nlu', check: () => nlu.readiness() },
       { name: 'vad', check: () => vad.readiness() },
     ],
-    authThrottle: throttle(),
+    authThrottle: await throttle('api'),
     renderMetrics: () => metrics.render(),
   });
 
   const server = createServer(getRequestListener(app.fetch));
-  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames, authThrottle: throttle() });
+  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames, authThrottle: await throttle('media') });
   const desk = attachDeskSocket(server, { handoff });
   const audioSocket =
     config.telephony.audioSocketPort !== null
@@ -216,6 +235,8 @@ export async function startService(config: Config): Promise<RunningService> {
       await audioSocket?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
+      await unlinkInstances();
+      for (const sharing of sharedFailures) await sharing.close();
       await handoff.close();
       await recorder.close();
       await recordings.close();
@@ -224,6 +245,7 @@ export async function startService(config: Config): Promise<RunningService> {
       await tts.close(); // and the TTS engine it owns: engines.close() would close that a second time
       await asr.close();
       await vad.close();
+      await instances?.stop();
       await database.close();
     },
   };

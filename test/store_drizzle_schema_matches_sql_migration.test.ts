@@ -1,6 +1,7 @@
 import { getTableConfig, type PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callEvents, calls, turns } from '../src/store/schema/calls.js';
+import { authFailures, pasokhInstances } from '../src/store/schema/instances.js';
 import { backends, type TestDatabase } from './helpers/databases.js';
 
 /** The SQL migration is what runs; the drizzle tables are what the code queries. They must agree. */
@@ -15,7 +16,7 @@ describe.each(backends)('calls schema on $name', ({ open }) => {
     await test.drop();
   });
 
-  it.each([calls, turns, callEvents].map((t) => [getTableConfig(t as PgTable).name, t] as const))(
+  it.each([calls, turns, callEvents, pasokhInstances, authFailures].map((t) => [getTableConfig(t as PgTable).name, t] as const))(
     'table %s has the columns, types, nullability and indexes drizzle declares',
     async (name, table) => {
       const config = getTableConfig(table as PgTable);

@@ -26,6 +26,7 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     dataDir: env.PASOKH_DATA_DIR,
     databaseUrl: env.DATABASE_URL || undefined,
     logLevel: env.PASOKH_LOG_LEVEL,
+    instanceId: env.PASOKH_INSTANCE_ID || undefined,
     security: { adminKeys: list(env.PASOKH_ADMIN_KEY), mediaTokens: list(env.PASOKH_MEDIA_TOKEN) },
     telephony: { audioSocketPort: int(env.PASOKH_AUDIOSOCKET_PORT) },
     asr: {

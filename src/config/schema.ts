@@ -32,6 +32,17 @@ export const configSchema = z.object({
   databaseUrl: z.string().optional().describe('PostgreSQL URL; unset = embedded PGlite in dataDir (env DATABASE_URL)'),
   timezone: z.string().default('Asia/Tehran').describe('Time zone for greetings and calling windows'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level (env PASOKH_LOG_LEVEL)'),
+  instanceId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional()
+    .describe('Names this instance among those sharing one PostgreSQL (letters, digits, . _ -); unset = host name and process id (env PASOKH_INSTANCE_ID)'),
+  cluster: z
+    .object({
+      heartbeatMs: z.number().int().min(100).default(5000).describe('How often each instance writes its heartbeat and looks for instances that stopped writing theirs'),
+      goneAfterMs: z.number().int().min(300).default(20000).describe('An instance silent this long is gone: its unfinished calls are recorded as lost (outcome lost, event «instance gone»)'),
+    })
+    .default({ heartbeatMs: 5000, goneAfterMs: 20000 }),
 
   security: z
     .object({

@@ -10,6 +10,8 @@ export interface AuthThrottleOptions {
   /** Addresses remembered at once; past it the least recently failing one is forgotten. */
   maxAddresses: number;
   now?: () => number;
+  /** Told of each failure counted here (not of those `record`ed from elsewhere): other instances share them. */
+  onFailure?: (address: string, at: number) => void;
 }
 
 /**
@@ -35,15 +37,33 @@ export class AuthThrottle {
   /** Records one failure; returns how long the address must now wait (0 = still under the limit). */
   fail(address: string): number {
     const now = this.now();
+    this.add(address, now, now);
+    this.options.onFailure?.(address, now);
+    return this.retryAfterMs(address, now);
+  }
+
+  /**
+   * Counts a failure another instance saw at `at` (ms): behind a load balancer an address's
+   * guesses are spread over every instance, and each must count them all.
+   */
+  record(address: string, at: number): void {
+    const now = this.now();
+    if (now - at >= this.windowMs) return;
+    this.add(address, at, now);
+  }
+
+  private add(address: string, at: number, now: number): void {
     this.expire(now);
     const times = (this.failures.get(address) ?? []).filter((t) => now - t < this.windowMs);
-    times.push(now);
+    // Kept oldest first; a failure reported late by another instance goes in its place.
+    let i = times.length;
+    while (i > 0 && times[i - 1] > at) i--;
+    times.splice(i, 0, at);
     // Only the newest maxFailures + 1 matter for the decision: older ones are dropped, not counted.
     if (times.length > this.options.maxFailures + 1) times.splice(0, times.length - this.options.maxFailures - 1);
     this.failures.delete(address); // re-inserted at the tail: most recent failure last
     this.failures.set(address, times);
     while (this.failures.size > this.options.maxAddresses) this.failures.delete(this.failures.keys().next().value!);
-    return this.retryAfterMs(address, now);
   }
 
   /**

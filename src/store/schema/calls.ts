@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   doublePrecision,
@@ -24,9 +25,12 @@ export const calls = pgTable(
     handoffReason: text('handoff_reason'),
     handoffQueue: text('handoff_queue'),
     params: jsonb('params').$type<Record<string, string>>().notNull().default({}),
+    // Filled by the database from the connection's pasokh.instance_id (migrations/010_cluster.sql).
+    instanceId: text('instance_id').default(sql`nullif(current_setting('pasokh.instance_id', true), '')`),
   },
   (t) => [
     index('calls_started_at_idx').on(t.startedAt.desc(), t.id.desc()),
+    index('calls_open_instance_idx').on(t.instanceId).where(sql`ended_at is null`),
     index('calls_from_number_idx').on(t.fromNumber, t.startedAt.desc()),
   ],
 );
