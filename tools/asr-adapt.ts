@@ -5,6 +5,7 @@
  *   npm run asr:adapt -- --manifest DIR/manifest.jsonl --out MODEL_DIR [--minutes 15] [--base models/asr-fa]
  *                        [--longform narrations.jsonl] [--eval-manifest test.jsonl] [--work DIR]
  *                        [--synthetic models/asr-fa/work/data] [--synthetic-size 800] [--lr 4e-4]
+ *                        [--speeds 0.9,1.1] [--guard-rise 0.008|none] [--l2sp 0.05] [--eval-every 50]
  *
  * What it does (models/asr-fa/recipe, /usr/bin/python3 with torch; PASOKH_PYTHON to override):
  *  1. rebuilds a trainable checkpoint from the base folder's model.onnx (onnx_to_ckpt.py);
@@ -12,9 +13,14 @@
  *     score on) and any --longform narrations (cut into utterances by forced alignment);
  *  3. mixes them (repeated) with synthetic eSpeak shards so the model does not forget — generated
  *     once into --synthetic when it holds none (gen_data.py, --synthetic-size utterances);
- *  4. passes the real audio through the telephone channel (band-pass 300–3400 Hz, μ-law) and trains
- *     with SpecAugment until the time budget (--minutes) is spent (finetune.py → train.py);
- *  5. exports model.onnx + manifest.json (base model, data, steps, scores before/after) to --out,
+ *  4. passes the real audio through the telephone channel (band-pass 300–3400 Hz, μ-law), adds
+ *     optionally speed-perturbed copies of it (--speeds 0.9,1.1: more voices and speaking rates from
+ *     the same minutes) and a pull toward the base weights (--l2sp W),
+ *     and trains with SpecAugment until the time budget (--minutes) is spent (finetune.py → train.py);
+ *  5. guards what the model knew: every --eval-every steps the synthetic dev set is scored, and the
+ *     exported checkpoint is the latest whose dev CER stayed within --guard-rise of the base model's
+ *     (the forgetting that the promotion check and the +1-point limit are about);
+ *  6. exports model.onnx + manifest.json (base model, data, steps, scores before/after) to --out,
  *     with the base folder's character language model.
  * Score it with `npm run eval:asr -- --manifest … --model MODEL_DIR`; make it live with
  * `POST /api/asr/models {dir}` (or `npm run asr:promote`).
@@ -40,6 +46,11 @@ const { values } = parseArgs({
     'real-repeat': { type: 'string', default: '8' },
     lr: { type: 'string', default: '4e-4' },
     steps: { type: 'string', default: '100000' },
+    // Off until measured on real callers (docs/BENCHMARKS.md → Learning from the site's own calls).
+    speeds: { type: 'string', default: '' },
+    'guard-rise': { type: 'string', default: '0.008' },
+    l2sp: { type: 'string', default: '0' },
+    'eval-every': { type: 'string', default: '50' },
   },
 });
 if (!values.out || (!values.manifest.length && !values.longform.length)) {
@@ -116,6 +127,10 @@ const args = [
   '--lr', values.lr,
   '--max-minutes', trainMinutes.toFixed(2),
   '--telephone',
+  ...(values.speeds ? ['--speeds', values.speeds] : []),
+  '--l2sp', values.l2sp,
+  '--eval-every', values['eval-every'],
+  ...(values['guard-rise'] === 'none' ? [] : ['--guard-rise', values['guard-rise']]),
 ];
 try {
   await run(args, 'fine-tuning');

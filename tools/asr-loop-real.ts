@@ -7,7 +7,11 @@
  * with the synthetic held-out set beside it.
  *
  *   npx tsx tools/asr-loop-real.ts --data ../shared/datasets/fa-speech-real --work models/asr-fa/work/loop
- *        [--minutes 15] [--longform] [--phase calls|adapt|eval|all]
+ *        [--minutes 15] [--longform] [--ivr] [--model NAME] [--adapt-args="--lr 8e-4 …"] [--phase calls|adapt|eval|all]
+ *
+ * --ivr adds the 79 VOIZ IVR prompt recordings (digits, numbers, units; another speaker, telephone
+ * band) to the adaptation data: the recorded prompts a call centre already owns, with their texts.
+ * --model names the adapted model's folder under WORK (default `model`), so variants sit side by side.
  *
  * Phases can be run one at a time (calls → adapt → eval); results land in WORK/results.json.
  */
@@ -32,6 +36,9 @@ const { values } = parseArgs({
     phase: { type: 'string', default: 'all' },
     base: { type: 'string', default: 'models/asr-fa' },
     concurrency: { type: 'string', default: '3' },
+    ivr: { type: 'boolean', default: false },
+    model: { type: 'string', default: 'model' },
+    'adapt-args': { type: 'string', default: '' },
   },
 });
 const data = resolve(values.data);
@@ -39,7 +46,14 @@ const work = resolve(values.work);
 mkdirSync(work, { recursive: true });
 const resultsPath = join(work, 'results.json');
 const results: Record<string, unknown> = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {};
-const save = () => writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+// Variants may be adapted and scored side by side (--model): merge their entries with what is on disk.
+const save = () => {
+  const onDisk: Record<string, unknown> = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {};
+  for (const key of ['adapt', 'eval'] as const) {
+    if (results[key] && onDisk[key]) results[key] = { ...(onDisk[key] as object), ...(results[key] as object) };
+  }
+  writeFileSync(resultsPath, JSON.stringify(results, null, 2) + '\n');
+};
 
 interface Clip {
   audio: string;
@@ -148,16 +162,32 @@ async function phaseCalls(): Promise<void> {
 
 async function phaseAdapt(): Promise<void> {
   const started = Date.now();
+  const extra: string[] = [];
+  if (values.ivr) {
+    // The IVR prompts as one more manifest of training lines (absolute paths: no copies).
+    const ivr = join(work, 'ivr');
+    mkdirSync(ivr, { recursive: true });
+    const rows = readFileSync(join(data, 'manifest.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { audio: string; text: string; subset: string })
+      .filter((r) => r.subset === 'ivr-telephone-numbers-8k');
+    writeFileSync(join(ivr, 'manifest.jsonl'), rows.map((r) => JSON.stringify({ audio: join(data, r.audio), text: r.text })).join('\n') + '\n');
+    extra.push('--manifest', join(ivr, 'manifest.jsonl'));
+  }
   const out = await run('npx', [
     'tsx', 'tools/asr-adapt.ts',
     '--manifest', join(work, 'export', 'manifest.jsonl'),
-    '--out', join(work, 'model'),
+    ...extra,
+    '--out', join(work, values.model),
     '--base', values.base,
     '--minutes', values.minutes,
     '--eval-manifest', join(work, 'test', 'manifest.jsonl'),
     ...(values.longform ? ['--longform', join(data, 'manifest_longform.jsonl')] : []),
+    ...values['adapt-args'].split(' ').filter(Boolean),
   ]);
-  results.adapt = { ...lastJson(out), wallMinutes: Number(((Date.now() - started) / 60_000).toFixed(1)) };
+  (results.adapt as Record<string, unknown>) ??= {};
+  (results.adapt as Record<string, unknown>)[values.model] = { ...lastJson(out), ivr: values.ivr, adaptArgs: values['adapt-args'], wallMinutes: Number(((Date.now() - started) / 60_000).toFixed(1)) };
   save();
 }
 
@@ -169,9 +199,10 @@ async function phaseEval(): Promise<void> {
   const realTest = join(work, 'test', 'manifest.jsonl');
   const synthetic = resolve('fixtures/asr/heldout_synthetic.jsonl');
   const before = { realUnseenSentences: await score(realTest, values.base), syntheticHeldOut: await score(synthetic, values.base) };
-  const model = join(work, 'model');
+  const model = join(work, values.model);
   const after = { realUnseenSentences: await score(realTest, model), syntheticHeldOut: await score(synthetic, model) };
-  results.eval = {
+  (results.eval as Record<string, unknown>) ??= {};
+  (results.eval as Record<string, unknown>)[values.model] = {
     before,
     after,
     realCerRelativeChange: Number(((after.realUnseenSentences.cer - before.realUnseenSentences.cer) / before.realUnseenSentences.cer).toFixed(3)),

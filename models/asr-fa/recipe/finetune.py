@@ -45,6 +45,15 @@ def load_audio(path, telephone=False):
     return x
 
 
+def speed_perturb(x, factor):
+    """The same utterance spoken faster or slower (pitch moves with it, as in Kaldi's speed
+    perturbation): one more voice and speaking rate from each real recording."""
+    raw = subprocess.run(["sox", "-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "1", "-",
+                          "-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "1", "-", "speed", str(factor)],
+                         input=x.astype(np.int16).tobytes(), capture_output=True, check=True).stdout
+    return np.frombuffer(raw, dtype=np.int16).copy()
+
+
 def ctc_align(logp: np.ndarray, labels):
     """Viterbi CTC alignment; returns the output frame at which each label is first emitted, or None."""
     T = logp.shape[0]
@@ -158,6 +167,11 @@ def main():
     ap.add_argument("--telephone", action="store_true")
     ap.add_argument("--freeze-bn", action="store_true", help="an --init rebuilt from ONNX by onnx_to_ckpt.py (see train.py)")
     ap.add_argument("--max-minutes", type=float, default=None, help="training time budget (train.py stops at the first step past it)")
+    ap.add_argument("--speeds", default="", help="speed-perturbed copies of every real utterance, e.g. 0.9,1.1")
+    ap.add_argument("--l2sp", type=float, default=0.0, help="weight pulling the model toward --init (train.py --l2sp)")
+    ap.add_argument("--guard-rise", type=float, default=None,
+                    help="export the latest checkpoint whose synthetic dev CER is at most this much above the start (train.py --guard-rise)")
+    ap.add_argument("--eval-every", type=int, default=None, help="synthetic dev evaluation interval in steps")
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.work, exist_ok=True)
@@ -186,6 +200,10 @@ def main():
             items += good
     if not items:
         sys.exit("no training utterances")
+    speeds = [float(f) for f in args.speeds.split(",") if f.strip()]
+    if speeds:
+        items += [(speed_perturb(a, f), t) for f in speeds for a, t in list(items)]
+        print(f"speed perturbation x{speeds}: {len(items)} real utterances", flush=True)
     data_dir = os.path.join(args.work, "data")
     os.makedirs(data_dir, exist_ok=True)
     for k in range(args.real_repeat):
@@ -207,20 +225,30 @@ def main():
     ckpt = os.path.join(args.work, "ckpt")
     subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--data", data_dir, "--ckpt", ckpt, "--init", args.init,
                     "--steps", str(args.steps), "--lr", str(args.lr), "--warmup", "50",
-                    "--eval-every", str(max(50, args.steps // 4))]
+                    "--eval-every", str(args.eval_every or max(50, args.steps // 4))]
                    + (["--freeze-bn"] if args.freeze_bn else [])
+                   + (["--l2sp", str(args.l2sp)] if args.l2sp > 0 else [])
+                   + (["--guard-rise", str(args.guard_rise)] if args.guard_rise is not None else [])
                    + (["--max-minutes", str(args.max_minutes)] if args.max_minutes else []), check=True)
-    best = torch.load(os.path.join(ckpt, "last.pt"))
+    # With a guard, the most adapted checkpoint that kept the synthetic skills; else the last one.
+    chosen = os.path.join(ckpt, "guarded.pt") if args.guard_rise is not None and os.path.exists(os.path.join(ckpt, "guarded.pt")) else os.path.join(ckpt, "last.pt")
+    if args.guard_rise is not None and not chosen.endswith("guarded.pt"):
+        # Said, and written into the scores: promotion is what keeps such a model out.
+        print("WARNING: no evaluated checkpoint stayed within --guard-rise of the start on the synthetic dev set; "
+              "exporting the last one", flush=True)
+    best = torch.load(chosen)
     model = CtcModel(**best["config"])
     model.load_state_dict(best["model"])
     after = {os.path.basename(m): eval_manifest(model, m, args.telephone) for m in args.eval_manifest}
     scores = {"adaptation": {"utterances": len(items), "seconds": round(sum(a.size for a, _ in items) / 8000, 1),
                              "steps": int(best["step"]), "init": args.init, "telephone": args.telephone,
+                             "speeds": speeds, "l2sp": args.l2sp, "guardRise": args.guard_rise, "checkpoint": os.path.basename(chosen),
+                             "syntheticDev": best.get("dev"),
                              "before": before, "after": after}}
     with open(os.path.join(args.work, "scores.json"), "w") as f:
         json.dump(scores, f, ensure_ascii=False, indent=2)
     print(json.dumps(scores, ensure_ascii=False), flush=True)
-    subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--ckpt", os.path.join(ckpt, "last.pt"), "--out", args.out,
+    subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--ckpt", chosen, "--out", args.out,
                     "--data", args.synthetic, "--extra-scores", os.path.join(args.work, "scores.json"),
                     "--command", " ".join([os.path.basename(sys.executable)] + sys.argv)], check=True)
 

@@ -173,6 +173,12 @@ def main():
                     help="wall-clock budget: stop (evaluate, save last.pt) at the first step past it")
     ap.add_argument("--freeze-bn", action="store_true",
                     help="keep BatchNorm statistics fixed (a model rebuilt from ONNX by onnx_to_ckpt.py)")
+    ap.add_argument("--l2sp", type=float, default=0.0,
+                    help="fine-tuning: pull the weights toward the --init weights (L2-SP) with this weight, "
+                         "so that adapting to a few real voices forgets less of what the synthetic corpus taught")
+    ap.add_argument("--guard-rise", type=float, default=None,
+                    help="fine-tuning: also keep guarded.pt, the latest evaluated checkpoint whose dev CER is at most "
+                         "this much above the --init model's (the synthetic skills a site must not lose)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.ckpt, exist_ok=True)
@@ -206,6 +212,12 @@ def main():
     while data.refresh() == 0 or len(data.loaded) < args.min_shards:
         time.sleep(10)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
+    anchor = [p.detach().clone() for p in model.parameters()] if args.l2sp > 0 else None
+    guard_limit = None
+    if args.guard_rise is not None:
+        (cer0, _), _ = evaluate(model, dev)
+        guard_limit = cer0 + args.guard_rise
+        print(f"guard: dev CER {cer0:.4f} at the start; guarded.pt keeps checkpoints at or under {guard_limit:.4f}", flush=True)
 
     def train_mode():
         model.train()
@@ -227,6 +239,8 @@ def main():
             x, il, tg, tl = collate(data.items, ids, rng, augment=True)
             logp = model(x)
             loss = ctc(logp.transpose(0, 1), tg, il, tl)
+            if anchor is not None:
+                loss = loss + args.l2sp * sum(((p - a) ** 2).sum() for p, a in zip(model.parameters(), anchor))
             opt.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -248,6 +262,9 @@ def main():
                 if cer < best:
                     best = cer
                     torch.save(state, os.path.join(args.ckpt, "best.pt"))
+                if guard_limit is not None and cer <= guard_limit:
+                    torch.save(state, os.path.join(args.ckpt, "guarded.pt"))
+                    print(f"guarded.pt <- step {step} (dev CER {cer:.4f} <= {guard_limit:.4f})", flush=True)
                 print(f"EVAL step {step} dev CER {cer:.4f} WER {wer:.4f} best {best:.4f} | {pairs[0][0]} || {pairs[0][1]}", flush=True)
                 train_mode()
                 t0 = time.time()
