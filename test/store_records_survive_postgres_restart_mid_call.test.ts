@@ -1,51 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCall } from '../src/store/call-queries.js';
 import { openDatabase, type Database } from '../src/store/db.js';
 import { BufferedCallRecorder } from '../src/store/recorder.js';
+import { havePostgresServer, noPostgresServerMessage, privatePostgres, type PrivatePostgres } from './helpers/private_postgres.js';
 
 /**
  * The shared PostgreSQL on this machine serves everyone's tests, so this test restarts a
- * throwaway cluster of its own: initdb into a temp dir, start, record half a call, stop the
+ * throwaway cluster of its own (test/helpers/private_postgres.ts): record half a call, stop the
  * server (fast shutdown kills the recorder's connections), keep recording, start it again.
  * Skipped, with a message, only where the PostgreSQL server binaries are not installed.
  */
-function findBinaries(): string | null {
-  const candidates = process.env.PASOKH_PG_BIN ? [process.env.PASOKH_PG_BIN] : [];
-  try {
-    const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
-    candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
-  } catch {
-    // no Debian-style PostgreSQL install
-  }
-  return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
-}
-const BIN = findBinaries() ?? '';
-const haveBinaries = BIN !== '';
-if (!haveBinaries) console.warn('skipping PostgreSQL restart test: no initdb/pg_ctl under /usr/lib/postgresql/*/bin (set PASOKH_PG_BIN)');
-
-// initdb refuses to run as root, so as root the server runs as the postgres user.
-const isRoot = process.getuid?.() === 0;
-const asPostgres = (cmd: string, args: string[]) =>
-  (isRoot
-    ? execFileSync('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args], { stdio: 'pipe', timeout: 60_000 })
-    : execFileSync(join(BIN, cmd), args, { stdio: 'pipe', timeout: 60_000 })
-  ).toString();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+if (!havePostgresServer) console.warn(`skipping PostgreSQL restart test: ${noPostgresServerMessage}`);
 
 const t0 = new Date('2026-11-21T10:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -63,37 +29,24 @@ const turn = (seq: number) => ({
   timings: { endpointMs: 500, asrMs: 100 + seq, nluMs: 3, ttsFirstAudioMs: 20, totalMs: 640 + seq },
 });
 
-describe.skipIf(!haveBinaries)('call records survive a PostgreSQL restart in the middle of a call', () => {
-  let root: string;
-  let pgdata: string;
-  let port: number;
+describe.skipIf(!havePostgresServer)('call records survive a PostgreSQL restart in the middle of a call', () => {
+  let pg: PrivatePostgres;
   let database: Database;
   let recorder: BufferedCallRecorder;
-
-  const start = () => asPostgres('pg_ctl', ['-D', pgdata, '-w', '-l', join(root, 'server.log'), '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
-  const stop = () => asPostgres('pg_ctl', ['-D', pgdata, '-w', '-m', 'fast', 'stop']);
+  const start = () => pg.start();
+  const stop = () => pg.stop();
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'pasokh-pg-restart-'));
-    if (isRoot) chownSync(root, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
-    pgdata = join(root, 'data');
-    asPostgres('initdb', ['-D', pgdata, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    port = await freePort();
-    start();
-    database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/postgres` });
-    recorder = new BufferedCallRecorder({ database, dataDir: join(root, 'recorder'), retryMinMs: 50, retryMaxMs: 400 });
+    pg = await privatePostgres('pasokh-pg-restart-');
+    database = await openDatabase({ url: pg.url });
+    recorder = new BufferedCallRecorder({ database, dataDir: join(pg.root, 'recorder'), retryMinMs: 50, retryMaxMs: 400 });
   });
 
   afterAll(async () => {
     await recorder?.close(500);
     // Never let a stuck pool keep the throwaway server (and this hook) alive.
     await Promise.race([database?.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-    try {
-      stop();
-    } catch {
-      // already stopped
-    }
-    rmSync(root, { recursive: true, force: true });
+    pg?.destroy();
   });
 
   it('stores every turn and event exactly once, in order, after the server comes back', async () => {
