@@ -4,6 +4,7 @@ import { apiOperations } from './api-operations.js';
 import { requireAdminKey } from './auth.js';
 import { throttleAuthFailures, type AuthThrottle } from './auth-throttle.js';
 import { errorBody, logUnexpected, sendError, stderrLogger } from './errors.js';
+import { requestBodyLimits } from './body-limits.js';
 import { buildOpenApi } from './openapi.js';
 import { securityHeaders } from './security-headers.js';
 import type { Logger } from '../logger.js';
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.notFound((c) => c.json(errorBody('not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
   app.use('*', securityHeaders());
+  app.use('*', requestBodyLimits(apiOperations));
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
