@@ -62,7 +62,8 @@ export async function createPooledVad(settings: PoolSettings, deps: { logger?: P
       name: 'vad',
       size: 1,
       init: { type: 'init', vad: { modelPath } },
-      batch: { max: 512 },
+      // 10 ms: a call's VAD pass waits at most that for the next batch (frames are 32 ms); 100 messages a second at most.
+      batch: { max: 512, intervalMs: 10 },
       onWorkerLost: (info) => deps.logger?.warn(info, 'the VAD worker was lost; it is being replaced'),
     }),
   ]);

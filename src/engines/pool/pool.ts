@@ -20,8 +20,12 @@ export interface LaneOptions {
   name: string;
   size: number;
   init: WorkerInit;
-  /** Batch lanes send everything queued as one request when a worker frees (VAD frames). */
-  batch?: { max: number };
+  /**
+   * Batch lanes send everything queued as one request when a worker frees (VAD frames), and at
+   * most one request per `intervalMs` to a worker: a message costs the main process about as much
+   * CPU as scoring a few frames (docs/BENCHMARKS.md), so batches must be big to be worth sending.
+   */
+  batch?: { max: number; intervalMs: number };
   /**
    * A worker whose request is still unanswered this long after the request's own deadline is
    * taken as hung and is replaced. Default 10 s.
@@ -87,6 +91,9 @@ class Slot implements WorkerHandle {
   hotwords: number[] = [];
   failures = 0;
   hangTimer: NodeJS.Timeout | null = null;
+  /** When this worker was last sent a request, and the timer that sends the next batch. */
+  lastSent = -Infinity;
+  batchTimer: NodeJS.Timeout | null = null;
 
   constructor(readonly index: number) {}
 
@@ -197,6 +204,7 @@ export class WorkerLane {
         s.worker = null;
         s.ready = false;
         if (s.hangTimer) clearTimeout(s.hangTimer);
+        if (s.batchTimer) clearTimeout(s.batchTimer);
         for (const job of s.inFlight?.jobs ?? []) this.settle(job, err);
         s.inFlight = null;
         if (!w || w.exitCode !== null || w.signalCode !== null) return;
@@ -319,6 +327,18 @@ export class WorkerLane {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       if (!slot.ready || slot.inFlight || !slot.worker) continue;
+      const batch = this.options.batch;
+      if (batch) {
+        const wait = slot.lastSent + batch.intervalMs - performance.now();
+        if (wait > 0) {
+          slot.batchTimer ??= setTimeout(() => {
+            slot.batchTimer = null;
+            this.dispatch();
+          }, wait);
+          continue;
+        }
+      }
+      slot.lastSent = performance.now();
       const jobs = this.options.batch ? this.queue.splice(0, this.options.batch.max) : this.queue.splice(0, 1);
       const id = this.nextId++;
       let message: JobMessage;
