@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SileroModel } from '../src/audio/vad.js';
 import { readWav } from '../src/audio/wav.js';
 import { loadConfig } from '../src/config/load.js';
+import { pauseMelody } from '../src/dialog/prosody.js';
 import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from '../src/dialog/turn_end.js';
 import type { AsrEngine } from '../src/engines/asr/types.js';
 import { createLocalAsr, createLocalTts } from '../src/engines/factory.js';
@@ -76,6 +77,38 @@ describe('when the turn ends', () => {
   });
 });
 
+describe('the melody at a pause', () => {
+  const ms = (pcm: Int16Array, at: number) => pcm.slice(0, at * 8);
+  it('falls at the end of a recorded question and stays level in its middle', async () => {
+    // Points inside a word run or between words of one clause, and each recording's end.
+    for (const [name, middle] of [['outage', 1200], ['slow', 1300], ['operator', 1000]] as const) {
+      const pcm = (await readWav(`fixtures/audio/${name}.wav`)).pcm;
+      expect(pauseMelody(pcm, 8000)!.finalSemitones, name).toBeLessThan(-3);
+      expect(pauseMelody(ms(pcm, middle), 8000)!.finalSemitones, `${name} @${middle}`).toBeGreaterThan(-1);
+    }
+  });
+
+  it('cannot be told from a few voiced frames, or from silence', async () => {
+    const pcm = (await readWav('fixtures/audio/outage.wav')).pcm;
+    expect(pauseMelody(ms(pcm, 300), 8000)).toBeNull();
+    expect(pauseMelody(new Int16Array(8000), 8000)).toBeNull();
+  });
+
+  it('makes a complete request whose voice did not fall wait as long as a likely one; a falling one is answered at once', () => {
+    const withMelody = { ...smart, fallSemitones: 2 };
+    const level = { ...heard('تکنسین کی میاد', true), melody: { finalSemitones: -0.4, voicedFrames: 80 } };
+    const falling = { ...heard('تکنسین کی میاد', true), melody: { finalSemitones: -4.1, voicedFrames: 80 } };
+    expect(shouldEndTurn(224, level, withMelody)).toBe(false);
+    expect(shouldEndTurn(800, level, withMelody)).toBe(false);
+    expect(shouldEndTurn(864, level, withMelody)).toBe(true);
+    expect(shouldEndTurn(224, falling, withMelody)).toBe(true);
+    // No melody read (too little voiced) or none asked for: the words decide, as before.
+    expect(shouldEndTurn(224, { ...level, melody: null }, withMelody)).toBe(true);
+    expect(shouldEndTurn(224, level, smart)).toBe(true);
+    expect(loadConfig({}, {}).audio.turnEndFallSemitones).toBe(2);
+  });
+});
+
 describe('end of turn on speech, through VAD and the recogniser', () => {
   let silero: SileroModel;
   let asr: AsrEngine;
@@ -99,6 +132,10 @@ describe('end of turn on speech, through VAD and the recogniser', () => {
     expect(more).toEqual([]);
     expect(turn.turnEnd).toBe('complete');
     expect(turn.endpointMs).toBeLessThanOrEqual(256);
+    // Its voice falls at the end: reading the melody (audio.turnEndFallSemitones) costs it nothing.
+    const [sung] = await run((await readWav('fixtures/audio/outage.wav')).pcm, { ...smart, fallSemitones: 2 });
+    expect(sung).toMatchObject({ turnEnd: 'complete' });
+    expect(sung.endpointMs).toBeLessThanOrEqual(256);
     const [plain] = await run((await readWav('fixtures/audio/outage.wav')).pcm, { ...smart, mode: 'silence' });
     expect(plain.endpointMs).toBeGreaterThanOrEqual(500);
   });
@@ -108,6 +145,25 @@ describe('end of turn on speech, through VAD and the recogniser', () => {
     expect(turn.text).toMatch(/ و$/);
     expect(turn.turnEnd).toBe('silence');
     expect(turn.endpointMs).toBeGreaterThanOrEqual(1200);
+  });
+
+  it('waits through a pause after words that are complete but said with the voice still up: «تکنسین کی میاد … برای نصب»', async () => {
+    const whole = await speechFor(tts, 'تکنسین کی میاد برای نصب');
+    const first = await speechFor(tts, 'تکنسین کی میاد');
+    // The word boundary inside the sentence as spoken whole: the quietest 30 ms near where the first words end.
+    let at = 0;
+    let least = Infinity;
+    for (let i = Math.round(first.length * 0.7); i + 240 <= Math.min(whole.length, first.length + 640); i += 80) {
+      const e = whole.subarray(i, i + 240).reduce((a, x) => a + x * x, 0);
+      if (e < least) [least, at] = [e, i + 120];
+    }
+    const pcm = new Int16Array(whole.length + 0.6 * 8000);
+    pcm.set(whole.subarray(0, at));
+    pcm.set(whole.subarray(at), at + 0.6 * 8000);
+    const withMelody = await run(pcm, { ...smart, fallSemitones: 2 });
+    expect(withMelody.map((t) => t.text)).toHaveLength(1);
+    // The words alone took «تکنسین کی میاد» as the whole request and answered inside the pause.
+    expect(await run(pcm)).toHaveLength(2);
   });
 
   it('hears a question with a 600 ms pause after «می‌خواستم» as one turn, where plain silence cut it in two', async () => {

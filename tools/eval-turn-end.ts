@@ -4,8 +4,13 @@
  *
  * The set, built here deterministically:
  * - eSpeak NG voices speaking held-out caller questions (fixtures/faq/test.jsonl): each once as it
- *   is (a normal end) and once split at a word boundary (30–70 % of its words, seeded) with a pause
- *   of 400, 600 or 800 ms between the halves;
+ *   is (a normal end) and once with a pause of 400, 600 or 800 ms at a word boundary (30–70 % of
+ *   its words, seeded). The pause is put inside the sentence as spoken whole (at the quietest
+ *   30 ms near where the first words end), so the words before it keep the melody of a sentence
+ *   that goes on; `--construction halves` synthesises the two halves apart and joins them, as the
+ *   first version of this set did, which gives the first half the fall and lengthening of a
+ *   sentence's end. A pause where the source text has a comma or full stop is a pause *between
+ *   clauses*; every other is *mid-clause*; both are reported;
  * - the real read sentences of fa-speech-real (two speakers, 36 clips): as recorded, and with a
  *   pause of 400–800 ms inserted at the quietest point of their middle part (a word boundary).
  * Each case runs through the call's own ears (Listener: Silero VAD → endpointer → recogniser,
@@ -14,7 +19,8 @@
  * latency of a normal case is the silence waited after the last speech (audio time), plus the
  * recogniser's final decode (wall time on this machine).
  *
- *   npm run eval:turn-end [-- --limit 40 --real ../shared/datasets/fa-speech-real --voices fa,fa+m3]
+ *   npm run eval:turn-end [-- --limit 40 --real ../shared/datasets/fa-speech-real --voices fa,fa+m3
+ *     --construction inside|halves --modes silence,smart]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +41,10 @@ const { values } = parseArgs({
     voices: { type: 'string', default: 'fa,fa+m3,fa+f3' },
     'complete-ms': { type: 'string', default: '200' },
     'max-ms': { type: 'string', default: '1200' },
+    construction: { type: 'string', default: 'inside' },
+    modes: { type: 'string', default: 'silence,smart' },
+    /** The smart mode's melody threshold (audio.turnEndFallSemitones); 'off' = words and silence only. */
+    'fall-semitones': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -45,6 +55,9 @@ interface Case {
   pcm: Int16Array;
   /** For a paused case: where the pause lies (ms from the start). */
   pause: { startMs: number; endMs: number } | null;
+  /** For a paused case: between clauses (a comma or full stop at the split in the source text), mid-clause, or unknown (real clips). */
+  condition?: 'between-clauses' | 'mid-clause' | 'real';
+  pauseMs?: number;
 }
 
 /** A small seeded generator, so the set is the same on every run. */
@@ -65,12 +78,16 @@ const concat = (...parts: Int16Array[]) => {
 };
 
 async function espeakCases(limit: number, voices: string[]): Promise<Case[]> {
-  const lines = readFileSync('fixtures/faq/test.jsonl', 'utf8')
+  const PUNCT = /[،,.!؟?؛;]/g;
+  const sources = readFileSync('fixtures/faq/test.jsonl', 'utf8')
     .split('\n')
     .filter((l) => l.trim())
-    .map((l) => (JSON.parse(l) as { text: string }).text.replace(/[،,.!؟?]/g, ' ').replace(/\s+/g, ' ').trim())
-    .filter((t) => t.split(' ').length >= 4)
+    .map((l) => (JSON.parse(l) as { text: string }).text)
+    .filter((t) => t.replace(PUNCT, ' ').trim().split(/\s+/).length >= 4)
     .slice(0, limit);
+  const lines = sources.map((t) => t.replace(PUNCT, ' ').replace(/\s+/g, ' ').trim());
+  // Words followed by punctuation in the source: a split after one falls between clauses.
+  const clauseEnds = sources.map((t) => new Set(t.split(/\s+/).filter(Boolean).flatMap((w, i) => (/[،,.!؟?؛;]$/.test(w) ? [i + 1] : []))));
   const cases: Case[] = [];
   const random = rng(19);
   for (const voice of voices) {
@@ -81,14 +98,38 @@ async function espeakCases(limit: number, voices: string[]): Promise<Case[]> {
       const pauseMs = PAUSES[Math.floor(random() * PAUSES.length)];
       const whole = await speechFor(tts, text);
       const first = await speechFor(tts, words.slice(0, cut).join(' '));
-      const second = await speechFor(tts, words.slice(cut).join(' '));
       cases.push({ id: `${voice}#${i}`, source: 'espeak', pcm: whole, pause: null });
-      const firstMs = (first.length / 8000) * 1000;
-      cases.push({ id: `${voice}#${i}/${cut}+${pauseMs}`, source: 'espeak', pcm: concat(first, silence(pauseMs), second), pause: { startMs: firstMs, endMs: firstMs + pauseMs } });
+      const condition = clauseEnds[i].has(cut) ? 'between-clauses' : 'mid-clause';
+      let at: number;
+      let paused: Int16Array;
+      if (values.construction === 'halves') {
+        const second = await speechFor(tts, words.slice(cut).join(' '));
+        at = first.length;
+        paused = concat(first, silence(pauseMs), second);
+      } else {
+        // Said alone, the first words end with a sentence's final lengthening: inside the whole
+        // sentence they end a little earlier. The quietest 30 ms just before is the word boundary.
+        at = quietestIn(whole, Math.round(first.length * 0.7), Math.min(whole.length - 240, first.length + 400));
+        paused = concat(whole.slice(0, at), silence(pauseMs), whole.slice(at));
+      }
+      const firstMs = (at / 8000) * 1000;
+      cases.push({ id: `${voice}#${i}/${cut}+${pauseMs}`, source: 'espeak', pcm: paused, pause: { startMs: firstMs, endMs: firstMs + pauseMs }, condition, pauseMs });
     }
     await tts.close();
   }
   return cases;
+}
+
+/** The sample at the middle of the quietest 30 ms between samples `from` and `to` (10 ms steps). */
+function quietestIn(pcm: Int16Array, from: number, to: number): number {
+  let best = from;
+  let bestE = Infinity;
+  for (let i = Math.max(0, from); i + 240 <= Math.min(pcm.length, to + 240); i += 80) {
+    let e = 0;
+    for (let j = i; j < i + 240; j++) e += pcm[j] * pcm[j];
+    if (e < bestE) [bestE, best] = [e, i + 120];
+  }
+  return best;
 }
 
 /** The quietest 30 ms in the middle 30–70 % of the voiced span: where a word ends. */
@@ -129,7 +170,7 @@ async function realCases(dir: string): Promise<Case[]> {
     const pauseMs = PAUSES[Math.floor(random() * PAUSES.length)];
     cases.push({ id: r.audio, source: 'real', pcm, pause: null });
     const startMs = (at / 8000) * 1000;
-    cases.push({ id: `${r.audio}@${Math.round(startMs)}+${pauseMs}`, source: 'real', pcm: concat(pcm.slice(0, at), silence(pauseMs), pcm.slice(at)), pause: { startMs, endMs: startMs + pauseMs } });
+    cases.push({ id: `${r.audio}@${Math.round(startMs)}+${pauseMs}`, source: 'real', pcm: concat(pcm.slice(0, at), silence(pauseMs), pcm.slice(at)), pause: { startMs, endMs: startMs + pauseMs }, condition: 'real', pauseMs });
   }
   return cases;
 }
@@ -149,12 +190,21 @@ async function main() {
   const cases = [...(await espeakCases(Number(values.limit), values.voices!.split(',').filter(Boolean))), ...(await realCases(values.real!))];
   const modes: Record<string, TurnEndOptions> = {
     silence: { mode: 'silence', silenceMs: config.audio.endSilenceMs, completeMs: 200, likelyMs: 850, maxMs: 1200 },
-    smart: { mode: 'smart', silenceMs: config.audio.endSilenceMs, completeMs: Number(values['complete-ms']), likelyMs: config.audio.turnEndLikelyMs, maxMs: Number(values['max-ms']) },
+    smart: {
+      mode: 'smart',
+      silenceMs: config.audio.endSilenceMs,
+      completeMs: Number(values['complete-ms']),
+      likelyMs: config.audio.turnEndLikelyMs,
+      maxMs: Number(values['max-ms']),
+      ...(values['fall-semitones'] === 'off' ? {} : { fallSemitones: values['fall-semitones'] !== undefined ? Number(values['fall-semitones']) : (config.audio.turnEndFallSemitones ?? undefined) }),
+    },
   };
-  const report: Record<string, unknown> = { cases: cases.length, paused: cases.filter((c) => c.pause).length };
-  for (const [name, turnEnd] of Object.entries(modes)) {
+  const report: Record<string, unknown> = { construction: values.construction, cases: cases.length, paused: cases.filter((c) => c.pause).length };
+  const wanted = new Set(values.modes!.split(','));
+  for (const [name, turnEnd] of Object.entries(modes).filter(([n]) => wanted.has(n))) {
     const bySource: Record<string, { paused: number; cut: number; cutOtherIntent: number; normal: number; splitNormal: number; waits: number[]; totals: number[]; early: number }> = {};
     const intentOf = (text: string) => nlu.parse(text, { spoken: true }).intent;
+    const byCondition: Record<string, { paused: number; cut: number }> = {};
     for (const c of cases) {
       const s = (bySource[c.source] ??= { paused: 0, cut: 0, cutOtherIntent: 0, normal: 0, splitNormal: 0, waits: [], totals: [], early: 0 });
       const heard = await listen(c.pcm, { silero, asr, nlu, turnEnd });
@@ -163,9 +213,14 @@ async function main() {
         const cutAt = heard.findIndex((h) => h.endedAtMs > c.pause!.startMs && h.endedAtMs <= c.pause!.endMs + 100);
         const cut = cutAt >= 0;
         if (cut) s.cut++;
+        for (const k of [c.condition ?? 'unknown', `${c.pauseMs ?? 0} ms`]) {
+          const b = (byCondition[k] ??= { paused: 0, cut: 0 });
+          b.paused++;
+          if (cut) b.cut++;
+        }
         // Harm: what the bot would act on after the cut is not what the whole sentence asks.
         if (cut && intentOf(heard[cutAt].text) !== intentOf(heard.map((h) => h.text).join(' '))) s.cutOtherIntent++;
-        if (cut && values.verbose) console.error(`[${name}] cut ${c.id}: ${heard.map((h) => `«${h.text}» ${h.endpointMs}ms ${h.turnEnd ?? ''}`).join(' | ')}`);
+        if (cut && values.verbose) console.error(`[${name}] cut ${c.id} (${c.condition}): ${heard.map((h) => `«${h.text}» ${h.endpointMs}ms ${h.turnEnd ?? ''}`).join(' | ')}`);
       } else {
         s.normal++;
         if (heard.length > 1) s.splitNormal++;
@@ -187,6 +242,7 @@ async function main() {
       normalEndWaitP50Ms: pct(all.flatMap((s) => s.waits), 50),
       normalEndWaitP95Ms: pct(all.flatMap((s) => s.waits), 95),
       endpointPlusAsrP50Ms: pct(all.flatMap((s) => s.totals), 50),
+      byCondition: Object.fromEntries(Object.entries(byCondition).map(([k, b]) => [k, { ...b, rate: Number((b.cut / b.paused).toFixed(3)) }])),
       answeredEarly: sum('early'),
       normal: sum('normal'),
       normalSplitByNaturalPauses: sum('splitNormal'),

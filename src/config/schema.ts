@@ -102,8 +102,9 @@ export const configSchema = z.object({
       turnEndCompleteMs: z.number().int().min(64).max(3000).default(200).describe('Silence after a complete request before the bot answers (smart turnEnd)'),
       turnEndLikelyMs: z.number().int().min(64).max(5000).default(850).describe('Silence after a likely complete request (a confident FAQ match, no verb heard) before the bot answers (smart turnEnd)'),
       turnEndMaxMs: z.number().int().min(200).max(5000).default(1200).describe('Longest silence the bot waits for the rest of an incomplete request (smart turnEnd)'),
+      turnEndFallSemitones: z.number().min(0).max(12).nullable().default(2).describe("A complete request is answered after turnEndCompleteMs only when the caller's voice fell at least this many semitones at its end (a sentence's end); otherwise after turnEndLikelyMs (smart turnEnd; fitted with tools/fit-turn-end-melody.ts); null = the melody is not read"),
     })
-    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true, turnEnd: 'smart', turnEndCompleteMs: 200, turnEndLikelyMs: 850, turnEndMaxMs: 1200 }),
+    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true, turnEnd: 'smart', turnEndCompleteMs: 200, turnEndLikelyMs: 850, turnEndMaxMs: 1200, turnEndFallSemitones: 2 }),
 
   asr: z
     .object({

@@ -4,6 +4,7 @@ import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import { withTimeout } from './timeout.js';
+import { pauseMelody, type PauseMelody } from './prosody.js';
 import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
 
 /** End-of-turn detection: the options and the NLU's «is this a confident FAQ request?». */
@@ -54,7 +55,10 @@ export class Listener {
   private closed = false;
   private finalizing = 0;
   /** The reading of the current pause: taken as it starts, re-read a moment later. */
-  private pause: { atPause: Promise<string> | null; settled: Promise<string> | null; heard: HeardSoFar | null | 'unknown' } | null = null;
+  private pause: { atPause: Promise<string> | null; settled: Promise<string> | null; melody: PauseMelody | null; heard: HeardSoFar | null | 'unknown' } | null = null;
+  /** The utterance's latest speech audio (at the VAD's rate, ~1.5 s), for the melody at a pause. */
+  private recent: Int16Array[] = [];
+  private recentSamples = 0;
   private lastTurnEnd: string | undefined;
 
   constructor(
@@ -107,7 +111,7 @@ export class Listener {
     const frameMs = this.endpointer.frameDurationMs;
     if (silenceMs <= frameMs || !this.pause) {
       const read = this.stream?.heardSoFar?.bind(this.stream);
-      this.pause = { atPause: read ? read().catch(() => '') : null, settled: null, heard: read ? null : 'unknown' };
+      this.pause = { atPause: read ? read().catch(() => '') : null, settled: null, melody: this.melody(), heard: read ? null : 'unknown' };
     }
     const pause = this.pause;
     if (pause.atPause && !pause.settled && silenceMs + frameMs >= o.completeMs) {
@@ -116,18 +120,49 @@ export class Listener {
     }
     const decide = () => {
       const end = shouldEndTurn(silenceMs, pause.heard, o);
-      if (end) this.lastTurnEnd = pause.heard && pause.heard !== 'unknown' ? (completeness(pause.heard).complete ? 'complete' : 'silence') : 'silence';
+      if (end) this.lastTurnEnd = pause.heard && pause.heard !== 'unknown' && completeness(pause.heard).complete ? (silenceMs < o.likelyMs ? 'complete' : 'complete, voice not falling') : 'silence';
       return end;
     };
     if (pause.heard || silenceMs < o.completeMs || !pause.atPause || !pause.settled) return decide();
     return Promise.all([pause.atPause, pause.settled]).then(([atPause, settled]) => {
-      pause.heard = { atPause, settled, faqConfident: settled ? (this.turnEnd!.faqConfident?.(settled) ?? false) : false };
+      pause.heard = { atPause, settled, faqConfident: settled ? (this.turnEnd!.faqConfident?.(settled) ?? false) : false, melody: pause.melody };
       return decide();
     });
   }
 
+  /** How the voice ended just before this pause (prosody.ts); at 16 kHz, halved to 8 kHz first. */
+  private melody(): PauseMelody | null {
+    if (this.turnEnd?.options.fallSemitones === undefined || this.recentSamples === 0) return null;
+    const all = new Int16Array(this.recentSamples);
+    let at = 0;
+    for (const part of this.recent) {
+      all.set(part, at);
+      at += part.length;
+    }
+    const rate = this.endpointer.sampleRate;
+    if (rate < 16000) return pauseMelody(all, rate);
+    const step = Math.round(rate / 8000);
+    const half = new Int16Array(Math.floor(all.length / step));
+    for (let i = 0; i < half.length; i++) {
+      let sum = 0;
+      for (let j = 0; j < step; j++) sum += all[i * step + j];
+      half[i] = sum / step;
+    }
+    return pauseMelody(half, rate / step);
+  }
+
+  private keepRecent(pcm: Int16Array): void {
+    if (this.turnEnd?.options.fallSemitones === undefined) return;
+    this.recent.push(pcm.slice());
+    this.recentSamples += pcm.length;
+    const keep = this.endpointer.sampleRate * 1.5;
+    while (this.recent.length > 1 && this.recentSamples - this.recent[0].length >= keep) this.recentSamples -= this.recent.shift()!.length;
+  }
+
   private onSpeechStart(preRoll: Int16Array): void {
     this.pause = null;
+    this.recent = [];
+    this.recentSamples = 0;
     this.lastTurnEnd = undefined;
     this.dropStream();
     this.partials = 0;
@@ -147,6 +182,7 @@ export class Listener {
   }
 
   private feedAsr(pcm: Int16Array): void {
+    this.keepRecent(pcm);
     if (!this.stream) return;
     try {
       this.stream.push(this.toAsr ? this.toAsr.push(pcm) : pcm);

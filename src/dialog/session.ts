@@ -135,7 +135,14 @@ export class CallSession implements CallIO {
         fallback: (event) => this.note('engine-fallback', { ...event }),
       },
       {
-        options: { mode: config.audio.turnEnd, silenceMs: config.audio.endSilenceMs, completeMs: config.audio.turnEndCompleteMs, likelyMs: config.audio.turnEndLikelyMs, maxMs: config.audio.turnEndMaxMs },
+        options: {
+          mode: config.audio.turnEnd,
+          silenceMs: config.audio.endSilenceMs,
+          completeMs: config.audio.turnEndCompleteMs,
+          likelyMs: config.audio.turnEndLikelyMs,
+          maxMs: config.audio.turnEndMaxMs,
+          fallSemitones: config.audio.turnEndFallSemitones ?? undefined,
+        },
         faqConfident: (text) => {
           try {
             return this.deps.nlu.current().parse(text, { spoken: true }).intent !== null;

@@ -1,4 +1,5 @@
 import { normalizePersian } from '../text/normalize.js';
+import type { PauseMelody } from './prosody.js';
 
 /**
  * Has the caller finished? Decided from more than silence: what the recogniser heard up to the
@@ -12,6 +13,9 @@ import { normalizePersian } from '../text/normalize.js';
  *   `likelyMs` (~850 ms), longer than a pause in the middle of a sentence usually lasts;
  * - otherwise (a dangling word, a hesitation, no verb yet, a word added after the pause began):
  *   wait up to `maxMs` (~1,200 ms) before taking the silence as the end.
+ * - complete words but a voice that did not fall at the pause (prosody.ts: the last voiced 100 ms
+ *   less than `fallSemitones` below the speech before it): more may come, «تکنسین کی میاد |
+ *   برای نصب»; answered after `likelyMs` instead.
  * `mode: 'silence'` keeps the plain fixed silence (`audio.endSilenceMs`).
  */
 export interface TurnEndOptions {
@@ -22,6 +26,11 @@ export interface TurnEndOptions {
   /** Silence after a likely complete request; above the 400–800 ms of a mid-sentence pause. */
   likelyMs: number;
   maxMs: number;
+  /**
+   * A sentence's end falls at least this many semitones below the speech before it; a complete
+   * request whose voice did not waits `likelyMs`. Undefined = the melody is not read.
+   */
+  fallSemitones?: number;
 }
 
 export type Completeness =
@@ -34,6 +43,8 @@ export interface HeardSoFar {
   settled: string;
   /** The NLU accepts `settled` as an FAQ request with confidence. */
   faqConfident: boolean;
+  /** How the voice ended before the pause; null/absent when too little was voiced to tell. */
+  melody?: PauseMelody | null;
 }
 
 /** Words that leave a Persian sentence hanging when they come last. */
@@ -103,5 +114,12 @@ export function shouldEndTurn(silenceMs: number, heard: HeardSoFar | null | 'unk
   if (silenceMs >= o.maxMs) return true;
   if (silenceMs < o.completeMs || !heard) return false;
   const c = completeness(heard);
-  return c.complete || (c.likely === true && silenceMs >= Math.min(o.likelyMs, o.maxMs));
+  const likely = silenceMs >= Math.min(o.likelyMs, o.maxMs);
+  if (c.complete) return likely || !stillRising(heard, o);
+  return c.likely === true && likely;
+}
+
+/** The voice stayed up at the pause: the words may be complete, the sentence is not. */
+function stillRising(heard: HeardSoFar, o: TurnEndOptions): boolean {
+  return o.fallSemitones !== undefined && heard.melody != null && heard.melody.finalSemitones > -o.fallSemitones;
 }
