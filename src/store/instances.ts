@@ -53,6 +53,12 @@ export class InstanceRegistry {
 
   /** Registers this instance (a restart under the same id clears its old marks) and starts the heartbeat. */
   async start(): Promise<void> {
+    await this.register();
+    this.timer = setInterval(() => void this.tick(), this.options.heartbeatMs);
+    this.timer.unref?.();
+  }
+
+  private async register(): Promise<void> {
     await this.database.db
       .insert(pasokhInstances)
       .values({ id: this.instanceId, host: hostname(), pid: process.pid })
@@ -60,11 +66,9 @@ export class InstanceRegistry {
         target: pasokhInstances.id,
         set: { host: hostname(), pid: process.pid, startedAt: sql`now()`, heartbeatAt: sql`now()`, goneAt: null, stoppedAt: null },
       });
-    this.timer = setInterval(() => void this.tick(), this.options.heartbeatMs);
-    this.timer.unref?.();
   }
 
-  /** One heartbeat and one look for gone instances (the timer calls it; tests call it directly). */
+  /** One heartbeat and one look for gone instances (the timer calls it; a test may call it itself). */
   tick(): Promise<void> {
     this.running ??= this.beat()
       .catch((err) => {
@@ -97,7 +101,7 @@ export class InstanceRegistry {
       .returning({ at: pasokhInstances.heartbeatAt });
     if (!me) {
       // The row went (a database restored from before this instance started): register again.
-      await this.start();
+      await this.register();
       return;
     }
     this.healthySince ??= me.at;
