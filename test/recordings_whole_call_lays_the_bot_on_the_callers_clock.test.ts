@@ -61,6 +61,7 @@ function runs(bot: Int16Array): [number, number][] {
 }
 
 describe('the bot channel of the whole-call recording', () => {
+  // Frames below are handed over in one go: the wall clock barely moves, so no catch-up silence.
   let dir: string;
   let store: RecordingStore;
   let line: LineDouble;
@@ -143,6 +144,33 @@ describe('the bot channel of the whole-call recording', () => {
     line.end();
     line.speak(100); // nothing after the end
     expect(runs((await file()).bot)).toEqual([[100, 100], [0, 100], [300, 100]]);
+  });
+
+  it("keeps to the wall clock when the caller's audio comes slower than real time, so the bot still fits", async () => {
+    let clock = 0;
+    const { channel, end } = recordWholeCall(store, line, () => clock);
+    const pb = channel.startPlayback();
+    pb.write(tone(1000, 100));
+    pb.end();
+    line.speak(100, 7); // 100 ms of the caller…
+    clock = 1000; // …then a second passes with only 100 ms more of it, in one burst of 5 frames:
+    line.speak(100, 7); // the first is placed to end now, the other four follow it
+    clock = 1500; // and the call ends half a second later
+    end();
+    const rec = await file();
+    expect(rec.caller.length).toBe(1.5 * RATE);
+    expect(runs(rec.caller)).toEqual([[7, 100], [0, 880], [7, 100], [0, 420]]);
+    expect(runs(rec.bot)).toEqual([[100, 1000], [0, 500]]);
+  });
+
+  it('adds nothing for ordinary jitter', async () => {
+    let clock = 0;
+    const { end } = recordWholeCall(store, line, () => clock);
+    line.speak(100, 7);
+    clock = 350; // 250 ms behind: within the jitter allowance
+    line.speak(20, 7);
+    end();
+    expect((await file()).caller.length).toBe(0.12 * RATE);
   });
 
   it('resamples a voice at another rate to the line rate', async () => {

@@ -12,27 +12,49 @@ import type { CallAudioWriter, RecordingStore } from './store.js';
  * barge-in), a mix cannot be taken apart again, and every player plays the two channels together,
  * so a listener still hears the call as the caller did.
  *
- * Time is the caller's: one left sample per sample the line delivered (silence the media clock
- * filled in for a pause included), so the file runs on the call's wall clock. The bot's audio is
+ * Time is the call's wall clock: one left sample per sample the line delivered (silence the media
+ * clock filled in for a pause included), and where the caller's audio falls behind the wall clock
+ * by more than LAG_MS (a far end, or a busy process reading it, that delivers slower than real
+ * time) silence is added on the left, so the bot — paced on the wall clock — still fits. The bot's audio is
  * laid on that clock as the channel plays it: playbacks one after another in the order they were
  * started, each from the moment its audio is there (a voice that falls behind leaves silence, as
  * the pacer does), and audio dropped by a barge-in `clear()` or the hang-up is not in the file —
  * the caller never heard it. What the bot sent is recorded at the line rate before the line codec
  * (μ-law quantisation is the only difference from the caller's earpiece).
  */
-export function recordWholeCall(store: RecordingStore, channel: CallChannel): { channel: CallChannel; end(): void } {
+export function recordWholeCall(
+  store: RecordingStore,
+  channel: CallChannel,
+  /** Milliseconds on a monotonic clock (tests move it by hand). */
+  now: () => number = () => performance.now(),
+): { channel: CallChannel; end(): void } {
   const rate = channel.sampleRate;
   const writer = store.openCall(channel.info.callId, rate, 2);
   const bot = new BotLine(rate);
+  const started = now();
+  const lag = Math.round((LAG_MS / 1000) * rate);
+  let written = 0;
   let ended = false;
+  const write = (caller: Int16Array) => {
+    writer.push(interleave(caller, bot.take(caller.length)));
+    written += caller.length;
+  };
+  /** Silence on the caller's side up to `ahead` samples before the wall clock, if it is behind by more. */
+  const keepUp = (ahead: number) => {
+    const behind = Math.round(((now() - started) / 1000) * rate) - ahead - written;
+    if (behind > lag) write(new Int16Array(behind));
+  };
   const end = () => {
     if (ended) return;
     ended = true;
+    keepUp(0); // what the bot played up to the hang-up
     bot.clear();
     writer.end();
   };
   channel.onAudio((pcm) => {
-    if (!ended) writer.push(interleave(pcm, bot.take(pcm.length)));
+    if (ended) return;
+    keepUp(pcm.length); // this audio ends now: the time before it is what was missing
+    write(pcm);
   });
   channel.onEnd(end);
   const tapped: CallChannel = {
@@ -56,6 +78,9 @@ export function recordWholeCall(store: RecordingStore, channel: CallChannel): { 
 }
 
 export type { CallAudioWriter };
+
+/** Caller audio this far behind the wall clock is filled with silence (more than network jitter). */
+const LAG_MS = 300;
 
 /** Longest stretch of bot audio held waiting to be played (a runaway voice must not hold memory). */
 const MAX_PENDING_SECONDS = 300;
