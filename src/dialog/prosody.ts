@@ -26,26 +26,35 @@ export function pitchTrack(pcm: Int16Array, sampleRate: number): PitchTrack {
   const f0 = new Float32Array(frames);
   let peak = 1;
   for (let i = 0; i < pcm.length; i++) peak = Math.max(peak, Math.abs(pcm[i]));
+  // Running sums of x and x², so that each lagged window's energy costs O(1): this runs on the
+  // call's event loop at every pause, and the correlation itself is the only loop left per lag.
+  const sum = new Float64Array(pcm.length + 1);
+  const sq = new Float64Array(pcm.length + 1);
+  for (let i = 0; i < pcm.length; i++) {
+    sum[i + 1] = sum[i] + pcm[i];
+    sq[i + 1] = sq[i] + pcm[i] * pcm[i];
+  }
+  const x = new Float64Array(win);
   for (let f = 0; f < frames; f++) {
     const start = f * hop;
+    const mean = (sum[start + win] - sum[start]) / win;
     let energy = 0;
-    let mean = 0;
-    for (let i = start; i < start + win; i++) mean += pcm[i];
-    mean /= win;
-    for (let i = start; i < start + win; i++) energy += (pcm[i] - mean) ** 2;
+    for (let i = 0; i < win; i++) {
+      x[i] = pcm[start + i] - mean;
+      energy += x[i] * x[i];
+    }
     // Below −35 dB of the loudest sample: silence or breath, not a voiced sound.
     if (Math.sqrt(energy / win) < peak * 0.018) continue;
     let best = 0;
     let bestLag = 0;
     for (let lag = minLag; lag <= maxLag; lag++) {
+      const from = start + lag;
       let xy = 0;
-      let yy = 0;
-      for (let i = start; i < start + win; i++) {
-        const y = pcm[i + lag] - mean;
-        xy += (pcm[i] - mean) * y;
-        yy += y * y;
-      }
-      const r = xy / Math.sqrt(energy * yy + 1e-9);
+      for (let i = 0; i < win; i++) xy += x[i] * pcm[from + i];
+      // Σ x·(y − mean) = Σ x·y, as Σ x = 0; Σ (y − mean)² from the running sums.
+      const s1 = sum[from + win] - sum[from];
+      const yy = sq[from + win] - sq[from] - 2 * mean * s1 + win * mean * mean;
+      const r = xy / Math.sqrt(energy * Math.max(0, yy) + 1e-9);
       if (r > best) [best, bestLag] = [r, lag];
     }
     if (best >= 0.6 && bestLag > 0) f0[f] = sampleRate / bestLag;
