@@ -101,7 +101,7 @@ export async function startService(config: Config): Promise<RunningService> {
   const sessions = new Set<CallSession>();
   const onCall = (channel: CallChannel) => {
     const tapped = tapCall(recordings, config, channel, { asr, recorder });
-    const session = new CallSession(channel, {
+    const session = new CallSession(tapped.channel, {
       config: effective,
       asr: tapped.asr,
       tts,
