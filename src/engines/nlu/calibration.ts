@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { BackgroundLine } from './background.js';
 
 /**
  * What turns raw similarity into a confidence, and where to accept it. Chosen on held-out data by
@@ -107,16 +108,25 @@ export const BACKGROUND_PATHS = [
 
 /** Background phrasings (one JSON object a line with "text" or "utt"). */
 export function loadBackground(paths: readonly (URL | string)[] = BACKGROUND_PATHS): string[] {
+  return loadBackgroundLines(paths).map((l) => l.text);
+}
+
+/** Background phrasings with the topic each was sampled from (its "source"; null when hand-written). */
+export function loadBackgroundLines(paths: readonly (URL | string)[] = BACKGROUND_PATHS): BackgroundLine[] {
   return paths.flatMap((path) =>
     readFileSync(path, 'utf8')
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => {
-        const row = JSON.parse(l);
-        return String(row.text ?? row.utt);
+        const row = backgroundRowSchema.parse(JSON.parse(l));
+        return { text: row.text ?? row.utt ?? '', topic: row.source ?? null };
       }),
   );
 }
+
+const backgroundRowSchema = z
+  .object({ text: z.string().optional(), utt: z.string().optional(), source: z.string().optional() })
+  .refine((r) => r.text !== undefined || r.utt !== undefined, 'a background line needs "text" or "utt"');
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));

@@ -1,6 +1,7 @@
 import type { Faq, KbSnapshot } from '../../knowledge/types.js';
 import { normalizePersian } from '../../text/normalize.js';
-import { confidenceOf, evidenceOf, loadBackground, loadNluModel, type NluModel } from './calibration.js';
+import { backgroundBeside, type BackgroundLine } from './background.js';
+import { confidenceOf, evidenceOf, loadBackgroundLines, loadNluModel, type NluModel } from './calibration.js';
 import { grammarVocabulary } from './grammars.js';
 import { fitThreshold, fitThresholdAsync, foldSplit, type KbFit } from './fit.js';
 import { BACKGROUND, TfidfMatcher, type TrainingExample } from './matcher.js';
@@ -16,8 +17,11 @@ export interface NluEngineOptions {
   /** How many alternatives to return (the best one included). */
   alternatives?: number;
   timeZone?: string;
-  /** Background phrasings; default: the background of models/nlu-fa/ when the tuned model uses them. */
-  background?: readonly string[];
+  /**
+   * Background phrasings (a plain string has no topic); default: the background of models/nlu-fa/
+   * when the tuned model uses them. Topics the upload covers are left out (see background.ts).
+   */
+  background?: readonly (string | BackgroundLine)[];
   /** Fit the thresholds to the knowledge base at each build (default: when the model has `fit`). */
   fit?: boolean;
 }
@@ -25,7 +29,7 @@ export interface NluEngineOptions {
 /** A FAQ with fewer phrasings than this also learns from its answer's words. */
 export const ANSWER_AS_PHRASING_BELOW = 3;
 
-let defaultBackground: string[] | null = null;
+let defaultBackground: BackgroundLine[] | null = null;
 
 /** Every enabled FAQ's canonical question and example utterances, as matcher training lines. */
 export function trainingExamples(faqs: readonly Faq[]): TrainingExample[] {
@@ -68,7 +72,7 @@ const fitting = (model: NluModel, options: NluEngineOptions, snapshot: KbSnapsho
   (options.fit ?? true) && model.fit !== undefined && snapshot.faqs.some((f) => f.enabled);
 
 const fitted = (model: NluModel, fit: KbFit | undefined): NluModel =>
-  fit ? { ...model, threshold: fit.threshold, spokenThreshold: fit.spokenThreshold } : model;
+  fit ? { ...model, threshold: fit.threshold, spokenThreshold: fit.spokenThreshold, ambiguityMargin: fit.ambiguityMargin } : model;
 
 /**
  * The FAQ's training lines (with the answers of FAQs that have almost no phrasings: an FAQ with
@@ -78,7 +82,9 @@ const fitted = (model: NluModel, fit: KbFit | undefined): NluModel =>
  */
 function prepare(snapshot: KbSnapshot, options: NluEngineOptions): { model: NluModel; examples: TrainingExample[] } {
   const model = options.model ?? loadNluModel();
-  const background = options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackground()) : []);
+  const background = (options.background ?? (model.matcher.background ? (defaultBackground ??= loadBackgroundLines()) : [])).map((l) =>
+    typeof l === 'string' ? { text: l, topic: null } : l,
+  );
   const faqLines = trainingExamples(snapshot.faqs);
   if (model.fit) {
     for (const faq of snapshot.faqs) {
@@ -87,10 +93,8 @@ function prepare(snapshot: KbSnapshot, options: NluEngineOptions): { model: NluM
   }
   // Compared as written (normalising every line would hold the event loop at each import).
   const own = new Set(faqLines.map((e) => e.text.trim()));
-  return {
-    model,
-    examples: [...faqLines, ...background.filter((text) => !own.has(text.trim())).map((text) => ({ intent: BACKGROUND, text }))],
-  };
+  const { lines } = backgroundBeside(faqLines, background.filter((l) => !own.has(l.text.trim())));
+  return { model, examples: [...faqLines, ...lines.map((text) => ({ intent: BACKGROUND, text }))] };
 }
 
 function engineFor(snapshot: KbSnapshot, options: NluEngineOptions, model: NluModel, matcher: TfidfMatcher, fit?: KbFit): NluEngine {

@@ -80,6 +80,19 @@ export function contentTokens(text: string, join?: (tokens: string[]) => string[
   return (join ? join(tokens) : tokens).filter((t) => !FILLERS.has(t) && !STOPWORDS.has(t) && !HESITATION_RE.test(t));
 }
 
+// Normalising is most of the cost of training, and successive knowledge-base versions (and the
+// background) share almost all their phrasings: their tokens are kept across retrains.
+const tokenCache = new Map<string, string[]>();
+export function cachedTokens(text: string): string[] {
+  let tokens = tokenCache.get(text);
+  if (!tokens) {
+    tokens = contentTokens(text);
+    if (tokenCache.size >= 100_000) tokenCache.clear();
+    tokenCache.set(text, tokens);
+  }
+  return tokens;
+}
+
 /** The word without a possessive or plural ending, when what is left is a word's length (longest ending first). */
 export function stemsOf(token: string): string[] {
   const out: string[] = [];

@@ -38,13 +38,53 @@ export function foldSplit(examples: readonly TrainingExample[], every = 4, maxHe
     const step = intent === BACKGROUND ? every : stride;
     lines.forEach((line, i) => {
       // The first line of a FAQ is its question: held out only when something else (its answer,
-      // its phrasings) stays to learn it from.
-      const hold = lines.length > 1 && (i % step === step - 1 || (lines.length <= step && i === 0));
+      // its phrasings) stays to learn it from. A background line is held out by its own text, not
+      // its place: the background chosen for an upload leaves out a few topics, and counting
+      // places would shift every later line in or out of the held-out set and move the threshold
+      // for reasons that have nothing to do with the upload.
+      const hold =
+        intent === BACKGROUND
+          ? hashOf(line.text) % step === step - 1
+          : lines.length > 1 && (i % step === step - 1 || (lines.length <= step && i === 0));
       (hold ? heldOut : train).push(line);
     });
   }
   return { train, heldOut };
 }
+
+/** FNV-1a of a string: a stable, well-spread number for choosing held-out lines by their text. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The ambiguity margin for this upload: the one of a few small margins that answers the held-out
+ * phrasings best, a wrong answer counting three times a right one (a caller sent down the wrong
+ * path is worse off than one asked which FAQ they meant), never below `floor` (the shipped
+ * model's) nor below 0.01: two FAQs within a point of each other are a coin toss however the
+ * held-out lines fell, and the caller is better asked.
+ */
+function chooseMargin(inScope: Scored['inScope'], threshold: number, floor: number): number {
+  let best = Math.max(floor, MARGINS[0]);
+  let bestValue = -Infinity;
+  for (const m of MARGINS) {
+    if (m < floor) continue;
+    let value = 0;
+    for (const l of inScope) {
+      if (l.confidence < threshold || (l.second >= threshold && l.confidence - l.second < m)) continue;
+      value += l.top === l.gold ? 1 : -3;
+    }
+    if (value > bestValue) {
+      bestValue = value;
+      best = m;
+    }
+  }
+  return best;
+}
+
+const MARGINS = [0.01, 0.02, 0.05, 0.1];
 
 export interface Confusion {
   /** The FAQ the phrasing belongs to. */
@@ -57,6 +97,8 @@ export interface Confusion {
 
 export interface KbFit {
   threshold: number;
+  /** Within this much of the best, a runner-up also above the threshold makes the engine ask which was meant. */
+  ambiguityMargin: number;
   spokenThreshold: number;
   /** The shipped model's thresholds, for comparison. */
   prior: { threshold: number; spokenThreshold: number };
@@ -107,7 +149,7 @@ export async function fitThresholdAsync(matcher: TfidfMatcher, split: FitSplit, 
 }
 
 interface Scored {
-  inScope: { gold: string; top: string | null; confidence: number; text: string }[];
+  inScope: { gold: string; top: string | null; confidence: number; second: number; text: string }[];
   oos: number[];
 }
 
@@ -120,15 +162,17 @@ function* scoreHeldOut(matcher: TfidfMatcher, split: FitSplit, model: NluModel):
     // What the engine does: alternatives are ordered by calibrated confidence.
     let best: string | null = null;
     let confidence = 0;
+    let second = 0;
     analysis.ranked.forEach((r, i) => {
       const c = r.score > 0 ? confidenceOf(model, evidenceOf(analysis, i)) : 0;
       if (c > confidence) {
+        second = confidence;
         confidence = c;
         best = r.intent;
-      }
+      } else if (c > second) second = c;
     });
     if (line.intent === BACKGROUND) oos.push(confidence);
-    else inScope.push({ gold: line.intent, top: best, confidence, text: line.text });
+    else inScope.push({ gold: line.intent, top: best, confidence, second, text: line.text });
   }
   return { inScope, oos };
 }
@@ -153,6 +197,7 @@ function choose({ inScope, oos }: Scored, model: NluModel, allExamples: readonly
   // Speech: the same move as typed text, in the calibration's logit scale.
   const spokenThreshold = Math.min(0.99, Math.max(0.01, sigmoid(logit(prior.spokenThreshold) + logit(threshold) - logit(prior.threshold))));
 
+  const ambiguityMargin = chooseMargin(inScope, threshold, model.ambiguityMargin);
   const answered = inScope.filter((l) => l.top === l.gold && l.confidence >= threshold).length;
   const pairs = new Map<string, Confusion>();
   for (const l of inScope) {
@@ -176,6 +221,7 @@ function choose({ inScope, oos }: Scored, model: NluModel, allExamples: readonly
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
   return {
     threshold: round(threshold),
+    ambiguityMargin,
     spokenThreshold: round(spokenThreshold),
     prior,
     heldOutInScope: inScope.length,

@@ -1,4 +1,4 @@
-import { VocabularyCorrector, charFeatures, contentTokens, isFunctionWord, stemsOf, wordFeatures } from './features.js';
+import { VocabularyCorrector, cachedTokens, charFeatures, contentTokens, isFunctionWord, stemsOf, wordFeatures } from './features.js';
 import { runInSlices, runToEnd } from './slices.js';
 import { SoftmaxRegression, concatRows, concatSupport, limitFanout, type SparseRow } from './softmax.js';
 import { accumulate, bayesAccumulate, buildSpace, mass, type Space } from './space.js';
@@ -24,19 +24,6 @@ export const BACKGROUND = '__background__';
 
 /** Features shared by more intents than this stay out of the softmax regression (see limitFanout). */
 const MAX_FANOUT = 32;
-
-// Normalising is most of the cost of training, and successive knowledge-base versions (and the
-// background) share almost all their phrasings: their tokens are kept across retrains.
-const tokenCache = new Map<string, string[]>();
-function cachedTokens(text: string): string[] {
-  let tokens = tokenCache.get(text);
-  if (!tokens) {
-    tokens = contentTokens(text);
-    if (tokenCache.size >= 100_000) tokenCache.clear();
-    tokenCache.set(text, tokens);
-  }
-  return tokens;
-}
 
 export interface TrainingExample {
   intent: string;
