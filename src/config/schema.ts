@@ -42,7 +42,7 @@ export const configSchema = z.object({
       heartbeatMs: z.number().int().min(100).default(5000).describe('How often each instance writes its heartbeat and looks for instances that stopped writing theirs'),
       goneAfterMs: z.number().int().min(300).default(20000).describe('An instance silent this long is gone: its unfinished calls are recorded as lost (outcome lost, event «instance gone»)'),
     })
-    .default({ heartbeatMs: 5000, goneAfterMs: 20000 }),
+    .prefault({}),
 
   security: z
     .object({
@@ -51,13 +51,13 @@ export const configSchema = z.object({
       audioSocketAllow: z.array(z.string()).default(['127.0.0.1', '::1', '::ffff:127.0.0.1']).describe('Source addresses allowed on the AudioSocket TCP port'),
       authThrottle: authThrottleSchema.default(authThrottleDefaults).describe('Failed authentication per client address (src/http/auth-throttle.ts)'),
     })
-    .default({ adminKeys: [], mediaTokens: [], audioSocketAllow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'], authThrottle: authThrottleDefaults }),
+    .prefault({}),
 
   privacy: z
     .object({
       maskNumbers: z.boolean().default(true).describe('Mask phone, national-ID and card numbers in stored transcripts and logs'),
     })
-    .default({ maskNumbers: true }),
+    .prefault({}),
 
   recordings: recordingsConfigSchema.default(recordingsDefaults).describe("The caller's audio of each speech turn (and optionally the whole call): retention, size cap (src/store/recordings/)"),
 
@@ -87,7 +87,7 @@ export const configSchema = z.object({
         .default(4000)
         .describe('WebSocket ping interval; a peer that has not answered the previous ping by the next one is gone (AudioSocket: TCP keep-alive delay)'),
     })
-    .default({ audioSocketPort: null, maxFrameBytes: 64 * 1024, paceLeadFrames: 2, mediaGapMs: 120, keepaliveMs: 4000 }),
+    .prefault({}),
 
   audio: z
     .object({
@@ -104,7 +104,7 @@ export const configSchema = z.object({
       turnEndMaxMs: z.number().int().min(200).max(5000).default(1200).describe('Longest silence the bot waits for the rest of an incomplete request (smart turnEnd)'),
       turnEndFallSemitones: z.number().min(0).max(12).nullable().default(2).describe("A complete request is answered after turnEndCompleteMs only when the caller's voice fell at least this many semitones at its end (a sentence's end); otherwise after turnEndLikelyMs (smart turnEnd; fitted with tools/fit-turn-end-melody.ts); null = the melody is not read"),
     })
-    .default({ vad: 'silero', vadThreshold: 0.5, endSilenceMs: 500, minSpeechMs: 200, maxUtteranceMs: 15_000, noInputTimeoutMs: 7_000, bargeIn: true, turnEnd: 'smart', turnEndCompleteMs: 200, turnEndLikelyMs: 850, turnEndMaxMs: 1200, turnEndFallSemitones: 2 }),
+    .prefault({}),
 
   asr: z
     .object({
@@ -124,7 +124,7 @@ export const configSchema = z.object({
       hotwordBoost: z.number().min(0).default(2).describe('Log-score bonus for FAQ / grammar words in the beam search'),
       languageModel: z.boolean().default(true).describe("Fuse the model folder's character language model (manifest.lm) into the beam search"),
     })
-    .default({ backend: 'onnx', modelDir: 'models/asr-fa', whisperModel: 'whisper-1', language: 'fa', timeoutMs: 3000, beamWidth: 16, hotwordBoost: 2, languageModel: true }),
+    .prefault({}),
 
   engines: z
     .object({
@@ -136,7 +136,7 @@ export const configSchema = z.object({
       timeoutMs: z.number().int().positive().default(1500).describe('A recognition a worker has not answered within this is done on the main thread (recorded as an engine fallback); keep it below asr.timeoutMs'),
       vadTimeoutMs: z.number().int().positive().default(250).describe('A VAD frame the worker has not answered within this is scored on the main thread'),
     })
-    .default({ workers: 'auto', vadWorker: true, timeoutMs: 1500, vadTimeoutMs: 250 }),
+    .prefault({}),
 
   tts: z
     .object({
@@ -150,7 +150,7 @@ export const configSchema = z.object({
       timeoutMs: z.number().int().positive().default(3000).describe('Deadline for the first audio of an uncached text'),
       lexicon: z.record(z.string(), z.string()).default({}).describe('Brand names and terms → how to say them in Persian'),
     })
-    .default({ backend: 'espeak', voice: 'fa', rate: 165, pitch: 50, cacheMemoryMb: 64, timeoutMs: 3000, lexicon: {} }),
+    .prefault({}),
 
   knowledge: z
     .object({
@@ -159,14 +159,14 @@ export const configSchema = z.object({
         .default(true)
         .describe('Load the sample ISP FAQ (models/nlu-fa/sample-faq.json) into an empty knowledge base at start; false for a site that uploads its own (env PASOKH_SEED_SAMPLE_FAQ=0)'),
     })
-    .default({ seedSample: true }),
+    .prefault({}),
 
   nlu: z
     .object({
       threshold: z.number().min(0).max(1).optional().describe('Override of the accept threshold chosen on held-out data'),
       maxChoices: z.number().int().min(2).max(4).default(3).describe('Choices offered when clarifying (≤ 4)'),
     })
-    .default({ maxChoices: 3 }),
+    .prefault({}),
 
   dialog: z
     .object({
@@ -186,7 +186,7 @@ export const configSchema = z.object({
         .default(0.75)
         .describe("Recogniser confidence below which a reading is not trusted: an FAQ accepted from it is confirmed first, nothing accepted is a failure toward the keypad menu (reason 'unclear'); null = ignore. 0.75 fits the bundled model (docs/BENCHMARKS.md)"),
     })
-    .default({ botName: 'پاسخ', companyName: 'نت‌آسا', maxReprompts: 2, lowConfidenceTurns: 2, engineTimeoutMs: 4000, menuFallback: true, menuAfterFailures: 2, confirmFloor: 0.3, asrConfidenceFloor: 0.75 }),
+    .prefault({}),
 
   campaigns: campaignsConfigSchema.default(campaignsDefaults).describe('Outbound campaigns: scheduler and post-call CSAT (src/campaigns/config.ts)'),
 
@@ -206,7 +206,7 @@ export const configSchema = z.object({
       holidays: z.array(jalaliDateSchema).default([]).describe('Jalali holidays when queues are closed: "1405-01-13", or "01-01" for every year'),
       maxWaitSeconds: z.number().int().positive().nullable().default(null).describe('Past this wait the caller is told so and offered a call-back or a message (once); null = no limit'),
     })
-    .default({ defaultQueue: 'general', serviceLevelSeconds: 20, waitUpdateSeconds: 30, offerTimeoutSeconds: 20, routeIntervalMs: 500, defaultHandleSeconds: 180, callbackOffer: true, holdMessages: [], queues: {}, transfer: { kind: 'desk' }, hours: null, holidays: [], maxWaitSeconds: null }),
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

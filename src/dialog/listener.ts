@@ -3,7 +3,7 @@ import { Resampler } from '../audio/resample.js';
 import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
-import { withTimeout } from './timeout.js';
+import { engineDeadline } from '../engines/deadline.js';
 import { pauseMelody, type PauseMelody } from './prosody.js';
 import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
 
@@ -204,7 +204,7 @@ export class Listener {
     this.finalizing++;
     try {
       if (tail && tail.length) stream.push(tail);
-      const final = await withTimeout(stream.finalize(), this.asrTimeoutMs, 'asr');
+      const final = await engineDeadline(stream.finalize(), this.asrTimeoutMs, 'asr');
       if (this.closed) return;
       this.events.utterance({
         text: final.text,
