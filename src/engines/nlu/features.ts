@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { distance } from 'fastest-levenshtein';
 import { tokenizePersian } from '../../text/normalize.js';
+import { conceptOf } from './lexicon.js';
 
 /**
  * Turning an utterance into the tokens and features the matcher compares. Words carry meaning,
@@ -230,12 +231,14 @@ function deletionsOf(word: string): Set<string> {
   return out;
 }
 
-/** Word unigrams and bigrams. */
+/** Word unigrams and bigrams, and the lexicon's concept of each word that has one (see lexicon.ts). */
 export function wordFeatures(tokens: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     out.push(tokens[i]);
     if (i > 0) out.push(`${tokens[i - 1]}_${tokens[i]}`);
+    const concept = conceptOf(tokens[i], stemsOf(tokens[i]));
+    if (concept !== undefined) out.push(`~${concept}`);
   }
   return out;
 }
