@@ -147,6 +147,7 @@ export async function startService(config: Config): Promise<RunningService> {
   };
 
   const app = createApp({
+    logger,
     adminKeys: () => secrets.adminKeys,
     apiAuth: opsConsole.apiAuth,
     api: [
@@ -176,7 +177,7 @@ export async function startService(config: Config): Promise<RunningService> {
       { path: '/agents', app: createAgentRoutes({ handoff, adminKeys: () => secrets.adminKeys }) },
       { path: '/campaigns', app: campaigns.routes },
       { path: '/dnc', app: campaigns.dnc },
-      { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts }) },
+      { path: '/', app: createAudioRoutes({ cache: tts, knowledgeBase: kb, prompts: promptTexts, logger }) },
       ...opsConsole.api,
     ],
     pages: [{ path: '/desk', app: createDeskRoutes({ handoff, authThrottle: await throttle('desk') }) }, opsConsole.page, { path: '/webhooks/twilio', app: campaigns.webhooks }],
