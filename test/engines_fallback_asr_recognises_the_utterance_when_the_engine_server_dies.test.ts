@@ -106,14 +106,14 @@ describe('ASR with a remote engine and the local model behind it', () => {
     const waited = Date.now() - started;
     expect(final.text).toBe(expected);
     expect(events.map((e) => e.cause)).toEqual(['timeout']);
+    expect(events[0].message).toMatch(/within 700 ms/);
+    // It gave the server its whole timeout (a lower bound cannot fail for a slow machine).
     expect(waited).toBeGreaterThanOrEqual(650);
-    expect(waited).toBeLessThan(700 + 2000);
 
+    // The next utterance does not try the frozen server at all: the circuit is open.
     const next = asr.createStream();
     push(next, utterance);
-    const t = Date.now();
     expect((await next.finalize()).text).toBe(expected);
-    expect(Date.now() - t).toBeLessThan(700);
     expect(events.map((e) => e.cause)).toEqual(['timeout', 'circuit-open']);
   });
 
@@ -130,9 +130,8 @@ describe('ASR with a remote engine and the local model behind it', () => {
 
       const second = asr.createStream();
       push(second, utterance);
-      const t = Date.now();
+      // Refused, not timed out: the cause says so (a timeout here would take 5 s and read 'timeout').
       expect((await second.finalize()).text).toBe(expected);
-      expect(Date.now() - t).toBeLessThan(1000);
       expect(events).toHaveLength(1);
       expect(events[0].cause).toBe('unavailable');
       expect(events[0].message).toMatch(/busy/);
