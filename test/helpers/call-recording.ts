@@ -1,5 +1,5 @@
 import wavefile from 'wavefile';
-import { ulawEncode } from '../../src/audio/g711.js';
+import { ulawDecode, ulawEncode } from '../../src/audio/g711.js';
 
 const { WaveFile } = wavefile;
 
@@ -14,14 +14,27 @@ export function readCallWav(bytes: Uint8Array): { sampleRate: number; channels: 
 }
 
 /**
- * Every place where `needle` occurs in `haystack`, compared as μ-law codes: audio that crossed a
- * μ-law line once is compared code for code with what the other end sent or received.
+ * Audio as a μ-law line carries it, as bytes to search: each sample rounded to the value its μ-law
+ * code decodes to. Compared this way, what one end sent and what the other received match sample
+ * for sample (codes themselves do not: 0x7F and 0xFF both mean silence).
  */
+function onTheLine(pcm: Int16Array): Buffer {
+  const q = ulawDecode(ulawEncode(pcm));
+  return Buffer.from(q.buffer, q.byteOffset, q.byteLength);
+}
+
+/** Sample index of `needle` in `hay` (both onTheLine bytes) at or after sample `from`, or -1. */
+function indexOfSamples(hay: Buffer, needle: Buffer, from: number): number {
+  for (let at = hay.indexOf(needle, from * 2); at >= 0; at = hay.indexOf(needle, at + 1)) if (at % 2 === 0) return at / 2;
+  return -1;
+}
+
+/** Every place where `needle` occurs in `haystack`, as audio that crossed a μ-law line once. */
 export function findUlaw(haystack: Int16Array, needle: Int16Array): number[] {
-  const hay = Buffer.from(ulawEncode(haystack));
-  const pin = Buffer.from(ulawEncode(needle));
+  const hay = onTheLine(haystack);
+  const pin = onTheLine(needle);
   const found: number[] = [];
-  for (let at = hay.indexOf(pin); at >= 0; at = hay.indexOf(pin, at + 1)) found.push(at);
+  for (let at = indexOfSamples(hay, pin, 0); at >= 0; at = indexOfSamples(hay, pin, at + 1)) found.push(at);
   return found;
 }
 
@@ -39,15 +52,15 @@ export function rms(pcm: Int16Array): number {
  * a quiet line and the simulated caller's frame list does not show. Null `missing` = all found.
  */
 export function followFrames(recorded: Int16Array, heard: Int16Array, frame = 160): { found: number; missing: number | null; start: number; extraSamples: number } {
-  const rec = Buffer.from(ulawEncode(recorded));
-  const codes = Buffer.from(ulawEncode(heard));
+  const rec = onTheLine(recorded);
+  const line = onTheLine(heard);
   let found = 0;
   let from = 0;
   let first: { rec: number; heard: number } | null = null;
   let last: { rec: number; heard: number } | null = null;
   for (let at = 0; at + frame <= heard.length; at += frame) {
     if (rms(heard.subarray(at, at + frame)) < 200) continue;
-    const pos = rec.indexOf(codes.subarray(at, at + frame), from);
+    const pos = indexOfSamples(rec, line.subarray(at * 2, (at + frame) * 2), from);
     if (pos < 0) return { found, missing: at, start: first ? first.rec - first.heard : -1, extraSamples: 0 };
     found++;
     first ??= { rec: pos, heard: at };
