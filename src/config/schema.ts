@@ -130,9 +130,9 @@ export const configSchema = z.object({
     .object({
       workers: z
         .union([z.literal('auto'), z.number().int().min(0).max(64)])
-        .default('auto')
-        .describe('Worker processes for speech recognition (features, acoustic model, beam search with LM fusion), off the event loop that paces audio (src/engines/pool); auto = cores − 1 (at least 1), 0 = on the main thread'),
-      vadWorker: z.boolean().default(true).describe('Silero VAD in a worker process of its own (false = on the main thread)'),
+        .default(0)
+        .describe('Worker processes for speech recognition (features, acoustic model, beam search with LM fusion), off the event loop that paces audio (src/engines/pool); auto = cores − 1 (at least 1), 0 = on the main thread (the default until the pool is measured faster on a quiet machine: docs/BENCHMARKS.md, issue 17)'),
+      vadWorker: z.boolean().default(false).describe('Silero VAD in a worker process of its own (false = on the main thread, the default for now: docs/BENCHMARKS.md, issue 17)'),
       timeoutMs: z.number().int().positive().default(1500).describe('A recognition a worker has not answered within this is done on the main thread (recorded as an engine fallback); keep it below asr.timeoutMs'),
       vadTimeoutMs: z.number().int().positive().default(250).describe('A VAD frame the worker has not answered within this is scored on the main thread'),
     })

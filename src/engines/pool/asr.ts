@@ -166,11 +166,13 @@ class PooledStream implements AsrStream {
 
   private async partial(): Promise<void> {
     this.decoding = true;
+    const t0 = performance.now();
     try {
-      const { reading, ms } = await this.run('partial');
+      const { reading } = await this.run('partial');
       if (this.state !== 'open' || !reading) return;
-      // The worker's own time, as the in-process stream measures its decode: the budget is CPU, not queueing.
-      this.lastPartialMs = ms;
+      // Wall time from asking to answer, queueing included, as the in-process stream measures its
+      // decode (which waits for the loop): when the workers are busy, partials back off with them.
+      this.lastPartialMs = performance.now() - t0;
       if (reading.text && reading.text !== this.lastPartial) {
         this.lastPartial = reading.text;
         this.options.onPartial?.({ text: reading.text });
