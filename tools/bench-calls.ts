@@ -4,7 +4,7 @@
  * a time over the real WebSocket, and prints turn latency (end of caller speech → first bot
  * audio frame), underruns, CPU seconds per call-minute and the endpoint silence in force.
  * --workers sets engines.workers of the local service (0: recognition and VAD on the main thread,
- * as before issue 17); CPU then includes the engine worker processes.
+ * as before issue 17; otherwise with the VAD worker too); CPU includes the engine worker processes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -55,7 +55,7 @@ const percentile = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const engines = workers === undefined ? undefined : workers === 0 ? { workers: 0, vadWorker: false } : { workers };
+  const engines = workers === undefined ? undefined : workers === 0 ? { workers: 0, vadWorker: false } : { workers, vadWorker: true };
   const config = loadConfig(process.env, { port: 0, logLevel: 'warn', dataDir: values.url ? undefined : mkdtempSync(join(tmpdir(), 'pasokh-bench-')), ...(engines ? { engines } : {}) });
   let service: RunningService | null = null;
   let url = values.url;
