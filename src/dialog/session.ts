@@ -15,6 +15,7 @@ import { menuEntry, menuFor, menuPrompt } from './menu.js';
 import { clarify, confirmQuestion, greeting, localHour, prompts } from './prompts.js';
 import { Speaker, type Utterance } from './speaker.js';
 import type { AskOptions, CallerReply, CallIO, CallTakeover } from './types.js';
+import type { Logger } from '../logger.js';
 
 export interface SessionMetrics {
   callStarted(protocol: string): void;
@@ -27,10 +28,7 @@ export interface SessionMetrics {
   stage?(stage: 'endpoint' | 'asr' | 'nlu' | 'tts_first_audio', seconds: number): void;
 }
 
-export interface SessionLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type SessionLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface SessionDeps {
   config: Config;

@@ -3,11 +3,9 @@ import { and, eq, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from './db.js';
 import { callEvents, calls } from './schema/calls.js';
 import { pasokhInstances } from './schema/instances.js';
+import type { Logger } from '../logger.js';
 
-export interface InstanceLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+export type InstanceLogger = Pick<Logger, 'info' | 'warn'>;
 
 export interface InstanceRegistryOptions {
   instanceId: string;

@@ -5,6 +5,7 @@ import type { EngineFallbackEvent } from '../errors.js';
 import { PooledAsr } from './asr.js';
 import { WorkerLane } from './pool.js';
 import { PooledSileroModel } from './vad.js';
+import type { Logger } from '../../logger.js';
 
 export { PooledAsr } from './asr.js';
 export { PooledSileroModel } from './vad.js';
@@ -22,9 +23,7 @@ export interface PoolSettings {
   vadTimeoutMs: number;
 }
 
-export interface PoolLogger {
-  warn(obj: object, msg: string): void;
-}
+export type PoolLogger = Pick<Logger, 'warn'>;
 
 /** Worker processes for recognition that `workers` means on this machine. */
 export function recognitionWorkers(workers: number | 'auto'): number {

@@ -7,13 +7,10 @@ import { callEntry, endEntry, eventEntry, turnEntry, type RecorderEntry, type Te
 import { claimJournal, type JournalClaim } from './journal-claim.js';
 import { SpillJournal } from './journal.js';
 import { isPermanent, sqlState, writeBatch } from './writer.js';
+import type { Logger } from '../../logger.js';
 
 /** The slice of a pino logger the recorder uses. */
-export interface RecorderLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type RecorderLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
 export interface BufferedCallRecorderOptions {
   database: Database;

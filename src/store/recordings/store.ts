@@ -3,10 +3,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeWav } from '../../audio/wav.js';
+import type { Logger } from '../../logger.js';
 
-export interface RecordingLogger {
-  warn(obj: object, msg?: string): void;
-}
+export type RecordingLogger = Pick<Logger, 'warn'>;
 
 export interface RecordingStoreOptions {
   /** Folder of all recordings (normally `dataDir/recordings`); created with mode 0700. */
