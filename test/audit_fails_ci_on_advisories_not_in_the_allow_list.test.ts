@@ -88,10 +88,14 @@ describe('the dependency audit', () => {
     expect(run(unreachable, '--strict').status).toBe(1);
   });
 
-  it('CI runs the audit before the tests', () => {
+  it('CI runs the README\'s test command exactly, then the audit, and fails if the audit fails', () => {
     const ci = readFileSync('.ci/run', 'utf8');
-    const audit = ci.indexOf('tools/audit.ts');
-    expect(audit).toBeGreaterThan(-1);
-    expect(audit).toBeLessThan(ci.indexOf('npm test'));
+    const commands = ci.split('\n').filter((line) => line.trim() && !line.trimStart().startsWith('#'));
+    const tests = commands.indexOf('npm ci && npm test');
+    const audit = commands.indexOf('npx tsx tools/audit.ts');
+    expect(tests).toBeGreaterThan(-1);
+    expect(audit).toBeGreaterThan(tests);
+    expect(ci).toMatch(/^set -euo pipefail$/m);
+    expect(readFileSync('README.md', 'utf8')).toContain('```sh\nnpm ci && npm test\n```');
   });
 });
