@@ -4,22 +4,35 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { campaignHarness, surveyCampaign } from './helpers/campaign_harness.js';
 import { freshPostgres, type TestDatabase } from './helpers/databases.js';
 
-function run(url: string, instance: string): Promise<Record<string, string>[]> {
+/** A scheduler process: `ready` once it is connected, `go()` starts its ticking, `done` its events. */
+function start(url: string, instance: string) {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/campaigns_scheduler_process.ts'], {
     env: { ...process.env, DATABASE_URL: url, INSTANCE_ID: instance, RUN_MS: '8000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const events: Record<string, string>[] = [];
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     try {
-      events.push(JSON.parse(line));
+      const event = JSON.parse(line) as Record<string, string>;
+      events.push(event);
+      if (event.event === 'ready') markReady();
     } catch {
       /* not ours */
     }
   });
-  return new Promise((resolve, reject) => {
+  const done = new Promise<Record<string, string>[]>((resolve, reject) => {
     proc.on('exit', (code) => (code === 0 ? resolve(events) : reject(new Error(`${instance} exited ${code}`))));
   });
+  return { ready: Promise.race([ready, done.then(() => undefined)]), go: () => proc.stdin!.end('go\n'), done };
+}
+
+async function run(url: string, instances: string[]): Promise<Record<string, string>[][]> {
+  const procs = instances.map((instance) => start(url, instance));
+  await Promise.all(procs.map((p) => p.ready));
+  for (const p of procs) p.go();
+  return Promise.all(procs.map((p) => p.done));
 }
 
 describe('two scheduler processes on one PostgreSQL', () => {
@@ -36,7 +49,7 @@ describe('two scheduler processes on one PostgreSQL', () => {
     await h.request('POST', `/api/campaigns/${c.id}/contacts`, { contacts: phones.map((phone) => ({ phone })) });
     await h.request('POST', `/api/campaigns/${c.id}/start`);
 
-    const [a, b] = await Promise.all([run(pg.url!, 'alpha'), run(pg.url!, 'beta')]);
+    const [a, b] = await run(pg.url!, ['alpha', 'beta']);
     const placed = [...a, ...b].filter((e) => e.event === 'placed');
     // Their clocks stand still: 100 calls per minute is all two processes together may place.
     expect(placed).toHaveLength(100);

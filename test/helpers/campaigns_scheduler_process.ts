@@ -23,6 +23,10 @@ const dialer: Dialer = {
 };
 service = new CampaignService({ database, settings, companyName: 'نت‌آسا', defaultQueue: 'general', mediaToken: 'x'.repeat(20), localUrl: () => '', now: () => new Date('2026-12-05T07:00:00Z'), createDialer: () => dialer });
 out({ event: 'ready' });
+// Wait for the test's "go" on stdin, sent once both processes are ready: otherwise the one that
+// started first on a busy machine can place every call before the other has begun.
+await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+process.stdin.pause();
 const deadline = Date.now() + Number(process.env.RUN_MS ?? 6000);
 while (Date.now() < deadline) {
   await service.tick();
