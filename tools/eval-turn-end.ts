@@ -32,7 +32,7 @@ import { loadConfig } from '../src/config/load.js';
 import type { TurnEndOptions } from '../src/dialog/turn_end.js';
 import { createLocalAsr, createLocalTts } from '../src/engines/factory.js';
 import { speechFor } from '../src/sim/cli.js';
-import { listen, sampleNlu } from './lib/turn-end-run.js';
+import { listen, quietestIn, sampleNlu } from './lib/turn-end-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -118,18 +118,6 @@ async function espeakCases(limit: number, voices: string[]): Promise<Case[]> {
     await tts.close();
   }
   return cases;
-}
-
-/** The sample at the middle of the quietest 30 ms between samples `from` and `to` (10 ms steps). */
-function quietestIn(pcm: Int16Array, from: number, to: number): number {
-  let best = from;
-  let bestE = Infinity;
-  for (let i = Math.max(0, from); i + 240 <= Math.min(pcm.length, to + 240); i += 80) {
-    let e = 0;
-    for (let j = i; j < i + 240; j++) e += pcm[j] * pcm[j];
-    if (e < bestE) [bestE, best] = [e, i + 120];
-  }
-  return best;
 }
 
 /** The quietest 30 ms in the middle 30–70 % of the voiced span: where a word ends. */

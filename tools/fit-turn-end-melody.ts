@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config/load.js';
 import { pauseMelody } from '../src/dialog/prosody.js';
 import { createLocalTts } from '../src/engines/factory.js';
 import { speechFor } from '../src/sim/cli.js';
+import { quietestIn } from './lib/turn-end-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,16 +38,6 @@ const lines = readFileSync('fixtures/faq/test.jsonl', 'utf8')
   .slice(Number(values.skip), Number(values.skip) + Number(values.count))
   .map((t) => t.replace(PUNCT, ' ').replace(/\s+/g, ' ').trim());
 
-function quietestIn(pcm: Int16Array, from: number, to: number): number {
-  let best = from;
-  let bestE = Infinity;
-  for (let i = Math.max(0, from); i + 240 <= Math.min(pcm.length, to + 240); i += 80) {
-    let e = 0;
-    for (let j = i; j < i + 240; j++) e += pcm[j] * pcm[j];
-    if (e < bestE) [bestE, best] = [e, i + 120];
-  }
-  return best;
-}
 const tail = (pcm: Int16Array, end = pcm.length) => pauseMelody(pcm.slice(Math.max(0, end - 16000), end), 8000)?.finalSemitones ?? null;
 
 const kinds: Record<'end' | 'inside' | 'alone', (number | null)[]> = { end: [], inside: [], alone: [] };

@@ -66,3 +66,15 @@ export async function listen(
   listener.close();
   return heard.map((h, i) => ({ ...h, endedAtMs: ends[i] ?? pushedMs }));
 }
+
+/** The sample at the middle of the quietest 30 ms between samples `from` and `to` (10 ms steps). */
+export function quietestIn(pcm: Int16Array, from: number, to: number): number {
+  let best = from;
+  let bestE = Infinity;
+  for (let i = Math.max(0, from); i + 240 <= Math.min(pcm.length, to + 240); i += 80) {
+    let e = 0;
+    for (let j = i; j < i + 240; j++) e += pcm[j] * pcm[j];
+    if (e < bestE) [bestE, best] = [e, i + 120];
+  }
+  return best;
+}
