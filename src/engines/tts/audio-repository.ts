@@ -1,4 +1,6 @@
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../../store/db.js';
+import { ttsAudio } from '../../store/schema/tts.js';
 
 /** A row of `tts_audio` as the cache reads it back. */
 export interface StoredAudio {
@@ -58,72 +60,96 @@ function fromBytes(bytes: Uint8Array): Int16Array {
 export class TtsAudioRepository {
   constructor(private readonly database: Database) {}
 
+  private get db() {
+    return this.database.db;
+  }
+
   async get(key: string): Promise<StoredAudio | null> {
-    const rows = await this.database.query<{ sample_rate: number; pcm: Uint8Array; source: 'tts' | 'recording' }>(
-      'select sample_rate, pcm, source from tts_audio where key = $1',
-      [key],
-    );
-    if (rows.length === 0) return null;
-    return { sampleRate: rows[0].sample_rate, pcm: fromBytes(rows[0].pcm), source: rows[0].source };
+    const [row] = await this.db
+      .select({ sampleRate: ttsAudio.sampleRate, pcm: ttsAudio.pcm, source: ttsAudio.source })
+      .from(ttsAudio)
+      .where(eq(ttsAudio.key, key));
+    if (!row) return null;
+    return { sampleRate: row.sampleRate, pcm: fromBytes(row.pcm), source: row.source };
   }
 
   /** Keys of every synthesised entry, so a certain miss costs no query. */
   async synthesisedKeys(): Promise<string[]> {
-    const rows = await this.database.query<{ key: string }>("select key from tts_audio where source = 'tts'");
+    const rows = await this.db.select({ key: ttsAudio.key }).from(ttsAudio).where(eq(ttsAudio.source, 'tts'));
     return rows.map((r) => r.key);
   }
 
   /** Every recording, oldest first (a later one for the same text wins when indexed in order). */
   async recordingIndex(): Promise<RecordingIndexRow[]> {
-    const rows = await this.database.query<{ key: string; text_hash: string; created_at: Date }>(
-      "select key, text_hash, created_at from tts_audio where source = 'recording' order by created_at",
-    );
-    return rows.map((r) => ({ key: r.key, textHash: r.text_hash, createdAt: new Date(r.created_at) }));
+    return this.db
+      .select({ key: ttsAudio.key, textHash: ttsAudio.textHash, createdAt: ttsAudio.createdAt })
+      .from(ttsAudio)
+      .where(eq(ttsAudio.source, 'recording'))
+      .orderBy(asc(ttsAudio.createdAt));
   }
 
   /** Stores synthesised audio; a key already there is left as it is (two instances may store the same text). */
   async insertSynthesised(row: SynthesisedRow): Promise<void> {
-    await this.database.query(
-      `insert into tts_audio (key, text, text_hash, voice, sample_rate, pcm, source)
-       values ($1, $2, $3, $4, $5, $6, 'tts') on conflict (key) do nothing`,
-      [row.key, row.text, row.textHash, row.voice, row.sampleRate, toBytes(row.pcm)],
-    );
+    await this.db
+      .insert(ttsAudio)
+      .values({ key: row.key, text: row.text, textHash: row.textHash, voice: row.voice, sampleRate: row.sampleRate, pcm: toBytes(row.pcm), source: 'tts' })
+      .onConflictDoNothing({ target: ttsAudio.key });
   }
 
   /** One upsert, so the previous recording stays in use until this statement commits. Returns its creation time. */
   async upsertRecording(row: RecordingRow): Promise<Date> {
-    const rows = await this.database.query<{ created_at: Date }>(
-      `insert into tts_audio (key, text, text_hash, voice, sample_rate, pcm, source, owner)
-       values ($1, $2, $3, 'recording', $4, $5, 'recording', $6)
-       on conflict (key) do update set text = excluded.text, text_hash = excluded.text_hash,
-         sample_rate = excluded.sample_rate, pcm = excluded.pcm, created_at = now()
-       returning created_at`,
-      [row.key, row.text, row.textHash, row.sampleRate, toBytes(row.pcm), row.owner],
-    );
-    return new Date(rows[0].created_at);
+    const [stored] = await this.db
+      .insert(ttsAudio)
+      .values({
+        key: row.key,
+        text: row.text,
+        textHash: row.textHash,
+        voice: 'recording',
+        sampleRate: row.sampleRate,
+        pcm: toBytes(row.pcm),
+        source: 'recording',
+        owner: row.owner,
+      })
+      .onConflictDoUpdate({
+        target: ttsAudio.key,
+        set: {
+          text: sql`excluded.text`,
+          textHash: sql`excluded.text_hash`,
+          sampleRate: sql`excluded.sample_rate`,
+          pcm: sql`excluded.pcm`,
+          createdAt: sql`now()`,
+        },
+      })
+      .returning({ createdAt: ttsAudio.createdAt });
+    return stored.createdAt;
   }
 
   async getRecording(key: string): Promise<StoredRecording | null> {
-    const rows = await this.database.query<{ text: string; sample_rate: number; pcm: Uint8Array; created_at: Date }>(
-      "select text, sample_rate, pcm, created_at from tts_audio where key = $1 and source = 'recording'",
-      [key],
-    );
-    if (rows.length === 0) return null;
-    const r = rows[0];
-    return { text: r.text, sampleRate: r.sample_rate, pcm: fromBytes(r.pcm), createdAt: new Date(r.created_at) };
+    const [row] = await this.db
+      .select({ text: ttsAudio.text, sampleRate: ttsAudio.sampleRate, pcm: ttsAudio.pcm, createdAt: ttsAudio.createdAt })
+      .from(ttsAudio)
+      .where(and(eq(ttsAudio.key, key), eq(ttsAudio.source, 'recording')));
+    if (!row) return null;
+    return { text: row.text, sampleRate: row.sampleRate, pcm: fromBytes(row.pcm), createdAt: row.createdAt };
   }
 
   async deleteRecording(key: string): Promise<boolean> {
-    const rows = await this.database.query("delete from tts_audio where key = $1 and source = 'recording' returning key", [key]);
+    const rows = await this.db
+      .delete(ttsAudio)
+      .where(and(eq(ttsAudio.key, key), eq(ttsAudio.source, 'recording')))
+      .returning({ key: ttsAudio.key });
     return rows.length > 0;
   }
 
   /** Deletes synthesised entries created before `cutoff`, except the `keep` keys; returns the deleted keys. */
   async deleteSynthesisedBefore(cutoff: Date, keep: Iterable<string>): Promise<string[]> {
-    const rows = await this.database.query<{ key: string }>(
-      "delete from tts_audio where source = 'tts' and created_at < $1 and not (key = any($2::text[])) returning key",
-      [cutoff, [...keep]],
-    );
+    // The kept keys go as one array parameter: `notInArray` would spend one parameter per key, and
+    // every warmed answer and prompt is kept.
+    const kept = sql`not (${ttsAudio.key} = any(${sql.param([...keep])}::text[]))`;
+    const rows = await this.db
+      .delete(ttsAudio)
+      .where(and(eq(ttsAudio.source, 'tts'), lt(ttsAudio.createdAt, cutoff), kept))
+      .returning({ key: ttsAudio.key });
     return rows.map((r) => r.key);
   }
 }
