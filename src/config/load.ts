@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { migrateDeprecatedKeys, warnOnce } from './deprecated.js';
 import { configSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {}
@@ -10,8 +11,12 @@ const list = (v: string | undefined) =>
 const int = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 const bool = (v: string | undefined) => (v === undefined || v === '' ? undefined : !/^(0|false|no|off)$/i.test(v.trim()));
 
-/** Defaults ← JSON file (`PASOKH_CONFIG`) ← environment ← `overrides` (tests, CLI flags). */
-export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
+/**
+ * Defaults ← JSON file (`PASOKH_CONFIG`) ← environment ← `overrides` (tests, CLI flags). A
+ * deprecated key is read as its replacement and `warn`ed about (default: a Node deprecation
+ * warning on stderr, once per process).
+ */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}, options: { warn?: (message: string) => void } = {}): Config {
   let file: Record<string, unknown> = {};
   if (env.PASOKH_CONFIG) {
     try {
@@ -42,7 +47,7 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     tts: { backend: env.PASOKH_TTS_BACKEND, voice: env.PASOKH_TTS_VOICE, grpcUrl: env.PASOKH_TTS_GRPC_URL },
     knowledge: { seedSample: bool(env.PASOKH_SEED_SAMPLE_FAQ) },
   };
-  const merged = deepMerge(deepMerge(file, fromEnv), overrides);
+  const merged = migrateDeprecatedKeys(deepMerge(deepMerge(file, fromEnv), overrides), options.warn ?? warnOnce);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -43,6 +43,17 @@ export const configSchema = z.object({
       goneAfterMs: z.number().int().min(300).default(20000).describe('An instance silent this long is gone: its unfinished calls are recorded as lost (outcome lost, event «instance gone»)'),
     })
     .prefault({}),
+  shutdown: z
+    .object({
+      drainSeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(3600)
+        .default(30)
+        .describe('On SIGTERM: /readyz answers 503 draining and new calls are refused at once; live calls run on at most this long, then are ended (event shutdown). Kubernetes terminationGracePeriodSeconds must exceed it. A second signal stops at once'),
+    })
+    .prefault({}),
 
   security: z
     .object({
@@ -147,7 +158,12 @@ export const configSchema = z.object({
       lengthScale: z.number().positive().max(4).optional().describe('Speaking-rate override for Piper voices (>1 slower; onnx backend)'),
       cacheMemoryMb: z.number().int().min(1).default(64).describe('Answer-cache audio held in memory; the database keeps all of it'),
       grpcUrl: z.string().optional().describe('host:port of an engine-server (grpc backend) (env PASOKH_TTS_GRPC_URL)'),
-      timeoutMs: z.number().int().positive().default(3000).describe('Deadline for the first audio of an uncached text'),
+      timeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(3000)
+        .describe('The one deadline for the first audio of an uncached text (and between chunks): past it a remote voice (grpc) gives way to the local one, which has 1 s more before the turn counts as an engine error (replaces dialog.engineTimeoutMs)'),
       lexicon: z.record(z.string(), z.string()).default({}).describe('Brand names and terms → how to say them in Persian'),
     })
     .prefault({}),
@@ -174,7 +190,6 @@ export const configSchema = z.object({
       companyName: z.string().default('نت‌آسا').describe('Company named in the greeting'),
       maxReprompts: z.number().int().min(0).default(2).describe('No-match / no-input reprompts before hand-off'),
       lowConfidenceTurns: z.number().int().min(1).default(2).describe('Consecutive low-confidence turns before hand-off'),
-      engineTimeoutMs: z.number().int().positive().default(4000).describe('Longest wait for the first synthesised audio before the turn counts as an engine error'),
       menuFallback: z.boolean().default(true).describe('After menuAfterFailures turns in a row not understood, offer a keypad menu built from the FAQ (its menu column or tags)'),
       menuAfterFailures: z.number().int().min(1).default(2).describe('Turns in a row not understood before the keypad menu is offered'),
       confirmFloor: z.number().min(0).max(1).nullable().default(0.3).describe('A best guess between this confidence and the accept threshold is confirmed with a yes/no question; null = never confirm'),

@@ -108,7 +108,7 @@ export class CallSession implements CallIO {
     const { config } = deps;
     this.callId = channel.info.callId;
     this.callerNumber = channel.info.from;
-    this.speaker = new Speaker(channel, deps.tts, config.dialog.engineTimeoutMs, (event) => this.note('engine-fallback', { ...event }));
+    this.speaker = new Speaker(channel, deps.tts, config.tts.timeoutMs, (event) => this.note('engine-fallback', { ...event }));
     this.listener = new Listener(
       channel.sampleRate,
       deps.createVad(channel.sampleRate),

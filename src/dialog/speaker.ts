@@ -3,6 +3,7 @@ import type { EngineFallbackEvent } from '../engines/errors.js';
 import type { TtsEngine } from '../engines/tts/types.js';
 import type { CallChannel, PlaybackOutcome } from '../telephony/types.js';
 import { engineDeadline } from '../engines/deadline.js';
+import { firstAudioBoundMs } from '../engines/tts/fallback.js';
 
 export interface Utterance {
   /** 'played' | 'cleared' | 'hangup' once the far end is done with it. */
@@ -16,14 +17,19 @@ export interface Utterance {
 /** Streams synthesised speech into the channel, chunk by chunk, with a time limit on the engine. */
 export class Speaker {
   private current: Utterance | null = null;
+  /** Past this without a first chunk the turn is an engine error; the fallback voice's deadline lies inside it. */
+  private readonly firstAudioMs: number;
 
   constructor(
     private readonly channel: CallChannel,
     private readonly tts: TtsEngine,
-    private readonly timeoutMs: number,
+    /** `tts.timeoutMs`, the one first-audio deadline (the fallback wrapper gives up on a remote voice after it). */
+    ttsTimeoutMs: number,
     /** A remote voice failed and the local one carried on (recorded on the call). */
     private readonly onFallback?: (event: EngineFallbackEvent) => void,
-  ) {}
+  ) {
+    this.firstAudioMs = firstAudioBoundMs(ttsTimeoutMs);
+  }
 
   get speaking(): boolean {
     return this.current !== null;
@@ -97,7 +103,7 @@ export class Speaker {
   }
 
   private firstChunk<T>(iterator: AsyncIterator<T>): Promise<IteratorResult<T>> {
-    return engineDeadline(iterator.next(), this.timeoutMs, 'tts');
+    return engineDeadline(iterator.next(), this.firstAudioMs, 'tts');
   }
 
 }

@@ -5,8 +5,20 @@ import { CircuitBreaker } from '../circuit.js';
 import { nextWithin } from '../deadline.js';
 import { fallbackReadiness } from '../readiness.js';
 
+/**
+ * What the local voice is given for its first audio once the remote one has had `tts.timeoutMs`.
+ * The dialog waits `firstAudioBoundMs(tts.timeoutMs)` before a turn counts as an engine error, so
+ * the fallback always gets its turn: one setting, two layers, the inner one first.
+ */
+export const FALLBACK_FIRST_AUDIO_MS = 1000;
+
+/** The longest a caller waits in silence for a turn's first audio: the voice's deadline, then the fallback's budget. */
+export function firstAudioBoundMs(ttsTimeoutMs: number): number {
+  return ttsTimeoutMs + FALLBACK_FIRST_AUDIO_MS;
+}
+
 export interface TtsFallbackOptions {
-  /** Longest wait for the primary's first chunk and between chunks. */
+  /** Longest wait for the primary's first chunk and between chunks (`tts.timeoutMs`). */
   timeoutMs: number;
   /** Process-wide notice (logs, metrics); a call's own `onFallback` is called as well. */
   onFallback?: (event: EngineFallbackEvent) => void;
