@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { NORMALISED_TEXT_SQL } from '../analytics/kpis.js';
+import { and, asc, count, countDistinct, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { normalisedText } from '../analytics/kpis.js';
 import { startOfDayIn } from '../analytics/time.js';
 import { readJson } from '../http/body.js';
 import { ApiError, sendError } from '../http/errors.js';
 import type { Database } from '../store/db.js';
+import { callEvents, calls, turns } from '../store/schema/calls.js';
+import { kbFaqs, kbVersions } from '../store/schema/knowledge.js';
 import type { AuditLog } from './audit.js';
 import { ROLES, type UserStore } from './users.js';
 
@@ -62,6 +65,10 @@ export function createAuditRoutes(deps: { audit: AuditLog }): Hono {
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+const countWhere = (cond: SQL | undefined) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
+/** Calls that started in [since, until). */
+const startedIn = (since: Date, until: Date) => and(gte(calls.startedAt, since), lt(calls.startedAt, until));
+
 export const unansweredQuery = z.object({
   since: z.string().regex(DAY),
   until: z.string().regex(DAY),
@@ -86,13 +93,18 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     const since = startOfDayIn(day, deps.timezone);
     const next = new Date(since.getTime() + 36 * 3600_000);
     const until = startOfDayIn(new Intl.DateTimeFormat('en-CA', { timeZone: deps.timezone }).format(next), deps.timezone);
-    const rows = await deps.database.query<{ hour: number; calls: number; contained: number; handoffs: number }>(
-      `select extract(hour from (started_at at time zone $3))::int as hour, count(*)::int as calls,
-         count(*) filter (where outcome = 'completed')::int as contained,
-         count(*) filter (where outcome = 'handoff' or handoff_reason is not null)::int as handoffs
-       from calls where started_at >= $1::timestamptz and started_at < $2::timestamptz group by 1 order by 1`,
-      [since.toISOString(), until.toISOString(), deps.timezone],
-    );
+    const rows = await deps.database.db
+      .select({
+        hour: sql<number>`extract(hour from (${calls.startedAt} at time zone ${deps.timezone}))::int`.mapWith(Number),
+        calls: count(),
+        contained: countWhere(eq(calls.outcome, 'completed')),
+        handoffs: countWhere(or(eq(calls.outcome, 'handoff'), isNotNull(calls.handoffReason))),
+      })
+      .from(calls)
+      .where(startedIn(since, until))
+      // By position: the zone is a parameter, so a repeated hour expression would not match the select's.
+      .groupBy(sql`1`)
+      .orderBy(sql`1`);
     const hours = Array.from({ length: 24 }, (_, hour) => {
       const r = rows.find((x) => Number(x.hour) === hour);
       return { hour, calls: Number(r?.calls ?? 0), contained: Number(r?.contained ?? 0), handoffs: Number(r?.handoffs ?? 0) };
@@ -111,37 +123,53 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     const since = startOfDayIn(q.data.since, deps.timezone);
     const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
     if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
-    const rows = await deps.database.query<Record<string, any>>(
-      `with u as (
-         select t.heard_text, t.at, t.call_id, t.intent, t.confidence, ${NORMALISED_TEXT_SQL('t.heard_text')} as k
-         from turns t join calls c on c.id = t.call_id
-         where c.started_at >= $1::timestamptz and c.started_at < $2::timestamptz and t.input = 'speech' and t.heard_text is not null
-           and (t.intent is null or (t.confidence is not null and t.confidence < $3))
-       )
-       select mode() within group (order by heard_text) as text, count(*)::int as count,
-         count(distinct call_id)::int as calls, max(at) as last_at,
-         (array_agg(call_id order by at desc))[1] as example_call_id,
-         count(*) filter (where intent is null)::int as refused,
-         count(*) filter (where intent is not null)::int as low_confidence,
-         (array_agg(intent order by at desc) filter (where intent is not null))[1] as guessed_intent,
-         max(confidence) filter (where intent is not null) as best_confidence
-       from u where k is not null group by k order by count desc, last_at desc limit $4`,
-      [since.toISOString(), until.toISOString(), q.data.below, q.data.top],
+    const u = deps.database.db.$with('u').as(
+      deps.database.db
+        .select({ heardText: turns.heardText, at: turns.at, callId: turns.callId, intent: turns.intent, confidence: turns.confidence, k: normalisedText(turns.heardText).as('k') })
+        .from(turns)
+        .innerJoin(calls, eq(calls.id, turns.callId))
+        .where(
+          and(
+            startedIn(since, until),
+            eq(turns.input, 'speech'),
+            isNotNull(turns.heardText),
+            or(isNull(turns.intent), and(isNotNull(turns.confidence), lt(turns.confidence, q.data.below))),
+          ),
+        ),
     );
+    const lastAt = sql`max(${u.at})`.mapWith(turns.at);
+    const rows = await deps.database.db
+      .with(u)
+      .select({
+        text: sql<string>`mode() within group (order by ${u.heardText})`,
+        count: count(),
+        calls: countDistinct(u.callId),
+        lastAt,
+        exampleCallId: sql<string>`(array_agg(${u.callId} order by ${u.at} desc))[1]`,
+        refused: countWhere(isNull(u.intent)),
+        lowConfidence: countWhere(isNotNull(u.intent)),
+        guessedIntent: sql<string | null>`(array_agg(${u.intent} order by ${u.at} desc) filter (where ${isNotNull(u.intent)}))[1]`,
+        bestConfidence: sql<number | null>`max(${u.confidence}) filter (where ${isNotNull(u.intent)})`.mapWith(Number),
+      })
+      .from(u)
+      .where(isNotNull(u.k))
+      .groupBy(u.k)
+      .orderBy(desc(count()), desc(lastAt))
+      .limit(q.data.top);
     return c.json({
       since: since.toISOString(),
       until: until.toISOString(),
       below: q.data.below,
       questions: rows.map((r) => ({
         text: r.text,
-        count: Number(r.count),
-        calls: Number(r.calls),
-        lastAt: new Date(r.last_at).toISOString(),
-        exampleCallId: r.example_call_id,
-        refused: Number(r.refused),
-        lowConfidence: Number(r.low_confidence),
-        guessedIntent: r.guessed_intent ?? null,
-        bestConfidence: r.best_confidence == null ? null : Math.round(Number(r.best_confidence) * 1e4) / 1e4,
+        count: r.count,
+        calls: r.calls,
+        lastAt: r.lastAt.toISOString(),
+        exampleCallId: r.exampleCallId,
+        refused: r.refused,
+        lowConfidence: r.lowConfidence,
+        guessedIntent: r.guessedIntent ?? null,
+        bestConfidence: r.bestConfidence == null ? null : Math.round(r.bestConfidence * 1e4) / 1e4,
       })),
     });
   });
@@ -157,15 +185,21 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
     const since = startOfDayIn(q.data.since, deps.timezone);
     const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
     if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
-    const rows = await deps.database.query<{ keys: number; count: number }>(
-      `select jsonb_array_length(e.data->'path')::int as keys, count(*)::int as count
-       from call_events e join calls c on c.id = e.call_id
-       where c.started_at >= $1::timestamptz and c.started_at < $2::timestamptz
-         and e.type = 'menu.selected' and e.data ? 'faqId' and jsonb_typeof(e.data->'path') = 'array'
-       group by 1 order by 1`,
-      [since.toISOString(), until.toISOString()],
-    );
-    const keys = rows.map((r) => ({ keys: Number(r.keys), count: Number(r.count) }));
+    const pressed = sql<number>`jsonb_array_length(${callEvents.data}->'path')::int`.mapWith(Number);
+    const keys = await deps.database.db
+      .select({ keys: pressed, count: count() })
+      .from(callEvents)
+      .innerJoin(calls, eq(calls.id, callEvents.callId))
+      .where(
+        and(
+          startedIn(since, until),
+          eq(callEvents.type, 'menu.selected'),
+          sql`${callEvents.data} ? 'faqId'`,
+          sql`jsonb_typeof(${callEvents.data}->'path') = 'array'`,
+        ),
+      )
+      .groupBy(pressed)
+      .orderBy(pressed);
     const answers = keys.reduce((sum, k) => sum + k.count, 0);
     const withinThree = keys.filter((k) => k.keys <= 3).reduce((sum, k) => sum + k.count, 0);
     return c.json({ since: since.toISOString(), until: until.toISOString(), answers, withinThree, keys });
@@ -174,16 +208,26 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
   app.get('/faq-versions/:v', async (c) => {
     const v = z.coerce.number().int().positive().safeParse(c.req.param('v'));
     if (!v.success) throw new ApiError(400, 'bad_request', 'version must be a positive integer');
-    const [info] = await deps.database.query(`select version from kb_versions where version = $1`, [v.data]);
+    const [info] = await deps.database.db.select({ version: kbVersions.version }).from(kbVersions).where(eq(kbVersions.version, v.data));
     if (!info) throw new ApiError(404, 'not_found', `No version ${v.data}`);
-    const rows = await deps.database.query<Record<string, any>>(
-      `select id, question, answer, action, queue, examples, tags, menu, enabled from kb_faqs where version = $1 order by position`,
-      [v.data],
-    );
-    const json = (x: unknown) => (typeof x === 'string' ? JSON.parse(x) : x);
+    const rows = await deps.database.db
+      .select({
+        id: kbFaqs.id,
+        question: kbFaqs.question,
+        answer: kbFaqs.answer,
+        action: kbFaqs.action,
+        queue: kbFaqs.queue,
+        examples: kbFaqs.examples,
+        tags: kbFaqs.tags,
+        menu: kbFaqs.menu,
+        enabled: kbFaqs.enabled,
+      })
+      .from(kbFaqs)
+      .where(eq(kbFaqs.version, v.data))
+      .orderBy(asc(kbFaqs.position));
     return c.json({
       version: v.data,
-      faqs: rows.map((r) => ({ ...r, examples: json(r.examples) ?? [], tags: json(r.tags) ?? [] })),
+      faqs: rows.map((r) => ({ ...r, examples: r.examples ?? [], tags: r.tags ?? [] })),
     });
   });
 

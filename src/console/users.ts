@@ -1,6 +1,8 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { asc, eq, lt, or } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
+import { consoleSessions, consoleUsers } from '../store/schema/console.js';
 
 const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
 
@@ -50,11 +52,13 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 // Compared against when the user does not exist, so a wrong name costs as long as a wrong password.
 const DUMMY_HASH = `${'00'.repeat(16)}$${'00'.repeat(32)}`;
 
-const userFromRow = (r: Record<string, any>): ConsoleUser => ({
+type UserRow = typeof consoleUsers.$inferSelect;
+
+const userFromRow = (r: UserRow): ConsoleUser => ({
   username: r.username,
   role: r.role,
-  createdAt: new Date(r.created_at).toISOString(),
-  createdBy: r.created_by ?? null,
+  createdAt: r.createdAt.toISOString(),
+  createdBy: r.createdBy ?? null,
 });
 
 /** Console users (scrypt-hashed passwords) and their sessions (only a hash of the cookie token is stored). */
@@ -65,42 +69,47 @@ export class UserStore {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private q<T = Record<string, any>>(text: string, params?: unknown[]) {
-    return this.database.query<T>(text, params);
+  private get db() {
+    return this.database.db;
+  }
+
+  private async row(username: string): Promise<UserRow | undefined> {
+    const [row] = await this.db.select().from(consoleUsers).where(eq(consoleUsers.username, username));
+    return row;
   }
 
   /** Creates the user, or replaces the password and role of an existing one (their sessions end). */
   async upsert(input: { username: string; password: string; role: Role }, createdBy: string | null): Promise<{ user: ConsoleUser; created: boolean }> {
-    const existed = (await this.q(`select 1 from console_users where username = $1`, [input.username])).length > 0;
-    const rows = await this.q(
-      `insert into console_users (username, password_hash, role, created_by) values ($1, $2, $3, $4)
-       on conflict (username) do update set password_hash = excluded.password_hash, role = excluded.role
-       returning *`,
-      [input.username, await hashPassword(input.password), input.role, createdBy],
-    );
-    if (existed) await this.q(`delete from console_sessions where username = $1`, [input.username]);
-    return { user: userFromRow(rows[0]), created: !existed };
+    const existed = (await this.row(input.username)) !== undefined;
+    const passwordHash = await hashPassword(input.password);
+    const [row] = await this.db
+      .insert(consoleUsers)
+      .values({ username: input.username, passwordHash, role: input.role, createdBy })
+      .onConflictDoUpdate({ target: consoleUsers.username, set: { passwordHash, role: input.role } })
+      .returning();
+    if (existed) await this.db.delete(consoleSessions).where(eq(consoleSessions.username, input.username));
+    return { user: userFromRow(row), created: !existed };
   }
 
   async list(): Promise<ConsoleUser[]> {
-    return (await this.q(`select * from console_users order by username`)).map(userFromRow);
+    return (await this.db.select().from(consoleUsers).orderBy(asc(consoleUsers.username))).map(userFromRow);
   }
 
   async get(username: string): Promise<ConsoleUser | null> {
-    const [row] = await this.q(`select * from console_users where username = $1`, [username]);
+    const row = await this.row(username);
     return row ? userFromRow(row) : null;
   }
 
   /** Removes the user and every session they hold. */
   async remove(username: string): Promise<boolean> {
-    const rows = await this.q(`delete from console_users where username = $1 returning username`, [username]);
+    const rows = await this.db.delete(consoleUsers).where(eq(consoleUsers.username, username)).returning({ username: consoleUsers.username });
     return rows.length > 0;
   }
 
   /** The user when the password is right; null otherwise (same work either way). */
   async verify(username: string, password: string): Promise<ConsoleUser | null> {
-    const [row] = await this.q(`select * from console_users where username = $1`, [username]);
-    const ok = await passwordMatches(password, row?.password_hash ?? DUMMY_HASH);
+    const row = await this.row(username);
+    const ok = await passwordMatches(password, row?.passwordHash ?? DUMMY_HASH);
     return row && ok ? userFromRow(row) : null;
   }
 
@@ -110,11 +119,12 @@ export class UserStore {
     const csrfToken = randomBytes(24).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.policy.absoluteMs);
-    await this.q(`delete from console_sessions where expires_at < $1 or last_seen_at < $2`, [now.toISOString(), new Date(now.getTime() - this.policy.idleMs).toISOString()]);
-    await this.q(
-      `insert into console_sessions (token_hash, username, csrf_token, created_at, last_seen_at, expires_at) values ($1, $2, $3, $4, $4, $5)`,
-      [tokenHash(token), username, csrfToken, now.toISOString(), expiresAt.toISOString()],
-    );
+    await this.db
+      .delete(consoleSessions)
+      .where(or(lt(consoleSessions.expiresAt, now), lt(consoleSessions.lastSeenAt, new Date(now.getTime() - this.policy.idleMs))));
+    await this.db
+      .insert(consoleSessions)
+      .values({ tokenHash: tokenHash(token), username, csrfToken, createdAt: now, lastSeenAt: now, expiresAt });
     const user = await this.get(username);
     return { token, session: { username, role: user!.role, csrfToken, expiresAt } };
   }
@@ -123,24 +133,26 @@ export class UserStore {
   async session(token: string | null | undefined): Promise<ConsoleSession | null> {
     if (!token || token.length > 200) return null;
     const now = this.now();
-    const [row] = await this.q(
-      `select s.*, u.role from console_sessions s join console_users u on u.username = s.username where s.token_hash = $1`,
-      [tokenHash(token)],
-    );
+    const hash = tokenHash(token);
+    const [row] = await this.db
+      .select({ username: consoleSessions.username, role: consoleUsers.role, csrfToken: consoleSessions.csrfToken, lastSeenAt: consoleSessions.lastSeenAt, expiresAt: consoleSessions.expiresAt })
+      .from(consoleSessions)
+      .innerJoin(consoleUsers, eq(consoleUsers.username, consoleSessions.username))
+      .where(eq(consoleSessions.tokenHash, hash));
     if (!row) return null;
-    const expired = new Date(row.expires_at) <= now || new Date(row.last_seen_at).getTime() + this.policy.idleMs <= now.getTime();
+    const expired = row.expiresAt <= now || row.lastSeenAt.getTime() + this.policy.idleMs <= now.getTime();
     if (expired) {
-      await this.q(`delete from console_sessions where token_hash = $1`, [tokenHash(token)]);
+      await this.db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, hash));
       return null;
     }
     // One write a minute at most keeps the idle clock honest without a write per request.
-    if (now.getTime() - new Date(row.last_seen_at).getTime() > 60_000) {
-      await this.q(`update console_sessions set last_seen_at = $2 where token_hash = $1`, [tokenHash(token), now.toISOString()]);
+    if (now.getTime() - row.lastSeenAt.getTime() > 60_000) {
+      await this.db.update(consoleSessions).set({ lastSeenAt: now }).where(eq(consoleSessions.tokenHash, hash));
     }
-    return { username: row.username, role: row.role, csrfToken: row.csrf_token, expiresAt: new Date(row.expires_at) };
+    return { username: row.username, role: row.role, csrfToken: row.csrfToken, expiresAt: row.expiresAt };
   }
 
   async endSession(token: string): Promise<void> {
-    await this.q(`delete from console_sessions where token_hash = $1`, [tokenHash(token)]);
+    await this.db.delete(consoleSessions).where(eq(consoleSessions.tokenHash, tokenHash(token)));
   }
 }
