@@ -18,12 +18,28 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { startService } = await import('./service.js');
       const service = await startService(loadConfig());
-      const stop = async () => {
-        await service.stop();
-        process.exit(0);
+      let stopping: Promise<void> | null = null;
+      const stop = () =>
+        (stopping ??= service.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            console.error(err);
+            process.exit(1);
+          },
+        ));
+      // First signal: drain (no new calls, live ones finish within shutdown.drainSeconds), then stop.
+      // A second one (an impatient operator, or the orchestrator's grace period ending) stops now.
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (++signals > 1) {
+          console.error(`${signal} again: stopping now; calls still live are ended`);
+          void stop();
+          return;
+        }
+        void service.drain().then(stop, stop);
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       return new Promise<number>(() => {});
     }
     case 'call': {

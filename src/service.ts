@@ -25,6 +25,7 @@ import { linkInstances } from './store/cluster.js';
 import { InstanceRegistry } from './store/instances.js';
 import { shareAuthFailures, type AuthFailureSharing } from './store/auth-failures.js';
 import { attachMediaEndpoints, startAudioSocketServer } from './telephony/index.js';
+import { CallDrain } from './service-drain.js';
 import type { CallChannel } from './telephony/types.js';
 import { createKnowledgeBase } from './knowledge/service.js';
 import { createNluProvider, nluOptionsFromConfig } from './engines/nlu/provider.js';
@@ -50,6 +51,11 @@ export interface RunningService {
   readonly campaigns: CampaignService;
   /** Calls in progress on this instance. */
   activeCalls(): number;
+  /**
+   * SIGTERM's first step: no new calls (readiness 503 "draining", media refused), live calls run to
+   * their end for at most shutdown.drainSeconds, then are ended. `stop()` afterwards.
+   */
+  drain(): Promise<{ finished: number; cut: number }>;
   /** Resolves once every FAQ answer and fixed prompt is in the answer cache (benchmarks wait for it). */
   warmed(): Promise<void>;
   stop(): Promise<void>;
@@ -98,8 +104,9 @@ export async function startService(config: Config): Promise<RunningService> {
   const campaigns = createCampaigns({ database, settings: config.campaigns, companyName: config.dialog.companyName, defaultQueue: config.handoff.defaultQueue, mediaToken: secrets.mediaTokens[0], localUrl: () => ownUrl, speech: (text) => speechFor(tts, text), logger });
 
   const recordings = await openRecordings(config, logger);
-  const sessions = new Set<CallSession>();
+  const drain = new CallDrain({ drainSeconds: config.shutdown.drainSeconds, logger, registry: metrics.registry });
   const onCall = (channel: CallChannel) => {
+    if (!drain.admit(channel)) return;
     const tapped = tapCall(recordings, config, channel, { asr, recorder });
     const session = new CallSession(tapped.channel, {
       config: effective,
@@ -115,11 +122,8 @@ export async function startService(config: Config): Promise<RunningService> {
       takeover: campaigns.service.takeover,
       postCall: config.campaigns.postCallCsat ? (io) => askCsat(io).then(() => {}) : undefined,
     });
-    sessions.add(session);
-    void session.run().finally(() => {
-      sessions.delete(session);
-      tapped.ended();
-    });
+    const done = session.run().finally(() => tapped.ended());
+    drain.track({ channel: tapped.channel, note: (type, data) => session.note(type, data), done });
   };
 
   const opsConsole = createOpsConsole({
@@ -189,11 +193,12 @@ export async function startService(config: Config): Promise<RunningService> {
       { name: 'vad', check: () => vad.readiness() },
     ],
     authThrottle: await throttle('api'),
+    draining: () => drain.readinessDetail(),
     renderMetrics: () => metrics.render(),
   });
 
   const server = createServer(getRequestListener(app.fetch));
-  const media = attachMediaEndpoints(server, { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames, authThrottle: await throttle('media') });
+  const media = attachMediaEndpoints(drain.gateUpgrades(server), { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames, authThrottle: await throttle('media') });
   const desk = attachDeskSocket(server, { handoff });
   const audioSocket =
     config.telephony.audioSocketPort !== null
@@ -227,13 +232,20 @@ export async function startService(config: Config): Promise<RunningService> {
     server,
     campaigns: campaigns.service,
     audioSocketPort: audioSocket?.port ?? null,
-    activeCalls: () => sessions.size,
+    activeCalls: () => drain.liveCalls,
     warmed: () => tts.idle(),
+    async drain() {
+      // An instance on its way out places no more outbound calls.
+      await campaigns.service.stop();
+      return drain.drain();
+    },
     async stop() {
       await campaigns.service.stop();
       await media.close();
       await desk.close();
       await audioSocket?.close();
+      // The sessions just hung up record their end before the recorder closes.
+      await drain.settle(3000);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await unlinkInstances();

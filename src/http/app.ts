@@ -26,6 +26,8 @@ export interface AppDeps {
   /** Public sub-apps that do their own authentication (the agent desk). */
   pages?: { path: string; app: Hono }[];
   readiness: ReadinessCheck[];
+  /** Non-null while the instance drains before shutting down: /readyz then answers 503 with it. */
+  draining?: () => string | null;
   /** Counts wrong credentials on /api per client address; past its limit they are answered 429. */
   authThrottle?: { throttle: AuthThrottle; trustedProxies: () => readonly string[] };
   renderMetrics(): Promise<string>;
@@ -47,6 +49,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
+    // A draining instance is out of the load balancer's rotation whatever its engines say.
+    const draining = deps.draining?.() ?? null;
+    if (draining !== null) return c.json({ status: 'draining', checks: {}, details: { shutdown: draining } }, 503);
     const results = await Promise.all(
       deps.readiness.map(async (r) => {
         const result = await Promise.resolve()
