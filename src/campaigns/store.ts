@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../store/db.js';
+import { and, asc, count, desc, eq, exists, gt, inArray, isNull, lt, lte, ne, notExists, or, sql, type SQL } from 'drizzle-orm';
+import type { Database, Db } from '../store/db.js';
+import { campaignAttempts, campaignContacts, campaigns, dncNumbers } from '../store/schema/campaigns.js';
 import type { ContactRow } from './contacts.js';
 import { OUTCOMES_RETRYABLE, type AttemptOutcome, type Campaign, type CampaignStatus, type Contact, type CreateCampaign, type SurveyAnswer } from './types.js';
 
@@ -54,62 +56,66 @@ export interface FinishReport {
   answers?: Record<string, SurveyAnswer> | null;
 }
 
-const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const d = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
-const j = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+/** Rows as drizzle reads them (`src/store/schema/campaigns.ts`): jsonb parsed, timestamps as Dates, bigints as numbers. */
+type CampaignRow = typeof campaigns.$inferSelect;
+type ContactDbRow = typeof campaignContacts.$inferSelect;
+export type AttemptRow = typeof campaignAttempts.$inferSelect;
 
-function campaignOf(r: Record<string, any>): Campaign {
+function campaignOf(r: CampaignRow): Campaign {
   return {
     id: r.id,
     name: r.name,
     kind: r.kind,
     status: r.status,
-    script: j(r.script),
-    dialer: j(r.dialer),
-    schedule: j(r.schedule),
-    pacing: j(r.pacing),
-    retry: j(r.retry),
-    options: j(r.options),
-    createdAt: d(r.created_at)!,
-    updatedAt: d(r.updated_at)!,
-    startedAt: d(r.started_at),
-    finishedAt: d(r.finished_at),
+    script: r.script,
+    dialer: r.dialer,
+    schedule: r.schedule,
+    pacing: r.pacing,
+    retry: r.retry,
+    options: r.options,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
   };
 }
 
-function contactOf(r: Record<string, any>): Contact {
-  return {
-    id: Number(r.id),
-    campaignId: r.campaign_id,
-    phone: r.phone,
-    name: r.name,
-    vars: j(r.vars) ?? {},
-    status: r.status,
-    attempts: Number(r.attempts),
-    finalOutcome: r.final_outcome,
-    confirmed: r.confirmed,
-    answers: j(r.answers),
-  };
-}
-
-export function attemptOf(r: Record<string, any>): Attempt {
+function contactOf(r: ContactDbRow): Contact {
   return {
     id: r.id,
-    campaignId: r.campaign_id,
-    contactId: Number(r.contact_id),
-    seq: Number(r.seq),
+    campaignId: r.campaignId,
+    phone: r.phone,
+    name: r.name,
+    vars: r.vars,
+    status: r.status,
+    attempts: r.attempts,
+    finalOutcome: r.finalOutcome,
+    confirmed: r.confirmed,
+    answers: r.answers,
+  };
+}
+
+export function attemptOf(r: AttemptRow): Attempt {
+  return {
+    id: r.id,
+    campaignId: r.campaignId,
+    contactId: r.contactId,
+    seq: r.seq,
     status: r.status,
     outcome: r.outcome,
-    providerCallId: r.provider_call_id,
-    callId: r.call_id,
-    placedAt: d(r.placed_at)!,
-    answeredAt: d(r.answered_at),
-    firstAudioMs: n(r.first_audio_ms),
-    endedAt: d(r.ended_at),
-    durationSeconds: n(r.duration_seconds),
+    providerCallId: r.providerCallId,
+    callId: r.callId,
+    placedAt: r.placedAt,
+    answeredAt: r.answeredAt,
+    firstAudioMs: r.firstAudioMs,
+    endedAt: r.endedAt,
+    durationSeconds: r.durationSeconds,
     detail: r.detail,
   };
 }
+
+/** A Date inside a `sql` fragment, sent as drizzle sends any timestamptz column's value (ISO text), whichever driver runs it. */
+const at = (value: Date) => sql.param(value, campaigns.updatedAt);
 
 /** Allowed status changes: action → [from…] → to. */
 export const TRANSITIONS: Record<'start' | 'pause' | 'resume' | 'cancel', { from: CampaignStatus[]; to: CampaignStatus }> = {
@@ -122,45 +128,68 @@ export const TRANSITIONS: Record<'start' | 'pause' | 'resume' | 'cancel', { from
 export class CampaignStore {
   constructor(readonly database: Database) {}
 
+  private get db(): Db {
+    return this.database.db;
+  }
+
   async create(input: CreateCampaign, now: Date): Promise<Campaign> {
     const id = `cmp_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const options = { callerId: input.callerId, queue: input.queue, machineDetection: input.machineDetection };
-    const [row] = await this.database.query(
-      `insert into campaigns (id, name, kind, status, script, dialer, schedule, pacing, retry, options, created_at, updated_at)
-       values ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10, $10) returning *`,
-      [id, input.name, input.kind, JSON.stringify(input.script), JSON.stringify(input.dialer), JSON.stringify(input.schedule), JSON.stringify(input.pacing), JSON.stringify(input.retry), JSON.stringify(options), now],
-    );
+    const [row] = await this.db
+      .insert(campaigns)
+      .values({
+        id,
+        name: input.name,
+        kind: input.kind,
+        status: 'draft',
+        script: input.script,
+        dialer: input.dialer,
+        schedule: input.schedule,
+        pacing: input.pacing,
+        retry: input.retry,
+        options,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
     return campaignOf(row);
   }
 
   async get(id: string): Promise<Campaign | null> {
-    const [row] = await this.database.query('select * from campaigns where id = $1', [id]);
+    const [row] = await this.db.select().from(campaigns).where(eq(campaigns.id, id));
     return row ? campaignOf(row) : null;
   }
 
   async list(): Promise<Campaign[]> {
-    return (await this.database.query('select * from campaigns order by created_at desc, id')).map(campaignOf);
+    return (await this.db.select().from(campaigns).orderBy(desc(campaigns.createdAt), asc(campaigns.id))).map(campaignOf);
   }
 
   async running(): Promise<Campaign[]> {
-    return (await this.database.query(`select * from campaigns where status = 'running' order by created_at, id`)).map(campaignOf);
+    return (await this.db.select().from(campaigns).where(eq(campaigns.status, 'running')).orderBy(asc(campaigns.createdAt), asc(campaigns.id))).map(campaignOf);
   }
 
   /** Moves a campaign along; null when the campaign is not in a state the action applies to. */
   async transition(id: string, action: keyof typeof TRANSITIONS, now: Date): Promise<Campaign | null> {
     const t = TRANSITIONS[action];
-    return this.database.transaction(async ({ query: q }) => {
-      const [row] = await q(
-        `update campaigns set status = $2, updated_at = $3,
-           started_at = case when $2 = 'running' and started_at is null then $3 else started_at end,
-           finished_at = case when $2 = 'cancelled' then $3 else finished_at end
-         where id = $1 and status = any($4::text[]) returning *`,
-        [id, t.to, now, t.from],
-      );
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .update(campaigns)
+        .set({
+          status: t.to,
+          updatedAt: now,
+          // The first start is the campaign's start; a resume keeps it.
+          ...(t.to === 'running' ? { startedAt: sql`coalesce(${campaigns.startedAt}, ${at(now)})` } : {}),
+          ...(t.to === 'cancelled' ? { finishedAt: now } : {}),
+        })
+        .where(and(eq(campaigns.id, id), inArray(campaigns.status, t.from)))
+        .returning();
       if (!row) return null;
       // A cancelled campaign calls no one else; calls in progress finish on their own.
       if (t.to === 'cancelled') {
-        await q(`update campaign_contacts set status = 'done', final_outcome = 'cancelled', updated_at = $2 where campaign_id = $1 and status = 'pending'`, [id, now]);
+        await db
+          .update(campaignContacts)
+          .set({ status: 'done', finalOutcome: 'cancelled', updatedAt: now })
+          .where(and(eq(campaignContacts.campaignId, id), eq(campaignContacts.status, 'pending')));
       }
       return campaignOf(row);
     });
@@ -171,7 +200,7 @@ export class CampaignStore {
     const summary: ImportSummary = { received: rows.length, added: 0, duplicates: 0, doNotCall: 0 };
     if (!rows.length) return summary;
     const dnc = new Set(
-      (await this.database.query<{ phone: string }>('select phone from dnc_numbers where phone = any($1::text[])', [[...new Set(rows.map((r) => r.phone))]])).map((r) => r.phone),
+      (await this.db.select({ phone: dncNumbers.phone }).from(dncNumbers).where(inArray(dncNumbers.phone, [...new Set(rows.map((r) => r.phone))]))).map((r) => r.phone),
     );
     const unique = new Map<string, ContactRow & { dup: number }>();
     for (const r of rows) {
@@ -188,15 +217,17 @@ export class CampaignStore {
         summary.duplicates++;
       } else unique.set(r.phone, { ...r, dup: 0 });
     }
-    await this.database.transaction(async ({ query: q }) => {
+    await this.database.transaction(async ({ db }) => {
       for (const r of unique.values()) {
-        const [row] = await q<{ inserted: boolean }>(
-          `insert into campaign_contacts (campaign_id, phone, name, vars, source_line, duplicates, updated_at)
-           values ($1, $2, $3, $4, $5, $6, $7)
-           on conflict (campaign_id, phone) do update set duplicates = campaign_contacts.duplicates + excluded.duplicates + 1, updated_at = excluded.updated_at
-           returning (xmax = 0) as inserted`,
-          [campaignId, r.phone, r.name, JSON.stringify(r.vars), r.line, r.dup, now],
-        );
+        const [row] = await db
+          .insert(campaignContacts)
+          .values({ campaignId, phone: r.phone, name: r.name, vars: r.vars, sourceLine: r.line, duplicates: r.dup, updatedAt: now })
+          .onConflictDoUpdate({
+            target: [campaignContacts.campaignId, campaignContacts.phone],
+            set: { duplicates: sql`${campaignContacts.duplicates} + excluded.duplicates + 1`, updatedAt: sql`excluded.updated_at` },
+          })
+          // xmax is 0 only on a row this statement inserted (an updated row carries the updating transaction's id).
+          .returning({ inserted: sql<boolean>`(xmax = 0)` });
         if (row.inserted) summary.added++;
         else summary.duplicates++;
       }
@@ -209,39 +240,52 @@ export class CampaignStore {
    * creates their attempts. Returns nothing when another instance holds the campaign this instant.
    */
   async claimDue(campaign: Campaign, now: Date, instance: string, limit = Infinity): Promise<Claimed[]> {
-    return this.database.transaction(async ({ query: q }) => {
-      const [locked] = await q(`select id from campaigns where id = $1 and status = 'running' for update skip locked`, [campaign.id]);
+    return this.database.transaction(async ({ db }) => {
+      const [locked] = await db
+        .select({ id: campaigns.id })
+        .from(campaigns)
+        .where(and(eq(campaigns.id, campaign.id), eq(campaigns.status, 'running')))
+        .for('update', { skipLocked: true });
       if (!locked) return [];
-      const [counts] = await q<{ in_flight: string; last_minute: string }>(
-        `select count(*) filter (where status <> 'ended') as in_flight,
-                count(*) filter (where placed_at > $2) as last_minute
-           from campaign_attempts where campaign_id = $1 and (status <> 'ended' or placed_at > $2)`,
-        [campaign.id, new Date(now.getTime() - 60_000)],
-      );
-      const room = Math.min(campaign.pacing.maxConcurrent - Number(counts.in_flight), campaign.pacing.callsPerMinute - Number(counts.last_minute), limit);
+      const minuteAgo = new Date(now.getTime() - 60_000);
+      const [counts] = await db
+        .select({
+          inFlight: sql<number>`count(*) filter (where ${campaignAttempts.status} <> 'ended')`.mapWith(Number),
+          lastMinute: sql<number>`count(*) filter (where ${campaignAttempts.placedAt} > ${at(minuteAgo)})`.mapWith(Number),
+        })
+        .from(campaignAttempts)
+        .where(and(eq(campaignAttempts.campaignId, campaign.id), or(ne(campaignAttempts.status, 'ended'), gt(campaignAttempts.placedAt, minuteAgo))));
+      const room = Math.min(campaign.pacing.maxConcurrent - counts.inFlight, campaign.pacing.callsPerMinute - counts.lastMinute, limit);
       if (room <= 0) return [];
       // Numbers put on the do-not-call list after the upload are never dialled either.
-      await q(
-        `update campaign_contacts c set status = 'done', final_outcome = 'dnc', updated_at = $2
-           from dnc_numbers d where c.campaign_id = $1 and c.status = 'pending' and d.phone = c.phone`,
-        [campaign.id, now],
-      );
-      const due = await q(
-        `select * from campaign_contacts
-          where campaign_id = $1 and status = 'pending' and (next_attempt_at is null or next_attempt_at <= $2)
-          order by next_attempt_at nulls first, id limit $3 for update skip locked`,
-        [campaign.id, now, room],
-      );
+      await db
+        .update(campaignContacts)
+        .set({ status: 'done', finalOutcome: 'dnc', updatedAt: now })
+        .from(dncNumbers)
+        .where(and(eq(campaignContacts.campaignId, campaign.id), eq(campaignContacts.status, 'pending'), eq(dncNumbers.phone, campaignContacts.phone)));
+      const due = await db
+        .select()
+        .from(campaignContacts)
+        .where(
+          and(
+            eq(campaignContacts.campaignId, campaign.id),
+            eq(campaignContacts.status, 'pending'),
+            or(isNull(campaignContacts.nextAttemptAt), lte(campaignContacts.nextAttemptAt, now)),
+          ),
+        )
+        .orderBy(sql`${campaignContacts.nextAttemptAt} nulls first`, asc(campaignContacts.id))
+        .limit(room)
+        .for('update', { skipLocked: true });
       const claimed: Claimed[] = [];
       for (const row of due) {
         const contact = contactOf(row);
         const seq = contact.attempts + 1;
         const id = `att_${randomUUID().replace(/-/g, '')}`;
-        const [attempt] = await q(
-          `insert into campaign_attempts (id, campaign_id, contact_id, seq, instance, status, placed_at) values ($1, $2, $3, $4, $5, 'dialing', $6) returning *`,
-          [id, campaign.id, contact.id, seq, instance, now],
-        );
-        await q(`update campaign_contacts set status = 'dialing', attempts = $2, updated_at = $3 where id = $1`, [contact.id, seq, now]);
+        const [attempt] = await db
+          .insert(campaignAttempts)
+          .values({ id, campaignId: campaign.id, contactId: contact.id, seq, instance, status: 'dialing', placedAt: now })
+          .returning();
+        await db.update(campaignContacts).set({ status: 'dialing', attempts: seq, updatedAt: now }).where(eq(campaignContacts.id, contact.id));
         claimed.push({ attempt: attemptOf(attempt), contact: { ...contact, status: 'dialing', attempts: seq } });
       }
       return claimed;
@@ -249,36 +293,37 @@ export class CampaignStore {
   }
 
   async attempt(id: string): Promise<Attempt | null> {
-    const [row] = await this.database.query('select * from campaign_attempts where id = $1', [id]);
+    const [row] = await this.db.select().from(campaignAttempts).where(eq(campaignAttempts.id, id));
     return row ? attemptOf(row) : null;
   }
 
   async attemptByProviderId(providerCallId: string): Promise<Attempt | null> {
-    const [row] = await this.database.query('select * from campaign_attempts where provider_call_id = $1 order by placed_at desc limit 1', [providerCallId]);
+    const [row] = await this.db.select().from(campaignAttempts).where(eq(campaignAttempts.providerCallId, providerCallId)).orderBy(desc(campaignAttempts.placedAt)).limit(1);
     return row ? attemptOf(row) : null;
   }
 
   async contact(id: number): Promise<Contact | null> {
-    const [row] = await this.database.query('select * from campaign_contacts where id = $1', [id]);
+    const [row] = await this.db.select().from(campaignContacts).where(eq(campaignContacts.id, id));
     return row ? contactOf(row) : null;
   }
 
   async setProviderCallId(attemptId: string, providerCallId: string): Promise<void> {
-    await this.database.query('update campaign_attempts set provider_call_id = $2 where id = $1', [attemptId, providerCallId]);
+    await this.db.update(campaignAttempts).set({ providerCallId }).where(eq(campaignAttempts.id, attemptId));
   }
 
   /** The callee's media stream reached a call session: the attempt is answered. False when it had already ended. */
-  async markAnswered(attemptId: string, callId: string, at: Date): Promise<boolean> {
-    const rows = await this.database.query(
-      `update campaign_attempts set status = 'answered', answered_at = coalesce(answered_at, $3), call_id = $2 where id = $1 and status <> 'ended' returning id`,
-      [attemptId, callId, at],
-    );
+  async markAnswered(attemptId: string, callId: string, answeredAt: Date): Promise<boolean> {
+    const rows = await this.db
+      .update(campaignAttempts)
+      .set({ status: 'answered', answeredAt: sql`coalesce(${campaignAttempts.answeredAt}, ${at(answeredAt)})`, callId })
+      .where(and(eq(campaignAttempts.id, attemptId), ne(campaignAttempts.status, 'ended')))
+      .returning({ id: campaignAttempts.id });
     return rows.length > 0;
   }
 
   /** Adds the provider's figure for how long the call lasted (Twilio's CallDuration). */
   async setDuration(attemptId: string, seconds: number): Promise<void> {
-    await this.database.query('update campaign_attempts set duration_seconds = $2 where id = $1', [attemptId, Math.round(seconds)]);
+    await this.db.update(campaignAttempts).set({ durationSeconds: Math.round(seconds) }).where(eq(campaignAttempts.id, attemptId));
   }
 
   /**
@@ -286,91 +331,117 @@ export class CampaignStore {
    * on: a retryable outcome with attempts left → pending again after the delay; otherwise done.
    */
   async finishAttempt(attemptId: string, report: FinishReport): Promise<{ ended: boolean; retryAt: Date | null }> {
-    return this.database.transaction(async ({ query: q }) => {
-      const [row] = await q(`select a.*, c.retry, c.status as campaign_status from campaign_attempts a join campaigns c on c.id = a.campaign_id where a.id = $1 for update of a`, [attemptId]);
+    return this.database.transaction(async ({ db }) => {
+      const [row] = await db
+        .select({
+          contactId: campaignAttempts.contactId,
+          status: campaignAttempts.status,
+          answeredAt: campaignAttempts.answeredAt,
+          durationSeconds: campaignAttempts.durationSeconds,
+          retry: campaigns.retry,
+          campaignStatus: campaigns.status,
+        })
+        .from(campaignAttempts)
+        .innerJoin(campaigns, eq(campaigns.id, campaignAttempts.campaignId))
+        .where(eq(campaignAttempts.id, attemptId))
+        .for('update', { of: campaignAttempts });
       if (!row) return { ended: false, retryAt: null };
       if (row.status === 'ended') {
-        if (report.durationSeconds != null && row.duration_seconds == null) await q('update campaign_attempts set duration_seconds = $2 where id = $1', [attemptId, Math.round(report.durationSeconds)]);
+        if (report.durationSeconds != null && row.durationSeconds == null)
+          await db.update(campaignAttempts).set({ durationSeconds: Math.round(report.durationSeconds) }).where(eq(campaignAttempts.id, attemptId));
         return { ended: false, retryAt: null };
       }
-      const answeredAt = d(row.answered_at);
-      const duration = report.durationSeconds ?? n(row.duration_seconds) ?? (answeredAt ? Math.max(0, Math.round((report.at.getTime() - answeredAt.getTime()) / 1000)) : null);
-      await q(`update campaign_attempts set status = 'ended', outcome = $2, ended_at = $3, duration_seconds = $4, detail = $5 where id = $1`, [
-        attemptId,
-        report.outcome,
-        report.at,
-        duration,
-        report.detail ?? null,
-      ]);
-      const retry = j<Campaign['retry']>(row.retry);
-      const [contact] = await q(`select * from campaign_contacts where id = $1 for update`, [row.contact_id]);
+      const answeredAt = row.answeredAt;
+      const duration = report.durationSeconds ?? row.durationSeconds ?? (answeredAt ? Math.max(0, Math.round((report.at.getTime() - answeredAt.getTime()) / 1000)) : null);
+      await db
+        .update(campaignAttempts)
+        .set({ status: 'ended', outcome: report.outcome, endedAt: report.at, durationSeconds: duration, detail: report.detail ?? null })
+        .where(eq(campaignAttempts.id, attemptId));
+      const retry = row.retry;
+      const [contact] = await db.select({ attempts: campaignContacts.attempts }).from(campaignContacts).where(eq(campaignContacts.id, row.contactId)).for('update');
       const retryable = (OUTCOMES_RETRYABLE as readonly string[]).includes(report.outcome) && retry.on.includes(report.outcome as never);
-      const again = retryable && Number(contact.attempts) < retry.maxAttempts && row.campaign_status !== 'cancelled';
+      const again = retryable && contact.attempts < retry.maxAttempts && row.campaignStatus !== 'cancelled';
       const retryAt = again ? new Date(report.at.getTime() + retry.delayMinutes * 60_000) : null;
-      await q(
-        `update campaign_contacts set status = $2, next_attempt_at = $3, final_outcome = $4, updated_at = $5,
-           confirmed = coalesce($6, confirmed), answers = coalesce($7, answers) where id = $1`,
-        [
-          row.contact_id,
-          again ? 'pending' : 'done',
-          retryAt,
-          again ? null : report.outcome,
-          report.at,
-          report.confirmed ?? null,
-          report.answers ? JSON.stringify(report.answers) : null,
-        ],
-      );
+      await db
+        .update(campaignContacts)
+        .set({
+          status: again ? 'pending' : 'done',
+          nextAttemptAt: retryAt,
+          finalOutcome: again ? null : report.outcome,
+          updatedAt: report.at,
+          // A report without them keeps what an earlier one recorded.
+          ...(report.confirmed != null ? { confirmed: report.confirmed } : {}),
+          ...(report.answers ? { answers: report.answers } : {}),
+        })
+        .where(eq(campaignContacts.id, row.contactId));
       return { ended: true, retryAt };
     });
   }
 
   /** Attempts nobody will report on any more (the instance that placed them stopped): ended as `lost`. */
   async staleAttempts(now: Date, dialingSeconds: number, answeredSeconds: number): Promise<Attempt[]> {
-    const rows = await this.database.query(
-      `select * from campaign_attempts where (status = 'dialing' and placed_at < $1) or (status = 'answered' and answered_at < $2)`,
-      [new Date(now.getTime() - dialingSeconds * 1000), new Date(now.getTime() - answeredSeconds * 1000)],
-    );
+    const rows = await this.db
+      .select()
+      .from(campaignAttempts)
+      .where(
+        or(
+          and(eq(campaignAttempts.status, 'dialing'), lt(campaignAttempts.placedAt, new Date(now.getTime() - dialingSeconds * 1000))),
+          and(eq(campaignAttempts.status, 'answered'), lt(campaignAttempts.answeredAt, new Date(now.getTime() - answeredSeconds * 1000))),
+        ),
+      );
     return rows.map(attemptOf);
   }
 
   /** Running campaigns with nothing left to dial or in flight become completed. */
   async completeFinished(now: Date): Promise<string[]> {
-    const rows = await this.database.query<{ id: string }>(
-      `update campaigns c set status = 'completed', finished_at = $1, updated_at = $1
-        where c.status = 'running'
-          and not exists (select 1 from campaign_contacts k where k.campaign_id = c.id and k.status <> 'done')
-          and not exists (select 1 from campaign_attempts a where a.campaign_id = c.id and a.status <> 'ended')
-          and exists (select 1 from campaign_contacts k where k.campaign_id = c.id)
-        returning c.id`,
-      [now],
-    );
+    const contactsOf = (...where: SQL[]) =>
+      this.db.select({ one: sql`1` }).from(campaignContacts).where(and(eq(campaignContacts.campaignId, campaigns.id), ...where));
+    const rows = await this.db
+      .update(campaigns)
+      .set({ status: 'completed', finishedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(campaigns.status, 'running'),
+          notExists(contactsOf(ne(campaignContacts.status, 'done'))),
+          notExists(
+            this.db
+              .select({ one: sql`1` })
+              .from(campaignAttempts)
+              .where(and(eq(campaignAttempts.campaignId, campaigns.id), ne(campaignAttempts.status, 'ended'))),
+          ),
+          exists(contactsOf()),
+        ),
+      )
+      .returning({ id: campaigns.id });
     return rows.map((r) => r.id);
   }
 
   async counts(campaignId: string): Promise<Record<string, number>> {
-    const rows = await this.database.query<{ key: string; n: string }>(
-      `select case when status = 'done' then coalesce(final_outcome, 'done') else status end as key, count(*) as n
-         from campaign_contacts where campaign_id = $1 group by 1`,
-      [campaignId],
-    );
-    const [extra] = await this.database.query<{ contacts: string; duplicates: string; attempts: string; in_flight: string }>(
-      `select (select count(*) from campaign_contacts where campaign_id = $1) as contacts,
-              (select coalesce(sum(duplicates), 0) from campaign_contacts where campaign_id = $1) as duplicates,
-              (select count(*) from campaign_attempts where campaign_id = $1) as attempts,
-              (select count(*) from campaign_attempts where campaign_id = $1 and status <> 'ended') as in_flight`,
-      [campaignId],
-    );
-    const out: Record<string, number> = { contacts: Number(extra.contacts), attempts: Number(extra.attempts), inFlight: Number(extra.in_flight), duplicatesMerged: Number(extra.duplicates) };
-    for (const r of rows) out[r.key] = Number(r.n);
+    // A finished contact counts under its outcome; one still in play under its status.
+    const key = sql<string>`case when ${campaignContacts.status} = 'done' then coalesce(${campaignContacts.finalOutcome}, 'done') else ${campaignContacts.status} end`;
+    const rows = await this.db
+      .select({ key, n: count(), duplicates: sql<number>`coalesce(sum(${campaignContacts.duplicates}), 0)`.mapWith(Number) })
+      .from(campaignContacts)
+      .where(eq(campaignContacts.campaignId, campaignId))
+      .groupBy(key);
+    const [attempts] = await this.db
+      .select({ all: count(), inFlight: sql<number>`count(*) filter (where ${campaignAttempts.status} <> 'ended')`.mapWith(Number) })
+      .from(campaignAttempts)
+      .where(eq(campaignAttempts.campaignId, campaignId));
+    const sum = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((total, r) => total + pick(r), 0);
+    const out: Record<string, number> = { contacts: sum((r) => r.n), attempts: attempts.all, inFlight: attempts.inFlight, duplicatesMerged: sum((r) => r.duplicates) };
+    for (const r of rows) out[r.key] = r.n;
     return out;
   }
 
   async contacts(campaignId: string): Promise<Contact[]> {
-    return (await this.database.query('select * from campaign_contacts where campaign_id = $1 order by id', [campaignId])).map(contactOf);
+    return (await this.db.select().from(campaignContacts).where(eq(campaignContacts.campaignId, campaignId)).orderBy(asc(campaignContacts.id))).map(contactOf);
   }
 
   async attemptsOf(campaignId: string): Promise<Attempt[]> {
-    return (await this.database.query('select * from campaign_attempts where campaign_id = $1 order by contact_id, seq', [campaignId])).map(attemptOf);
+    return (
+      await this.db.select().from(campaignAttempts).where(eq(campaignAttempts.campaignId, campaignId)).orderBy(asc(campaignAttempts.contactId), asc(campaignAttempts.seq))
+    ).map(attemptOf);
   }
 
   // ---- do-not-call ----
@@ -378,25 +449,20 @@ export class CampaignStore {
   async addDnc(phones: string[], reason: string | null, source: string, campaignId: string | null = null): Promise<number> {
     let added = 0;
     for (const phone of phones) {
-      const rows = await this.database.query(`insert into dnc_numbers (phone, reason, source, campaign_id) values ($1, $2, $3, $4) on conflict (phone) do nothing returning phone`, [
-        phone,
-        reason,
-        source,
-        campaignId,
-      ]);
+      const rows = await this.db.insert(dncNumbers).values({ phone, reason, source, campaignId }).onConflictDoNothing({ target: dncNumbers.phone }).returning({ phone: dncNumbers.phone });
       added += rows.length;
     }
     return added;
   }
 
   async listDnc(phone?: string): Promise<{ phone: string; reason: string | null; source: string; campaignId: string | null; createdAt: Date }[]> {
-    const rows = phone
-      ? await this.database.query('select * from dnc_numbers where phone = $1', [phone])
-      : await this.database.query('select * from dnc_numbers order by created_at desc, phone limit 10000');
-    return rows.map((r: any) => ({ phone: r.phone, reason: r.reason, source: r.source, campaignId: r.campaign_id, createdAt: d(r.created_at)! }));
+    const columns = { phone: dncNumbers.phone, reason: dncNumbers.reason, source: dncNumbers.source, campaignId: dncNumbers.campaignId, createdAt: dncNumbers.createdAt };
+    return phone
+      ? this.db.select(columns).from(dncNumbers).where(eq(dncNumbers.phone, phone))
+      : this.db.select(columns).from(dncNumbers).orderBy(desc(dncNumbers.createdAt), asc(dncNumbers.phone)).limit(10000);
   }
 
   async removeDnc(phone: string): Promise<boolean> {
-    return (await this.database.query('delete from dnc_numbers where phone = $1 returning phone', [phone])).length > 0;
+    return (await this.db.delete(dncNumbers).where(eq(dncNumbers.phone, phone)).returning({ phone: dncNumbers.phone })).length > 0;
   }
 }

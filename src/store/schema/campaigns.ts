@@ -1,4 +1,6 @@
 import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import type { AttemptOutcome, Campaign, CampaignOptions, ContactOutcome, SurveyAnswer } from '../../campaigns/types.js';
 
 /** Drizzle view of `migrations/009_campaigns.sql`; the SQL file is the source of truth for the database. */
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -8,12 +10,13 @@ export const campaigns = pgTable('campaigns', {
   name: text('name').notNull(),
   kind: text('kind').$type<'notify' | 'survey'>().notNull(),
   status: text('status').$type<'draft' | 'running' | 'paused' | 'completed' | 'cancelled'>().notNull().default('draft'),
-  script: jsonb('script').notNull(),
-  dialer: jsonb('dialer').notNull(),
-  schedule: jsonb('schedule').notNull(),
-  pacing: jsonb('pacing').notNull(),
-  retry: jsonb('retry').notNull(),
-  options: jsonb('options').notNull().default({}),
+  // jsonb holds what the API validated (zod) on the way in; the types say what that was.
+  script: jsonb('script').$type<Campaign['script']>().notNull(),
+  dialer: jsonb('dialer').$type<Campaign['dialer']>().notNull(),
+  schedule: jsonb('schedule').$type<Campaign['schedule']>().notNull(),
+  pacing: jsonb('pacing').$type<Campaign['pacing']>().notNull(),
+  retry: jsonb('retry').$type<Campaign['retry']>().notNull(),
+  options: jsonb('options').$type<CampaignOptions>().notNull().default(sql`'{}'::jsonb`),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
   startedAt: ts('started_at'),
@@ -27,15 +30,15 @@ export const campaignContacts = pgTable(
     campaignId: text('campaign_id').notNull(),
     phone: text('phone').notNull(),
     name: text('name'),
-    vars: jsonb('vars').notNull().default({}),
+    vars: jsonb('vars').$type<Record<string, string>>().notNull().default({}),
     sourceLine: integer('source_line'),
     duplicates: integer('duplicates').notNull().default(0),
     status: text('status').$type<'pending' | 'dialing' | 'done'>().notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ts('next_attempt_at'),
-    finalOutcome: text('final_outcome'),
+    finalOutcome: text('final_outcome').$type<ContactOutcome>(),
     confirmed: boolean('confirmed'),
-    answers: jsonb('answers'),
+    answers: jsonb('answers').$type<Record<string, SurveyAnswer>>(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
   (t) => [index('campaign_contacts_due_idx').on(t.campaignId, t.status, t.nextAttemptAt), unique().on(t.campaignId, t.phone)],
@@ -50,7 +53,7 @@ export const campaignAttempts = pgTable(
     seq: integer('seq').notNull(),
     instance: text('instance').notNull(),
     status: text('status').$type<'dialing' | 'answered' | 'ended'>().notNull().default('dialing'),
-    outcome: text('outcome'),
+    outcome: text('outcome').$type<AttemptOutcome>(),
     providerCallId: text('provider_call_id'),
     callId: text('call_id'),
     placedAt: ts('placed_at').notNull(),
