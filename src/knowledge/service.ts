@@ -74,8 +74,6 @@ export const SAMPLE_CATALOGUE = new URL('../../models/nlu-fa/sample-faq.json', i
 // Arbitrary but fixed: every instance must take the same lock.
 const KB_LOCK_KEY = 727_005;
 
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
 export async function createKnowledgeBase(database: Database, options: KnowledgeOptions = {}): Promise<KnowledgeService> {
   const db = database.db;
   const onError = options.onError ?? ((err: unknown) => console.error('knowledge base:', err));
@@ -106,7 +104,7 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
     return true;
   };
 
-  async function readVersion(q: Db | Tx, version: number): Promise<Faq[]> {
+  async function readVersion(q: Db, version: number): Promise<Faq[]> {
     const rows = await q.select().from(kbFaqs).where(eq(kbFaqs.version, version)).orderBy(asc(kbFaqs.position));
     return rows.map((r) => ({
       id: r.id,
@@ -121,7 +119,7 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
     }));
   }
 
-  async function liveVersion(q: Db | Tx): Promise<number | null> {
+  async function liveVersion(q: Db): Promise<number | null> {
     const rows = await q.select({ version: kbLive.version }).from(kbLive);
     return rows[0]?.version ?? null;
   }
@@ -132,10 +130,12 @@ export async function createKnowledgeBase(database: Database, options: Knowledge
    */
   function commit(
     source: string,
-    change: (live: Faq[], liveVersion: number | null, tx: Tx) => Promise<{ faqs: Faq[]; note?: string; basedOn?: number } | null>,
+    change: (live: Faq[], liveVersion: number | null, tx: Db) => Promise<{ faqs: Faq[]; note?: string; basedOn?: number } | null>,
   ): Promise<CommitResult | null> {
     return serial(async () => {
-      const result = await db.transaction(async (tx) => {
+      // The store's transaction, not drizzle's: a connection the server kills mid-commit is dropped
+      // instead of leaving the writers' queue waiting on it for good.
+      const result = await database.transaction(async ({ db: tx }) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${KB_LOCK_KEY})`);
         const current = await liveVersion(tx);
         const live = current === null ? [] : await readVersion(tx, current);
