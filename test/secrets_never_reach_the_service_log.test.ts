@@ -57,6 +57,13 @@ beforeAll(async () => {
   );
   // Trust auth ignores the password, so it can be one only this test knows.
   const databaseUrl = db.url!.replace('postgres://postgres@', `postgres://postgres:${SECRETS.dbPassword}@`);
+  // The caller's question is synthesised while the service starts.
+  const spokenQuestion = (async () => {
+    const tts = await createTtsEngine(loadConfig({}, {}));
+    const pcm = await speechFor(tts, 'اینترنتم قطع شده چیکار کنم');
+    await tts.close();
+    return pcm;
+  })();
   proc = spawn(process.execPath, ['bin/pasokh.js', 'serve'], {
     env: {
       ...process.env,
@@ -87,51 +94,55 @@ beforeAll(async () => {
     });
   });
 
+  async function theOtherSteps() {
+    // 2. An FAQ import, and the admin API with a wrong key.
+    const faqs = [{ id: 'router_reset', question: 'مودم را چطور ریست کنم؟', answer: 'دکمه‌ی ریست پشت مودم را ده ثانیه نگه دارید.', examples: ['ریست کردن مودم', 'مودمم رو چطوری ریست کنم'] }];
+    expect((await api('/faqs/import?mode=merge', { method: 'POST', body: JSON.stringify({ faqs }) })).status).toBe(200);
+    expect((await api('/faqs', {}, SECRETS.nearMissKey)).status).toBe(403);
+
+    // 3. A console user, signed in with the right password and once with a wrong one.
+    expect((await api('/users', { method: 'POST', body: JSON.stringify({ username: 'ops.maryam', password: SECRETS.consolePassword, role: 'ops' }) })).status).toBeLessThan(300);
+    const login = (password: string) =>
+      fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'ops.maryam', password, next: '/console' }) });
+    expect((await login(SECRETS.consolePassword)).status).toBe(303);
+    expect((await login(`${SECRETS.consolePassword}x`)).status).toBe(401);
+
+    // 4. Two campaigns whose dialers cannot reach their Twilio API or AMI, started with a contact.
+    const everyHour = { timezone: 'Asia/Tehran', windows: [{ days: ['sat', 'sun', 'mon', 'tue', 'wed', 'thu', 'fri'], from: '00:00', to: '24:00' }] };
+    const dialers = [
+      { kind: 'twilio', accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: SECRETS.twilioAuthToken, from: '+982100000000', apiBaseUrl: `http://127.0.0.1:${dead}`, publicUrl: base },
+      { kind: 'ami', host: '127.0.0.1', port: dead, username: 'pasokh', secret: SECRETS.amiSecret, channel: 'PJSIP/{national}@trunk' },
+    ];
+    for (const dialer of dialers) {
+      const created = await api('/campaigns', { method: 'POST', body: JSON.stringify({ name: `اطلاع‌رسانی ${dialer.kind}`, kind: 'notify', script: { message: 'قبض شما صادر شد.' }, dialer, schedule: everyHour }) });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      expect((await api(`/campaigns/${id}/contacts`, { method: 'POST', body: JSON.stringify({ contacts: [{ phone: '09121234567', name: 'مریم' }] }) })).status).toBe(200);
+      expect((await api(`/campaigns/${id}/start`, { method: 'POST' })).status).toBe(200);
+    }
+    // The scheduler ticks every 200 ms: wait until both dial attempts have failed and been logged.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const attempts = await Promise.all(
+        ((await (await api('/campaigns')).json()) as { campaigns: { id: string }[] }).campaigns.map(async (c) => ((await (await api(`/campaigns/${c.id}/results`)).json()) as { results: { attempts: unknown[] }[] }).results.flatMap((r) => r.attempts)),
+      );
+      if (attempts.every((a) => a.length > 0)) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
   // 1. A whole call: the greeting, a question answered aloud, then 0 for a person, whose Twilio
-  //    transfer fails (nothing listens) and leaves the caller waiting for the desk.
-  const tts = await createTtsEngine(loadConfig({}, {}));
-  const question = await speechFor(tts, 'اینترنتم قطع شده چیکار کنم');
-  await tts.close();
+  //    transfer fails (nothing listens) and leaves the caller waiting for the desk. The call spends
+  //    its time on audio paced in real time, so steps 2 to 4 run while it goes on.
+  const question = await spokenQuestion;
   const wsUrl = `${base.replace('http', 'ws')}/media/twilio`;
-  const call = await simulateTwilioCall({ url: wsUrl, token: SECRETS.mediaToken, steps: [{ kind: 'speech', pcm: question, label: 'outage' }, { kind: 'dtmf', digit: '0' }], hangUpAtEnd: true });
-  expect(await fetchStoredCall(base, SECRETS.adminKey, call.callSid)).not.toBeNull();
-  // A stream with a wrong token is refused.
-  await simulateTwilioCall({ url: wsUrl, token: SECRETS.nearMissKey, steps: [], answerTimeoutMs: 1500 });
-
-  // 2. An FAQ import, and the admin API with a wrong key.
-  const faqs = [{ id: 'router_reset', question: 'مودم را چطور ریست کنم؟', answer: 'دکمه‌ی ریست پشت مودم را ده ثانیه نگه دارید.', examples: ['ریست کردن مودم', 'مودمم رو چطوری ریست کنم'] }];
-  expect((await api('/faqs/import?mode=merge', { method: 'POST', body: JSON.stringify({ faqs }) })).status).toBe(200);
-  expect((await api('/faqs', {}, SECRETS.nearMissKey)).status).toBe(403);
-
-  // 3. A console user, signed in with the right password and once with a wrong one.
-  expect((await api('/users', { method: 'POST', body: JSON.stringify({ username: 'ops.maryam', password: SECRETS.consolePassword, role: 'ops' }) })).status).toBeLessThan(300);
-  const login = (password: string) =>
-    fetch(`${base}/console/login`, { method: 'POST', redirect: 'manual', headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: 'ops.maryam', password, next: '/console' }) });
-  expect((await login(SECRETS.consolePassword)).status).toBe(303);
-  expect((await login(`${SECRETS.consolePassword}x`)).status).toBe(401);
-
-  // 4. Two campaigns whose dialers cannot reach their Twilio API or AMI, started with a contact.
-  const everyHour = { timezone: 'Asia/Tehran', windows: [{ days: ['sat', 'sun', 'mon', 'tue', 'wed', 'thu', 'fri'], from: '00:00', to: '24:00' }] };
-  const dialers = [
-    { kind: 'twilio', accountSid: 'AC0123456789abcdef0123456789abcdef', authToken: SECRETS.twilioAuthToken, from: '+982100000000', apiBaseUrl: `http://127.0.0.1:${dead}`, publicUrl: base },
-    { kind: 'ami', host: '127.0.0.1', port: dead, username: 'pasokh', secret: SECRETS.amiSecret, channel: 'PJSIP/{national}@trunk' },
-  ];
-  for (const dialer of dialers) {
-    const created = await api('/campaigns', { method: 'POST', body: JSON.stringify({ name: `اطلاع‌رسانی ${dialer.kind}`, kind: 'notify', script: { message: 'قبض شما صادر شد.' }, dialer, schedule: everyHour }) });
-    expect(created.status, await created.clone().text()).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    expect((await api(`/campaigns/${id}/contacts`, { method: 'POST', body: JSON.stringify({ contacts: [{ phone: '09121234567', name: 'مریم' }] }) })).status).toBe(200);
-    expect((await api(`/campaigns/${id}/start`, { method: 'POST' })).status).toBe(200);
-  }
-  // The scheduler ticks every 200 ms: wait until both dial attempts have failed and been logged.
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const attempts = await Promise.all(
-      ((await (await api('/campaigns')).json()) as { campaigns: { id: string }[] }).campaigns.map(async (c) => ((await (await api(`/campaigns/${c.id}/results`)).json()) as { results: { attempts: unknown[] }[] }).results.flatMap((r) => r.attempts)),
-    );
-    if (attempts.every((a) => a.length > 0)) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const theCall = (async () => {
+    const call = await simulateTwilioCall({ url: wsUrl, token: SECRETS.mediaToken, steps: [{ kind: 'speech', pcm: question, label: 'outage' }, { kind: 'dtmf', digit: '0' }], hangUpAtEnd: true });
+    expect(await fetchStoredCall(base, SECRETS.adminKey, call.callSid)).not.toBeNull();
+    // A stream with a wrong token is refused.
+    await simulateTwilioCall({ url: wsUrl, token: SECRETS.nearMissKey, steps: [], answerTimeoutMs: 1500 });
+  })();
+  await Promise.all([theCall, theOtherSteps()]);
 
   proc.kill('SIGTERM');
   await new Promise((resolve) => proc.once('exit', resolve));
