@@ -1,4 +1,6 @@
-import type { Database } from '../store/db.js';
+import { and, count, countDistinct, desc, eq, exists, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../store/db.js';
+import { callEvents, calls } from '../store/schema/calls.js';
 
 /**
  * How the dialog copes with callers it does not understand, from the call events the session
@@ -7,7 +9,7 @@ import type { Database } from '../store/db.js';
  *   (`menu.selected` naming an FAQ), how those calls ended, and the FAQs reached by key;
  * - confirmations: per FAQ, how often callers confirmed or rejected the bot's guess (`confirm.answered`);
  * - de-escalation: calls where the bot acknowledged frustration (`deescalation`) and what set it off.
- * `inRange` is the calls filter of computeKpis over `$1` / `$2`.
+ * `inRange` is computeKpis's filter on `calls`.
  */
 export interface DialogKpis {
   menu: {
@@ -20,47 +22,70 @@ export interface DialogKpis {
   deescalation: { calls: number; cues: { cue: string; count: number }[] };
 }
 
-const n = (v: unknown): number => (v == null ? 0 : Number(v));
+/** What a call's outcome reads as in the reports: `in-progress` until it ends. */
+const outcomeLabel = sql<string>`coalesce(${calls.outcome}, 'in-progress')`;
 
-export async function computeDialogKpis(database: Database, inRange: string, range: string[]): Promise<DialogKpis> {
-  const events = (types: string) => `select e.* from call_events e join calls c on c.id = e.call_id where ${inRange} and e.type in (${types})`;
-  const [menu] = await database.query(
-    `select count(distinct call_id) filter (where type = 'menu.offered')::int as calls,
-       count(distinct call_id) filter (where type = 'menu.selected' and data ? 'faqId')::int as answered
-     from (${events(`'menu.offered', 'menu.selected'`)}) m`,
-    range,
+/** Calls per outcome over a filter on `calls`, most first. */
+export async function outcomeCounts(db: Db, where: SQL): Promise<{ outcome: string; count: number }[]> {
+  return db
+    .select({ outcome: outcomeLabel, count: count() })
+    .from(calls)
+    .where(where)
+    .groupBy(outcomeLabel)
+    .orderBy(desc(count()), outcomeLabel);
+}
+
+const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
+
+export async function computeDialogKpis(db: Db, inRange: SQL): Promise<DialogKpis> {
+  /** Events of these types in calls of the range. */
+  const events = (types: string[]) =>
+    db
+      .select({ callId: callEvents.callId, type: callEvents.type, data: callEvents.data })
+      .from(callEvents)
+      .innerJoin(calls, eq(calls.id, callEvents.callId))
+      .where(and(inRange, inArray(callEvents.type, types)))
+      .as('e');
+  type Events = ReturnType<typeof events>;
+  const field = (e: Events, key: string) => sql<string | null>`${e.data}->>${sql.raw(`'${key}'`)}`;
+  const namesFaq = (e: Events) => sql`${e.data} ? 'faqId'`;
+
+  const m = events(['menu.offered', 'menu.selected']);
+  const [menu] = await db
+    .select({
+      calls: sql<number>`count(distinct ${m.callId}) filter (where ${m.type} = 'menu.offered')`.mapWith(Number),
+      answered: sql<number>`count(distinct ${m.callId}) filter (where ${m.type} = 'menu.selected' and ${namesFaq(m)})`.mapWith(Number),
+    })
+    .from(m);
+  const offeredMenu = exists(
+    db
+      .select({ one: sql`1` })
+      .from(callEvents)
+      .where(and(eq(callEvents.callId, calls.id), eq(callEvents.type, 'menu.offered'))),
   );
-  const outcomes = await database.query(
-    `select coalesce(c.outcome, 'in-progress') as outcome, count(*)::int as count from calls c
-     where ${inRange} and exists (select 1 from call_events e where e.call_id = c.id and e.type = 'menu.offered')
-     group by 1 order by 2 desc, 1`,
-    range,
-  );
-  const answers = await database.query(
-    `select data->>'faqId' as intent, count(*)::int as count from (${events(`'menu.selected'`)}) m
-     where data ? 'faqId' group by 1 order by 2 desc, 1`,
-    range,
-  );
-  const confirmations = await database.query(
-    `select data->>'intent' as intent,
-       count(*) filter (where (data->>'confirmed')::boolean)::int as confirmed,
-       count(*) filter (where not (data->>'confirmed')::boolean)::int as rejected
-     from (${events(`'confirm.answered'`)}) x group by 1 order by count(*) desc, 1`,
-    range,
-  );
-  const [calm] = await database.query(`select count(distinct call_id)::int as calls from (${events(`'deescalation'`)}) d`, range);
-  const cues = await database.query(
-    `select coalesce(data->>'cue', 'unknown') as cue, count(*)::int as count from (${events(`'deescalation'`)}) d group by 1 order by 2 desc, 1`,
-    range,
-  );
+  const outcomes = await outcomeCounts(db, and(inRange, offeredMenu)!);
+
+  const s = events(['menu.selected']);
+  const faq = sql<string>`${field(s, 'faqId')}`;
+  const answers = await db.select({ intent: faq, count: count() }).from(s).where(namesFaq(s)).groupBy(faq).orderBy(desc(count()), faq);
+
+  const c = events(['confirm.answered']);
+  const intent = field(c, 'intent');
+  const confirmed = sql`(${field(c, 'confirmed')})::boolean`;
+  const confirmations = await db
+    .select({ intent, confirmed: countWhere(confirmed), rejected: countWhere(sql`not ${confirmed}`) })
+    .from(c)
+    .groupBy(intent)
+    .orderBy(desc(count()), intent);
+
+  const d = events(['deescalation']);
+  const [calm] = await db.select({ calls: countDistinct(d.callId) }).from(d);
+  const cue = sql<string>`coalesce(${field(d, 'cue')}, 'unknown')`;
+  const cues = await db.select({ cue, count: count() }).from(d).groupBy(cue).orderBy(desc(count()), cue);
   return {
-    menu: {
-      calls: n(menu.calls),
-      callsAnsweredByKey: n(menu.answered),
-      outcomes: outcomes.map((r) => ({ outcome: String(r.outcome), count: n(r.count) })),
-      answers: answers.map((r) => ({ intent: String(r.intent), count: n(r.count) })),
-    },
-    confirmations: confirmations.map((r) => ({ intent: String(r.intent), confirmed: n(r.confirmed), rejected: n(r.rejected) })),
-    deescalation: { calls: n(calm.calls), cues: cues.map((r) => ({ cue: String(r.cue), count: n(r.count) })) },
+    menu: { calls: menu.calls, callsAnsweredByKey: menu.answered, outcomes, answers },
+    // A confirmation event without an intent is listed as "null", as it always has been.
+    confirmations: confirmations.map((r) => ({ ...r, intent: String(r.intent) })),
+    deescalation: { calls: calm.calls, cues },
   };
 }

@@ -1,5 +1,8 @@
-import type { Database } from '../store/db.js';
-import { computeDialogKpis, type DialogKpis } from './dialog-kpis.js';
+import { and, count, countDistinct, desc, eq, exists, gt, gte, isNotNull, isNull, lt, lte, ne, not, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Database, Db } from '../store/db.js';
+import { callEvents, calls, turns } from '../store/schema/calls.js';
+import { computeDialogKpis, outcomeCounts, type DialogKpis } from './dialog-kpis.js';
 
 /**
  * Call-centre KPIs computed in SQL from the stored calls and turns (the database is the record;
@@ -56,148 +59,182 @@ export interface KpiReport {
   dialog: DialogKpis;
 }
 
-const n = (v: unknown): number => (v == null ? 0 : Number(v));
-const nullable = (v: unknown): number | null => (v == null ? null : Number(v));
 const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b, 4) : null);
 function round(v: number, digits = 2): number {
   return Math.round(v * 10 ** digits) / 10 ** digits;
 }
-const roundOrNull = (v: unknown, digits = 2) => (v == null ? null : round(Number(v), digits));
+const roundOrNull = (v: number | null, digits = 2) => (v == null ? null : round(v, digits));
 
-/** Persian spelling variants folded in SQL, so grouping happens in the database. */
+/*
+ * Persian spelling variants folded in SQL, so grouping happens in the database. The pieces are
+ * SQL literals, not parameters: a GROUP BY must repeat the select's expression exactly, and two
+ * parameters ($3, $4) holding the same text do not count as the same expression.
+ */
+const FOLD_FROM = `'يكةۀأإآ' || '٠١٢٣٤٥٦٧٨٩' || '۰۱۲۳۴۵۶۷۸۹'`;
+const FOLD_TO = `'یکههااا' || '0123456789' || '0123456789'`;
+const NOISE_RE = `'[\\s\\u200c\\u200d\\u0640\\u064b-\\u065f\\u0670.,!?;:()"''«»،؛؟…\\-]+'`;
+
+/** The folding over a raw SQL column name, for queries still written as raw SQL (src/console/api.ts). */
 export const NORMALISED_TEXT_SQL = (column: string) => `
   nullif(regexp_replace(
     translate(lower(${column}),
-      'يكةۀأإآ' || '٠١٢٣٤٥٦٧٨٩' || '۰۱۲۳۴۵۶۷۸۹',
-      'یکههااا' || '0123456789' || '0123456789'),
-    '[\\s\\u200c\\u200d\\u0640\\u064b-\\u065f\\u0670.,!?;:()"''«»،؛؟…\\-]+', '', 'g'), '')`;
+      ${FOLD_FROM},
+      ${FOLD_TO}),
+    ${NOISE_RE}, '', 'g'), '')`;
+
+/** The same folding over a drizzle column or expression. */
+export const normalisedText = (column: SQLWrapper): SQL<string | null> =>
+  sql<string | null>`nullif(regexp_replace(translate(lower(${column}), ${sql.raw(FOLD_FROM)}, ${sql.raw(FOLD_TO)}), ${sql.raw(NOISE_RE)}, '', 'g'), '')`;
 
 const TZ_RE = /^(UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
+
+const ended = isNotNull(calls.endedAt);
+const handedOff = sql`(${calls.outcome} = 'handoff' or ${calls.handoffReason} is not null)`;
+const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
+/** Seconds of the bot's part of each ended call, averaged (`null` when none ended). */
+const averageHandleSeconds = sql<number | null>`avg(extract(epoch from ${calls.endedAt} - ${calls.startedAt}))::float8`.mapWith(Number);
+
+/** The per-call figures every range and day reports. */
+const callFigures = {
+  calls: count(),
+  ended: countWhere(ended),
+  contained: countWhere(sql`${ended} and ${calls.outcome} = 'completed'`),
+  handoffs: countWhere(sql`${ended} and ${handedOff}`),
+  aht: averageHandleSeconds,
+};
 
 export async function computeKpis(database: Database, options: KpiOptions): Promise<KpiReport> {
   const timezone = options.timezone ?? 'Asia/Tehran';
   if (!TZ_RE.test(timezone)) throw new Error(`Invalid time zone: ${timezone}`);
   const windowHours = options.repeatWindowHours ?? 72;
   const topN = options.topN ?? 10;
-  const range = [options.since.toISOString(), options.until.toISOString()];
-  const inRange = `c.started_at >= $1::timestamptz and c.started_at < $2::timestamptz`;
+  const { db } = database;
+  const inRange = and(gte(calls.startedAt, options.since), lt(calls.startedAt, options.until))!;
 
-  const [totals] = await database.query(
-    `select count(*)::int as total,
-       count(*) filter (where c.ended_at is not null)::int as ended,
-       count(*) filter (where c.ended_at is not null and c.outcome = 'completed')::int as contained,
-       count(*) filter (where c.ended_at is not null and (c.outcome = 'handoff' or c.handoff_reason is not null))::int as handoffs,
-       avg(extract(epoch from c.ended_at - c.started_at))::float8 as aht
-     from calls c where ${inRange}`,
-    range,
-  );
-  const reasons = await database.query(
-    `select coalesce(c.handoff_reason, 'unspecified') as reason, count(*)::int as count
-     from calls c where ${inRange} and c.ended_at is not null and (c.outcome = 'handoff' or c.handoff_reason is not null)
-     group by 1 order by 2 desc, 1`,
-    range,
-  );
-  const outcomes = await database.query(
-    `select coalesce(c.outcome, 'in-progress') as outcome, count(*)::int as count
-     from calls c where ${inRange} group by 1 order by 2 desc, 1`,
-    range,
-  );
-  const [turnStats] = await database.query(
-    `select count(*)::int as total,
-       percentile_cont(0.5) within group (order by t.total_ms)::float8 as p50,
-       percentile_cont(0.95) within group (order by t.total_ms)::float8 as p95
-     from turns t join calls c on c.id = t.call_id where ${inRange}`,
-    range,
-  );
-  const intents = await database.query(
-    `select t.intent, count(*)::int as turns, count(distinct t.call_id)::int as calls
-     from turns t join calls c on c.id = t.call_id
-     where ${inRange} and t.intent is not null
-     group by t.intent order by turns desc, t.intent limit $3`,
-    [...range, topN],
-  );
-  const unanswered = await database.query(
-    `with u as (
-       select t.heard_text, t.at, t.call_id, ${NORMALISED_TEXT_SQL('t.heard_text')} as k
-       from turns t join calls c on c.id = t.call_id
-       where ${inRange} and t.intent is null and t.input = 'speech' and t.heard_text is not null
-     )
-     select mode() within group (order by heard_text) as text, count(*)::int as count,
-       count(distinct call_id)::int as calls, max(at) as last_at,
-       (array_agg(call_id order by at desc))[1] as example_call_id
-     from u where k is not null group by k order by count desc, last_at desc limit $3`,
-    [...range, topN],
-  );
-  const [fcr] = await database.query(
-    `select count(*)::int as with_number,
-       count(*) filter (where not exists (
-         select 1 from calls n where n.from_number = c.from_number and n.id <> c.id
-           and n.started_at > c.started_at and n.started_at <= c.started_at + make_interval(hours => $3)))::int as resolved,
-       count(*) filter (where exists (
-         select 1 from calls p where p.from_number = c.from_number and p.id <> c.id
-           and p.started_at < c.started_at and p.started_at >= c.started_at - make_interval(hours => $3)))::int as repeats
-     from calls c where ${inRange} and c.from_number is not null`,
-    [...range, windowHours],
-  );
-  const [csat] = await database.query(
-    `select count(*)::int as responses, avg((e.data->>'score')::float8)::float8 as average
-     from call_events e join calls c on c.id = e.call_id
-     where ${inRange} and e.type = 'csat' and (e.data->>'score') ~ '^[1-5]$'`,
-    range,
-  );
-  const days = await database.query(
-    `select to_char((c.started_at at time zone '${timezone}')::date, 'YYYY-MM-DD') as day,
-       count(*)::int as calls,
-       count(*) filter (where c.ended_at is not null)::int as ended,
-       count(*) filter (where c.ended_at is not null and c.outcome = 'completed')::int as contained,
-       count(*) filter (where c.ended_at is not null and (c.outcome = 'handoff' or c.handoff_reason is not null))::int as handoffs,
-       avg(extract(epoch from c.ended_at - c.started_at))::float8 as aht
-     from calls c where ${inRange} group by 1 order by 1`,
-    range,
-  );
+  const [totals] = await db.select(callFigures).from(calls).where(inRange);
+  const reason = sql<string>`coalesce(${calls.handoffReason}, 'unspecified')`;
+  const reasons = await db
+    .select({ reason, count: count() })
+    .from(calls)
+    .where(and(inRange, ended, handedOff))
+    .groupBy(reason)
+    .orderBy(desc(count()), reason);
+  const outcomes = await outcomeCounts(db, inRange);
+  const [turnStats] = await db
+    .select({
+      total: count(),
+      p50: sql<number | null>`percentile_cont(0.5) within group (order by ${turns.totalMs})::float8`.mapWith(Number),
+      p95: sql<number | null>`percentile_cont(0.95) within group (order by ${turns.totalMs})::float8`.mapWith(Number),
+    })
+    .from(turns)
+    .innerJoin(calls, eq(calls.id, turns.callId))
+    .where(inRange);
+  const intentTurns = count();
+  const intents = await db
+    .select({ intent: turns.intent, turns: intentTurns, calls: countDistinct(turns.callId) })
+    .from(turns)
+    .innerJoin(calls, eq(calls.id, turns.callId))
+    .where(and(inRange, isNotNull(turns.intent)))
+    .groupBy(turns.intent)
+    .orderBy(desc(intentTurns), turns.intent)
+    .limit(topN);
 
-  const dialog = await computeDialogKpis(database, inRange, range);
+  const spoken = db.$with('u').as(
+    db
+      .select({ heardText: turns.heardText, at: turns.at, callId: turns.callId, k: normalisedText(turns.heardText).as('k') })
+      .from(turns)
+      .innerJoin(calls, eq(calls.id, turns.callId))
+      .where(and(inRange, isNull(turns.intent), eq(turns.input, 'speech'), isNotNull(turns.heardText))),
+  );
+  const lastAt = sql`max(${spoken.at})`.mapWith(turns.at);
+  const unanswered = await db
+    .with(spoken)
+    .select({
+      text: sql<string>`mode() within group (order by ${spoken.heardText})`,
+      count: count(),
+      calls: countDistinct(spoken.callId),
+      lastAt,
+      exampleCallId: sql<string>`(array_agg(${spoken.callId} order by ${spoken.at} desc))[1]`,
+    })
+    .from(spoken)
+    .where(isNotNull(spoken.k))
+    .groupBy(spoken.k)
+    .orderBy(desc(count()), desc(lastAt))
+    .limit(topN);
 
-  const ended = n(totals.ended);
-  const handoffs = n(totals.handoffs);
+  // Another call from the same number within the window after (a repeat of this one) or before it.
+  const other = alias(calls, 'other');
+  const repeatWindow = sql`make_interval(hours => ${windowHours})`;
+  const sameNumber = and(eq(other.fromNumber, calls.fromNumber), ne(other.id, calls.id));
+  const calledAgain = exists(
+    db.select({ one: sql`1` }).from(other).where(and(sameNumber, gt(other.startedAt, calls.startedAt), lte(other.startedAt, sql`${calls.startedAt} + ${repeatWindow}`))),
+  );
+  const calledBefore = exists(
+    db.select({ one: sql`1` }).from(other).where(and(sameNumber, lt(other.startedAt, calls.startedAt), gte(other.startedAt, sql`${calls.startedAt} - ${repeatWindow}`))),
+  );
+  const [fcr] = await db
+    .select({ withNumber: count(), resolved: countWhere(not(calledAgain)), repeats: countWhere(calledBefore) })
+    .from(calls)
+    .where(and(inRange, isNotNull(calls.fromNumber)));
+
+  const score = sql`(${callEvents.data}->>'score')`;
+  const [csat] = await db
+    .select({ responses: count(), average: sql<number | null>`avg(${score}::float8)::float8`.mapWith(Number) })
+    .from(callEvents)
+    .innerJoin(calls, eq(calls.id, callEvents.callId))
+    .where(and(inRange, eq(callEvents.type, 'csat'), sql`${score} ~ '^[1-5]$'`));
+
+  // Literal, not a parameter, for the GROUP BY to match the select (the zone passed TZ_RE above).
+  const day = sql<string>`to_char((${calls.startedAt} at time zone ${sql.raw(`'${timezone}'`)})::date, 'YYYY-MM-DD')`;
+  const days = await db
+    .select({ day, ...callFigures })
+    .from(calls)
+    .where(inRange)
+    .groupBy(day)
+    .orderBy(day);
+
+  const dialog = await computeDialogKpis(db, inRange);
+
+  const handoffs = totals.handoffs;
   return {
-    range: { since: range[0], until: range[1], timezone },
-    calls: { total: n(totals.total), ended, inProgress: n(totals.total) - ended },
-    containment: { contained: n(totals.contained), rate: ratio(n(totals.contained), ended) },
+    range: { since: options.since.toISOString(), until: options.until.toISOString(), timezone },
+    calls: { total: totals.calls, ended: totals.ended, inProgress: totals.calls - totals.ended },
+    containment: { contained: totals.contained, rate: ratio(totals.contained, totals.ended) },
     handoff: {
       count: handoffs,
-      rate: ratio(handoffs, ended),
-      reasons: reasons.map((r) => ({ reason: String(r.reason), count: n(r.count), share: ratio(n(r.count), handoffs) ?? 0 })),
+      rate: ratio(handoffs, totals.ended),
+      reasons: reasons.map((r) => ({ reason: r.reason, count: r.count, share: ratio(r.count, handoffs) ?? 0 })),
     },
-    outcomes: outcomes.map((r) => ({ outcome: String(r.outcome), count: n(r.count) })),
+    outcomes,
     averageHandleTimeSeconds: roundOrNull(totals.aht, 1),
-    turns: { total: n(turnStats.total), latencyP50Ms: roundOrNull(turnStats.p50, 0), latencyP95Ms: roundOrNull(turnStats.p95, 0) },
-    topIntents: intents.map((r) => ({ intent: String(r.intent), turns: n(r.turns), calls: n(r.calls) })),
+    turns: { total: turnStats.total, latencyP50Ms: roundOrNull(turnStats.p50, 0), latencyP95Ms: roundOrNull(turnStats.p95, 0) },
+    topIntents: intents.map((r) => ({ intent: String(r.intent), turns: r.turns, calls: r.calls })),
     unansweredQuestions: unanswered.map((r) => ({
-      text: String(r.text),
-      count: n(r.count),
-      calls: n(r.calls),
-      lastAt: new Date(r.last_at as string).toISOString(),
-      exampleCallId: String(r.example_call_id),
+      text: r.text,
+      count: r.count,
+      calls: r.calls,
+      lastAt: r.lastAt.toISOString(),
+      exampleCallId: r.exampleCallId,
     })),
     firstCallResolution: {
       windowHours,
-      callsWithNumber: n(fcr.with_number),
-      resolved: n(fcr.resolved),
-      rate: ratio(n(fcr.resolved), n(fcr.with_number)),
-      repeatCalls: n(fcr.repeats),
+      callsWithNumber: fcr.withNumber,
+      resolved: fcr.resolved,
+      rate: ratio(fcr.resolved, fcr.withNumber),
+      repeatCalls: fcr.repeats,
     },
-    csat: { responses: n(csat.responses), average: roundOrNull(nullable(csat.average), 2) },
+    csat: { responses: csat.responses, average: roundOrNull(csat.average, 2) },
     perDay: days.map((d) => ({
-      day: String(d.day),
-      calls: n(d.calls),
-      ended: n(d.ended),
-      contained: n(d.contained),
-      handoffs: n(d.handoffs),
-      containmentRate: ratio(n(d.contained), n(d.ended)),
+      day: d.day,
+      calls: d.calls,
+      ended: d.ended,
+      contained: d.contained,
+      handoffs: d.handoffs,
+      containmentRate: ratio(d.contained, d.ended),
       averageHandleTimeSeconds: roundOrNull(d.aht, 1),
     })),
     queue: null,
     dialog,
   };
 }
+
