@@ -1,4 +1,7 @@
+import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Database } from '../store/db.js';
+import { handoffEntries, handoffOffers } from '../store/schema/handoff.js';
 
 export interface KpiWindow {
   from: Date;
@@ -39,73 +42,78 @@ export interface QueueKpis {
   byQueue: { queue: string; entered: number; answered: number; abandoned: number }[];
 }
 
-const num = (v: unknown) => (v == null ? null : Number(v));
 const round = (v: number | null, digits = 2) => (v == null ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+const e = handoffEntries;
+const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
+/** Seconds from one moment of an entry to a later one (null unless both are set). */
+const seconds = (from: PgColumn, to: PgColumn) => sql`extract(epoch from ${to} - ${from})`;
+const answered = isNotNull(e.answeredAt);
+const abandoned = eq(e.state, 'abandoned');
 
 /** Queue KPIs computed from the stored entries and offers (the database is the record). */
 export async function queueKpis(database: Database, window: KpiWindow, serviceLevelSeconds: number): Promise<QueueKpis> {
-  const scope = `enqueued_at >= $1 and enqueued_at < $2 and ($3::text is null or queue = $3)`;
-  const params = [window.from, window.to, window.queue ?? null];
-  const [totals] = await database.query(
-    `select count(*) as entered,
-       count(*) filter (where answered_at is not null) as answered,
-       count(*) filter (where state = 'abandoned') as abandoned,
-       count(*) filter (where callback_number is not null) as callbacks,
-       count(*) filter (where state = 'transferred') as transferred,
-       count(*) filter (where state in ('waiting', 'offered', 'callback')) as pending,
-       avg(extract(epoch from answered_at - enqueued_at)) as asa,
-       count(*) filter (where answered_at is not null and answered_at - enqueued_at <= make_interval(secs => $4)) as within_sl,
-       count(*) filter (where ended_at is not null and answered_at is not null) as handled,
-       avg(extract(epoch from ended_at - answered_at)) filter (where answered_at is not null) as talk,
-       avg(extract(epoch from wrapped_up_at - ended_at)) filter (where answered_at is not null) as acw,
-       avg(extract(epoch from wrapped_up_at - answered_at)) as aht,
-       max(extract(epoch from wrapped_up_at - answered_at)) as max_ht
-     from handoff_entries where ${scope}`,
-    [...params, serviceLevelSeconds],
-  );
-  const [offers] = await database.query(
-    `select count(*) as made, count(*) filter (where f.outcome = 'declined') as declined,
-       count(*) filter (where f.outcome = 'timeout') as rona
-     from handoff_offers f join handoff_entries e on e.id = f.entry_id
-     where e.enqueued_at >= $1 and e.enqueued_at < $2 and ($3::text is null or e.queue = $3)`,
-    params,
-  );
-  const group = async (column: 'reason' | 'queue') =>
-    (
-      await database.query(
-        `select ${column} as k, count(*) as entered, count(*) filter (where answered_at is not null) as answered,
-           count(*) filter (where state = 'abandoned') as abandoned
-         from handoff_entries where ${scope} group by ${column} order by count(*) desc, ${column}`,
-        params,
-      )
-    ).map((r: any) => ({ k: String(r.k), entered: Number(r.entered), answered: Number(r.answered), abandoned: Number(r.abandoned) }));
+  const { db } = database;
+  const scope = and(gte(e.enqueuedAt, window.from), lt(e.enqueuedAt, window.to), window.queue == null ? undefined : eq(e.queue, window.queue));
+  const [totals] = await db
+    .select({
+      entered: count(),
+      answered: countWhere(answered),
+      abandoned: countWhere(abandoned),
+      callbacks: countWhere(isNotNull(e.callbackNumber)),
+      transferred: countWhere(eq(e.state, 'transferred')),
+      pending: countWhere(inArray(e.state, ['waiting', 'offered', 'callback'])),
+      asa: sql<number | null>`avg(${seconds(e.enqueuedAt, e.answeredAt)})`.mapWith(Number),
+      withinSl: countWhere(sql`${answered} and ${e.answeredAt} - ${e.enqueuedAt} <= make_interval(secs => ${serviceLevelSeconds})`),
+      handled: countWhere(and(isNotNull(e.endedAt), answered)!),
+      talk: sql<number | null>`avg(${seconds(e.answeredAt, e.endedAt)}) filter (where ${answered})`.mapWith(Number),
+      acw: sql<number | null>`avg(${seconds(e.endedAt, e.wrappedUpAt)}) filter (where ${answered})`.mapWith(Number),
+      aht: sql<number | null>`avg(${seconds(e.answeredAt, e.wrappedUpAt)})`.mapWith(Number),
+      maxHt: sql<number | null>`max(${seconds(e.answeredAt, e.wrappedUpAt)})`.mapWith(Number),
+    })
+    .from(e)
+    .where(scope);
+  const [offers] = await db
+    .select({
+      made: count(),
+      declined: countWhere(eq(handoffOffers.outcome, 'declined')),
+      rona: countWhere(eq(handoffOffers.outcome, 'timeout')),
+    })
+    .from(handoffOffers)
+    .innerJoin(e, eq(e.id, handoffOffers.entryId))
+    .where(scope);
+  const group = (column: typeof e.reason | typeof e.queue) =>
+    db
+      .select({ k: column, entered: count(), answered: countWhere(answered), abandoned: countWhere(abandoned) })
+      .from(e)
+      .where(scope)
+      .groupBy(column)
+      .orderBy(desc(count()), column);
 
-  const answered = Number(totals.answered);
-  const abandoned = Number(totals.abandoned);
-  const ended = answered + abandoned;
+  const ended = totals.answered + totals.abandoned;
   return {
     from: window.from.toISOString(),
     to: window.to.toISOString(),
     queue: window.queue ?? null,
-    entered: Number(totals.entered),
-    answered,
-    abandoned,
-    callbacks: Number(totals.callbacks),
-    transferred: Number(totals.transferred),
-    pending: Number(totals.pending),
-    averageSpeedOfAnswerSeconds: round(num(totals.asa)),
-    abandonRate: ended ? round(abandoned / ended, 4) : null,
+    entered: totals.entered,
+    answered: totals.answered,
+    abandoned: totals.abandoned,
+    callbacks: totals.callbacks,
+    transferred: totals.transferred,
+    pending: totals.pending,
+    averageSpeedOfAnswerSeconds: round(totals.asa),
+    abandonRate: ended ? round(totals.abandoned / ended, 4) : null,
     serviceLevelSeconds,
-    serviceLevel: ended ? round(Number(totals.within_sl) / ended, 4) : null,
+    serviceLevel: ended ? round(totals.withinSl / ended, 4) : null,
     handle: {
-      count: Number(totals.handled),
-      averageTalkSeconds: round(num(totals.talk)),
-      averageAfterCallWorkSeconds: round(num(totals.acw)),
-      averageHandleSeconds: round(num(totals.aht)),
-      maxHandleSeconds: round(num(totals.max_ht)),
+      count: totals.handled,
+      averageTalkSeconds: round(totals.talk),
+      averageAfterCallWorkSeconds: round(totals.acw),
+      averageHandleSeconds: round(totals.aht),
+      maxHandleSeconds: round(totals.maxHt),
     },
-    offers: { made: Number(offers.made), declined: Number(offers.declined), ringNoAnswer: Number(offers.rona) },
-    byReason: (await group('reason')).map(({ k, ...v }) => ({ reason: k, ...v })),
-    byQueue: (await group('queue')).map(({ k, ...v }) => ({ queue: k, ...v })),
+    offers: { made: offers.made, declined: offers.declined, ringNoAnswer: offers.rona },
+    byReason: (await group(e.reason)).map(({ k, ...v }) => ({ reason: k, ...v })),
+    byQueue: (await group(e.queue)).map(({ k, ...v }) => ({ queue: k, ...v })),
   };
 }

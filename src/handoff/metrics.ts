@@ -1,4 +1,6 @@
+import { count, inArray, sql } from 'drizzle-orm';
 import { Gauge, type Registry } from 'prom-client';
+import { handoffAgents, handoffEntries } from '../store/schema/handoff.js';
 import type { HandoffRuntime } from './service.js';
 
 /**
@@ -14,11 +16,12 @@ export function registerQueueMetrics(registry: Registry, handoff: HandoffRuntime
     registers,
     async collect() {
       this.reset();
-      const rows = await handoff.database.query<{ queue: string; state: string; n: string | number }>(
-        `select queue, state, count(*) as n from handoff_entries
-         where state in ('waiting', 'offered', 'callback') group by queue, state`,
-      );
-      for (const r of rows) this.set({ queue: r.queue, state: r.state }, Number(r.n));
+      const rows = await handoff.database.db
+        .select({ queue: handoffEntries.queue, state: handoffEntries.state, n: count() })
+        .from(handoffEntries)
+        .where(inArray(handoffEntries.state, ['waiting', 'offered', 'callback']))
+        .groupBy(handoffEntries.queue, handoffEntries.state);
+      for (const r of rows) this.set({ queue: r.queue, state: r.state }, r.n);
     },
   });
   new Gauge({
@@ -28,11 +31,12 @@ export function registerQueueMetrics(registry: Registry, handoff: HandoffRuntime
     registers,
     async collect() {
       this.reset();
-      const rows = await handoff.database.query<{ queue: string; s: string | number }>(
-        `select queue, extract(epoch from now() - min(enqueued_at)) as s from handoff_entries
-         where state in ('waiting', 'offered') group by queue`,
-      );
-      for (const r of rows) this.set({ queue: r.queue }, Number(r.s));
+      const rows = await handoff.database.db
+        .select({ queue: handoffEntries.queue, s: sql<number>`extract(epoch from now() - min(${handoffEntries.enqueuedAt}))`.mapWith(Number) })
+        .from(handoffEntries)
+        .where(inArray(handoffEntries.state, ['waiting', 'offered']))
+        .groupBy(handoffEntries.queue);
+      for (const r of rows) this.set({ queue: r.queue }, r.s);
     },
   });
   new Gauge({
@@ -42,11 +46,12 @@ export function registerQueueMetrics(registry: Registry, handoff: HandoffRuntime
     registers,
     async collect() {
       this.reset();
-      const rows = await handoff.database.query<{ presence: string; n: string | number }>(
-        `select presence, count(*) as n from handoff_agents group by presence`,
-      );
+      const rows = await handoff.database.db
+        .select({ presence: handoffAgents.presence, n: count() })
+        .from(handoffAgents)
+        .groupBy(handoffAgents.presence);
       for (const p of ['available', 'busy', 'after-call-work', 'offline']) this.set({ presence: p }, 0);
-      for (const r of rows) this.set({ presence: r.presence }, Number(r.n));
+      for (const r of rows) this.set({ presence: r.presence }, r.n);
     },
   });
 }
