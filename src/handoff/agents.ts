@@ -1,6 +1,8 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { and, asc, eq, getTableColumns, gt, lt, ne, sql } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
+import { handoffAgents, handoffSessions } from '../store/schema/handoff.js';
 import type { Presence, QueueStore } from './store.js';
 import { QueueConflict } from './store.js';
 
@@ -27,18 +29,32 @@ export interface NewAgent {
 
 const SESSION_HOURS = 12;
 
-function agentFromRow(r: Record<string, any>): Agent {
+type AgentRow = typeof handoffAgents.$inferSelect;
+
+function agentFromRow(r: AgentRow): Agent {
   return {
     id: r.id,
     name: r.name,
     skills: r.skills ?? [],
     extension: r.extension,
     presence: r.presence,
-    presenceSince: new Date(r.presence_since),
-    idleSince: new Date(r.idle_since),
-    currentEntryId: r.current_entry_id,
+    presenceSince: r.presenceSince,
+    idleSince: r.idleSince,
+    currentEntryId: r.currentEntryId,
   };
 }
+
+/** An agent as the admin API shows them (`/api/agents`); the desk shows the agent less the idle clock. */
+export const agentJson = (a: Agent) => ({
+  id: a.id,
+  name: a.name,
+  skills: a.skills,
+  extension: a.extension,
+  presence: a.presence,
+  presenceSince: a.presenceSince.toISOString(),
+  idleSince: a.idleSince.toISOString(),
+  currentEntryId: a.currentEntryId,
+});
 
 async function hashPin(pin: string): Promise<string> {
   const salt = randomBytes(16);
@@ -64,62 +80,67 @@ export class AgentStore {
     private readonly queue?: QueueStore,
   ) {}
 
-  private q<T = Record<string, any>>(text: string, params?: unknown[]) {
-    return this.database.query<T>(text, params);
+  private get db() {
+    return this.database.db;
   }
 
   /** Creates the agent, or replaces name, PIN, skills and extension of an existing one. */
   async upsert(agent: NewAgent): Promise<Agent> {
-    const rows = await this.q(
-      `insert into handoff_agents (id, name, pin_hash, skills, extension) values ($1, $2, $3, $4::text[], $5)
-       on conflict (id) do update set name = excluded.name, pin_hash = excluded.pin_hash,
-         skills = excluded.skills, extension = excluded.extension
-       returning *`,
-      [agent.id, agent.name, await hashPin(agent.pin), agent.skills ?? [], agent.extension ?? null],
-    );
-    return agentFromRow(rows[0]);
+    const [row] = await this.db
+      .insert(handoffAgents)
+      .values({ id: agent.id, name: agent.name, pinHash: await hashPin(agent.pin), skills: agent.skills ?? [], extension: agent.extension ?? null })
+      .onConflictDoUpdate({
+        target: handoffAgents.id,
+        set: { name: sql`excluded.name`, pinHash: sql`excluded.pin_hash`, skills: sql`excluded.skills`, extension: sql`excluded.extension` },
+      })
+      .returning();
+    return agentFromRow(row);
+  }
+
+  private async row(id: string): Promise<AgentRow | undefined> {
+    const [row] = await this.db.select().from(handoffAgents).where(eq(handoffAgents.id, id));
+    return row;
   }
 
   async get(id: string): Promise<Agent | null> {
-    const rows = await this.q('select * from handoff_agents where id = $1', [id]);
-    return rows[0] ? agentFromRow(rows[0]) : null;
+    const row = await this.row(id);
+    return row ? agentFromRow(row) : null;
   }
 
   async list(): Promise<Agent[]> {
-    return (await this.q('select * from handoff_agents order by id')).map(agentFromRow);
+    return (await this.db.select().from(handoffAgents).orderBy(asc(handoffAgents.id))).map(agentFromRow);
   }
 
   async remove(id: string): Promise<boolean> {
-    return (await this.q('delete from handoff_agents where id = $1 returning id', [id])).length > 0;
+    return (await this.db.delete(handoffAgents).where(eq(handoffAgents.id, id)).returning({ id: handoffAgents.id })).length > 0;
   }
 
   /** Checks the PIN and opens a desk session; null when the agent or the PIN is wrong. */
   async signIn(id: string, pin: string): Promise<{ token: string; agent: Agent } | null> {
-    const rows = await this.q('select * from handoff_agents where id = $1', [id]);
+    const row = await this.row(id);
     // Hash anyway when the agent is unknown so a wrong id costs as long as a wrong PIN.
-    const ok = await pinMatches(pin, rows[0]?.pin_hash ?? `${'0'.repeat(32)}$${'0'.repeat(64)}`);
-    if (!rows[0] || !ok) return null;
+    const ok = await pinMatches(pin, row?.pinHash ?? `${'0'.repeat(32)}$${'0'.repeat(64)}`);
+    if (!row || !ok) return null;
     const token = randomBytes(24).toString('base64url');
-    await this.q(
-      `insert into handoff_sessions (token_hash, agent_id, expires_at) values ($1, $2, now() + make_interval(hours => $3))`,
-      [tokenHash(token), id, SESSION_HOURS],
-    );
-    await this.q(`delete from handoff_sessions where expires_at < now()`);
-    return { token, agent: agentFromRow(rows[0]) };
+    await this.db
+      .insert(handoffSessions)
+      .values({ tokenHash: tokenHash(token), agentId: id, expiresAt: sql`now() + make_interval(hours => ${SESSION_HOURS})` });
+    await this.db.delete(handoffSessions).where(lt(handoffSessions.expiresAt, sql`now()`));
+    return { token, agent: agentFromRow(row) };
   }
 
   async agentForToken(token: string | null | undefined): Promise<Agent | null> {
     if (!token) return null;
-    const rows = await this.q(
-      `select a.* from handoff_sessions s join handoff_agents a on a.id = s.agent_id
-       where s.token_hash = $1 and s.expires_at > now()`,
-      [tokenHash(token)],
-    );
-    return rows[0] ? agentFromRow(rows[0]) : null;
+    const [row] = await this.db
+      .select(getTableColumns(handoffAgents))
+      .from(handoffSessions)
+      .innerJoin(handoffAgents, eq(handoffAgents.id, handoffSessions.agentId))
+      .where(and(eq(handoffSessions.tokenHash, tokenHash(token)), gt(handoffSessions.expiresAt, sql`now()`)));
+    return row ? agentFromRow(row) : null;
   }
 
   async signOut(token: string): Promise<void> {
-    await this.q('delete from handoff_sessions where token_hash = $1', [tokenHash(token)]);
+    await this.db.delete(handoffSessions).where(eq(handoffSessions.tokenHash, tokenHash(token)));
   }
 
   /**
@@ -139,13 +160,19 @@ export class AgentStore {
     if (agent.presence === 'busy' || (agent.currentEntryId && agent.presence === 'after-call-work')) {
       throw new QueueConflict('Finish the current call (and its wrap-up) first');
     }
-    const rows = await this.q(
-      `update handoff_agents set presence = $2, presence_since = now(),
-         idle_since = case when presence <> 'available' and $2 = 'available' then now() else idle_since end
-       where id = $1 and presence <> 'busy' returning *`,
-      [id, presence],
-    );
-    if (!rows[0]) throw new QueueConflict('Presence changed meanwhile; try again');
-    return agentFromRow(rows[0]);
+    const [row] = await this.db
+      .update(handoffAgents)
+      .set({
+        presence,
+        presenceSince: sql`now()`,
+        // The idle clock restarts only when the agent becomes available from something else.
+        ...(presence === 'available'
+          ? { idleSince: sql`case when ${handoffAgents.presence} <> 'available' then now() else ${handoffAgents.idleSince} end` }
+          : {}),
+      })
+      .where(and(eq(handoffAgents.id, id), ne(handoffAgents.presence, 'busy')))
+      .returning();
+    if (!row) throw new QueueConflict('Presence changed meanwhile; try again');
+    return agentFromRow(row);
   }
 }

@@ -3,7 +3,7 @@ import { readJson } from '../http/body.js';
 import { z } from 'zod';
 import { requireAdminKey } from '../http/auth.js';
 import { ApiError, sendError } from '../http/errors.js';
-import type { Agent } from './agents.js';
+import { agentJson } from './agents.js';
 import { queueKpis } from './kpis.js';
 import type { HandoffRuntime } from './service.js';
 
@@ -12,17 +12,6 @@ export interface QueueRoutesDeps {
   /** Admin keys (default: config.security.adminKeys of the hand-off service). */
   adminKeys?: () => readonly string[];
 }
-
-const agentJson = (a: Agent) => ({
-  id: a.id,
-  name: a.name,
-  skills: a.skills,
-  extension: a.extension,
-  presence: a.presence,
-  presenceSince: a.presenceSince.toISOString(),
-  idleSince: a.idleSince.toISOString(),
-  currentEntryId: a.currentEntryId,
-});
 
 // Exported for the OpenAPI description of /api (src/http/api-operations.ts).
 export const kpiQuery = z.object({

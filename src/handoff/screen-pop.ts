@@ -1,4 +1,7 @@
+import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Database } from '../store/db.js';
+import { calls } from '../store/schema/calls.js';
+import { handoffEntries } from '../store/schema/handoff.js';
 import type { QueueEntry } from './store.js';
 import type { TranscriptLine } from './types.js';
 
@@ -47,34 +50,31 @@ export async function screenPop(database: Database, entry: QueueEntry): Promise<
   if (entry.callerNumber) {
     try {
       // The calls table belongs to the store (migration 001); the screen pop only reads it.
-      const rows = await database.query(
-        `select id, started_at, outcome, handoff_reason from calls
-         where from_number = $1 and id <> $2 order by started_at desc limit 10`,
-        [entry.callerNumber, entry.callId],
-      );
-      pastCalls = rows.map((r: any) => ({
-        id: r.id,
-        startedAt: iso(r.started_at)!,
-        outcome: r.outcome,
-        handoffReason: r.handoff_reason,
-      }));
+      const rows = await database.db
+        .select({ id: calls.id, startedAt: calls.startedAt, outcome: calls.outcome, handoffReason: calls.handoffReason })
+        .from(calls)
+        .where(and(eq(calls.fromNumber, entry.callerNumber), ne(calls.id, entry.callId)))
+        .orderBy(desc(calls.startedAt))
+        .limit(10);
+      pastCalls = rows.map((r) => ({ ...r, startedAt: r.startedAt.toISOString() }));
     } catch {
       pastCalls = [];
     }
-    const rows = await database.query(
-      `select enqueued_at, queue, reason, state, answered_by, wrap_code, notes from handoff_entries
-       where caller_number = $1 and id <> $2 and call_id <> $3 order by enqueued_at desc limit 10`,
-      [entry.callerNumber, entry.id, entry.callId],
-    );
-    pastHandoffs = rows.map((r: any) => ({
-      enqueuedAt: iso(r.enqueued_at)!,
-      queue: r.queue,
-      reason: r.reason,
-      state: r.state,
-      agentId: r.answered_by,
-      wrapCode: r.wrap_code,
-      notes: r.notes,
-    }));
+    const rows = await database.db
+      .select({
+        enqueuedAt: handoffEntries.enqueuedAt,
+        queue: handoffEntries.queue,
+        reason: handoffEntries.reason,
+        state: handoffEntries.state,
+        agentId: handoffEntries.answeredBy,
+        wrapCode: handoffEntries.wrapCode,
+        notes: handoffEntries.notes,
+      })
+      .from(handoffEntries)
+      .where(and(eq(handoffEntries.callerNumber, entry.callerNumber), ne(handoffEntries.id, entry.id), ne(handoffEntries.callId, entry.callId)))
+      .orderBy(desc(handoffEntries.enqueuedAt))
+      .limit(10);
+    pastHandoffs = rows.map((r) => ({ ...r, enqueuedAt: r.enqueuedAt.toISOString() }));
   }
   return {
     entryId: entry.id,

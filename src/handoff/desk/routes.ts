@@ -6,7 +6,7 @@ import { readJson } from '../../http/body.js';
 import { z } from 'zod';
 import { ApiError, errorBody, sendError } from '../../http/errors.js';
 import { requestAddress, retryAfterSeconds, type AuthThrottle } from '../../http/auth-throttle.js';
-import type { Agent } from '../agents.js';
+import { agentJson, type Agent } from '../agents.js';
 import { screenPop } from '../screen-pop.js';
 import type { HandoffRuntime } from '../service.js';
 import { QueueConflict } from '../store.js';
@@ -49,15 +49,11 @@ async function body<T extends z.ZodTypeAny>(c: Context, schema: T): Promise<z.in
 
 const bearer = (c: Context) => /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim() ?? null;
 
-const agentJson = (a: Agent) => ({
-  id: a.id,
-  name: a.name,
-  skills: a.skills,
-  extension: a.extension,
-  presence: a.presence,
-  presenceSince: a.presenceSince.toISOString(),
-  currentEntryId: a.currentEntryId,
-});
+/** The agent as their own desk shows them: the idle clock is the router's, not the agent's. */
+const deskAgentJson = (a: Agent) => {
+  const { idleSince: _router, ...json } = agentJson(a);
+  return json;
+};
 
 /**
  * The agent desk: the page at `/desk` and its JSON API under `/desk/api`. Agents sign in with
@@ -108,7 +104,7 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
       return c.json(errorBody('unauthorized', 'شناسه یا رمز نادرست است'), 401);
     }
     failures.delete(agentId);
-    return c.json({ token: session.token, agent: agentJson(session.agent), wrapUpCodes });
+    return c.json({ token: session.token, agent: deskAgentJson(session.agent), wrapUpCodes });
   });
 
   app.use('/api/*', async (c, next) => {
@@ -134,7 +130,7 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
     const entry = agent.currentEntryId ? await handoff.queue.get(agent.currentEntryId) : null;
     const queues = Object.fromEntries((await handoff.queue.listQueues()).map((q) => [q.name, q.label ?? q.name]));
     return c.json({
-      agent: agentJson(agent),
+      agent: deskAgentJson(agent),
       call: entry ? await screenPop(handoff.database, entry) : null,
       wrapUpCodes,
       queues,
@@ -146,7 +142,7 @@ export function createDeskRoutes(deps: DeskDeps): Hono {
     const agent = await handoff.agents.setPresence(c.get('agent').id, presence);
     handoff.events.emit('changed');
     if (presence === 'available') void handoff.worker.tick();
-    return c.json({ agent: agentJson(agent) });
+    return c.json({ agent: deskAgentJson(agent) });
   });
 
   app.post('/api/offers/:id/accept', async (c) => {
