@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { callEvents, calls, turns, type CallRow, type TurnRow } from './schema/calls.js';
+import type { TurnFields } from './types.js';
 
 /** A stored call as the API shows it. Dates are ISO strings. */
 export interface CallSummary {
@@ -18,16 +19,7 @@ export interface CallSummary {
   turnCount: number;
 }
 
-export interface StoredTurn {
-  seq: number;
-  at: string;
-  input: string;
-  heardText: string | null;
-  partialsCount: number;
-  intent: string | null;
-  confidence: number | null;
-  action: string;
-  botText: string | null;
+export interface StoredTurn extends TurnFields<string> {
   timings: {
     endpointMs: number | null;
     asrMs: number | null;

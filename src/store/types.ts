@@ -19,10 +19,13 @@ export interface TurnTimings {
   totalMs?: number;
 }
 
-export interface TurnRecord {
-  callId: string;
+/**
+ * What one turn holds, wherever it is: `At` is a Date where the call path records it, an ISO
+ * string once it is queued (src/store/recorder/entries.ts) or read back (src/store/call-queries.ts).
+ */
+export interface TurnFields<At extends Date | string> {
   seq: number;
-  at: Date;
+  at: At;
   /** 'speech' | 'dtmf' | 'no-input' | 'greeting' … */
   input: string;
   heardText: string | null;
@@ -31,6 +34,10 @@ export interface TurnRecord {
   confidence: number | null;
   action: string;
   botText: string | null;
+}
+
+export interface TurnRecord extends TurnFields<Date> {
+  callId: string;
   timings: TurnTimings;
 }
 

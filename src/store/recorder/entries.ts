@@ -1,4 +1,4 @@
-import type { CallEnd, CallEventRecord, CallRecord, TurnRecord, TurnTimings } from '../types.js';
+import type { CallEnd, CallEventRecord, CallRecord, TurnFields, TurnRecord, TurnTimings } from '../types.js';
 
 /**
  * What the recorder queues: plain JSON (dates as ISO strings) so that the same object can sit in
@@ -20,20 +20,7 @@ type EntryBody =
       startedAt: string;
       params: Record<string, string>;
     }
-  | {
-      k: 'turn';
-      callId: string;
-      seq: number;
-      at: string;
-      input: string;
-      heardText: string | null;
-      partialsCount: number;
-      intent: string | null;
-      confidence: number | null;
-      action: string;
-      botText: string | null;
-      timings: TurnTimings;
-    }
+  | ({ k: 'turn'; callId: string; timings: TurnTimings } & TurnFields<string>)
   | {
       k: 'event';
       /** Generated when queued: the idempotency key for an event, which has no natural one. */
