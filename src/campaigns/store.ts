@@ -114,6 +114,9 @@ export function attemptOf(r: AttemptRow): Attempt {
   };
 }
 
+/** Contacts per insert statement when importing (7 parameters each). */
+const CONTACTS_PER_INSERT = 1000;
+
 /** A Date inside a `sql` fragment, sent as drizzle sends any timestamptz column's value (ISO text), whichever driver runs it. */
 const at = (value: Date) => sql.param(value, campaigns.updatedAt);
 
@@ -217,19 +220,23 @@ export class CampaignStore {
         summary.duplicates++;
       } else unique.set(r.phone, { ...r, dup: 0 });
     }
+    const batch = [...unique.values()].map((r) => ({ campaignId, phone: r.phone, name: r.name, vars: r.vars, sourceLine: r.line, duplicates: r.dup, updatedAt: now }));
     await this.database.transaction(async ({ db }) => {
-      for (const r of unique.values()) {
-        const [row] = await db
+      // Phones are unique within `batch`, so no statement meets the same row twice; chunks keep under PostgreSQL's 65535 parameters.
+      for (let i = 0; i < batch.length; i += CONTACTS_PER_INSERT) {
+        const rows = await db
           .insert(campaignContacts)
-          .values({ campaignId, phone: r.phone, name: r.name, vars: r.vars, sourceLine: r.line, duplicates: r.dup, updatedAt: now })
+          .values(batch.slice(i, i + CONTACTS_PER_INSERT))
           .onConflictDoUpdate({
             target: [campaignContacts.campaignId, campaignContacts.phone],
             set: { duplicates: sql`${campaignContacts.duplicates} + excluded.duplicates + 1`, updatedAt: sql`excluded.updated_at` },
           })
           // xmax is 0 only on a row this statement inserted (an updated row carries the updating transaction's id).
           .returning({ inserted: sql<boolean>`(xmax = 0)` });
-        if (row.inserted) summary.added++;
-        else summary.duplicates++;
+        for (const row of rows) {
+          if (row.inserted) summary.added++;
+          else summary.duplicates++;
+        }
       }
     });
     return summary;
@@ -276,19 +283,26 @@ export class CampaignStore {
         .orderBy(sql`${campaignContacts.nextAttemptAt} nulls first`, asc(campaignContacts.id))
         .limit(room)
         .for('update', { skipLocked: true });
-      const claimed: Claimed[] = [];
-      for (const row of due) {
-        const contact = contactOf(row);
-        const seq = contact.attempts + 1;
-        const id = `att_${randomUUID().replace(/-/g, '')}`;
-        const [attempt] = await db
-          .insert(campaignAttempts)
-          .values({ id, campaignId: campaign.id, contactId: contact.id, seq, instance, status: 'dialing', placedAt: now })
-          .returning();
-        await db.update(campaignContacts).set({ status: 'dialing', attempts: seq, updatedAt: now }).where(eq(campaignContacts.id, contact.id));
-        claimed.push({ attempt: attemptOf(attempt), contact: { ...contact, status: 'dialing', attempts: seq } });
-      }
-      return claimed;
+      if (!due.length) return [];
+      // One insert and one update for the whole batch: the contacts are locked, so `attempts + 1` is each one's next seq.
+      const values = due.map((row) => ({
+        id: `att_${randomUUID().replace(/-/g, '')}`,
+        campaignId: campaign.id,
+        contactId: row.id,
+        seq: row.attempts + 1,
+        instance,
+        status: 'dialing' as const,
+        placedAt: now,
+      }));
+      const inserted = new Map((await db.insert(campaignAttempts).values(values).returning()).map((row) => [row.id, row]));
+      await db
+        .update(campaignContacts)
+        .set({ status: 'dialing', attempts: sql`${campaignContacts.attempts} + 1`, updatedAt: now })
+        .where(inArray(campaignContacts.id, due.map((row) => row.id)));
+      return due.map((row, i): Claimed => {
+        const attempt = inserted.get(values[i].id)!;
+        return { attempt: attemptOf(attempt), contact: { ...contactOf(row), status: 'dialing', attempts: attempt.seq } };
+      });
     });
   }
 
