@@ -26,7 +26,10 @@ export interface HandoffServiceDeps {
   instanceId?: string;
   /** Outbound HTTP for transfers (tests may pass their own; msw intercepts the global one). */
   fetch?: typeof fetch;
-  /** Re-read interval of an entry while its caller waits in silence (default 500 ms). */
+  /**
+   * Re-read interval of an entry while its caller waits in silence (default 5 s): only the safety
+   * net, since every `changed` event (this instance's or, through LISTEN/NOTIFY, another's) re-reads it at once.
+   */
   pollMs?: number;
   /** Silence after the call-back offer and number prompts (default config.audio.noInputTimeoutMs). */
   replyTimeoutMs?: number;
@@ -103,7 +106,11 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
       callbackOffer: hc.callbackOffer,
       holdMessages: hc.holdMessages,
       defaultHandleSeconds: hc.defaultHandleSeconds,
-      pollMs: deps.pollMs ?? 500,
+      pollMs: deps.pollMs ?? 5000,
+      changes: (wake) => {
+        events.on('changed', wake);
+        return () => events.off('changed', wake);
+      },
       replyTimeoutMs: deps.replyTimeoutMs ?? config.audio.noInputTimeoutMs,
       isClosed: () => closed,
       maxWaitSeconds: hc.queues[entry.queue]?.maxWaitSeconds !== undefined ? hc.queues[entry.queue].maxWaitSeconds : hc.maxWaitSeconds,
@@ -169,23 +176,28 @@ export function createHandoffService(deps: HandoffServiceDeps): HandoffRuntime {
 
   async function accept(entryId: string, agentId: string): Promise<QueueEntry> {
     const entry = await queue.accept(entryId, agentId);
-    changed();
     const target = targetFor(entry.queue);
     // A call-back task has no caller on the line to bridge: the agent dials the number themselves.
-    if (target.kind === 'desk' && target.connect && !entry.callbackNumber) {
+    if (!(target.kind === 'desk' && target.connect && !entry.callbackNumber)) {
+      changed();
+      return entry;
+    }
+    // Announced once the bridge is recorded (or undone): a waiting caller woken by the accept alone
+    // would find no transfer yet and talk over the agent.
+    try {
       // Bridge the audio to the agent's own handset. Done by whichever instance took the click,
       // so it works even when the instance holding the caller's media has died.
       const agent = await agents.get(agentId);
       const result = await performTransfer(target.connect, contextOf(entry, agent ?? undefined), fetchFn);
       if (!result.ok) {
         await queue.revertAccept(entryId, agentId, result.error);
-        changed();
         throw new QueueConflict(`Could not connect the call: ${result.error}`);
       }
       await queue.recordTransfer(entryId, result.target, null);
       return (await queue.get(entryId))!;
+    } finally {
+      changed();
     }
-    return entry;
   }
 
   const after = <T>(p: Promise<T>) =>

@@ -9,8 +9,17 @@ export interface WaitOptions {
   callbackOffer: boolean;
   holdMessages: readonly string[];
   defaultHandleSeconds: number;
-  /** How often the entry's state is re-read while the line is quiet. */
+  /**
+   * How often the entry's state is re-read while the line is quiet. With `changes` this is only the
+   * safety net for a notification lost on the way; without, it is how fast an accept is noticed.
+   */
   pollMs: number;
+  /**
+   * Subscribes to "the queue may have changed" (the hand-off service's `changed` events: this
+   * instance's own changes and, through LISTEN/NOTIFY, other instances'); returns the unsubscribe.
+   * Each one re-reads the entry at once, so an agent's accept anywhere reaches the caller now.
+   */
+  changes?: (wake: () => void) => () => void;
   /** Silence allowed after the call-back offer and number prompts. */
   replyTimeoutMs: number;
   /** The service is shutting down: stop waiting (the entry stays queued for other instances). */
@@ -25,7 +34,56 @@ export interface WaitOptions {
   messageTimeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Naps that a queue change cuts short. `version` counts the changes seen, so a change that came
+ * between reading the entry and lying down is not slept through.
+ */
+class ChangeWaker {
+  private seen = 0;
+  private readonly sleepers = new Set<() => void>();
+  private subscribers = 0;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly changes: WaitOptions['changes']) {}
+
+  get version(): number {
+    return this.seen;
+  }
+
+  /** Runs `fn` subscribed to changes (nested calls share one subscription). */
+  async watching<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.subscribers++ === 0 && this.changes) this.unsubscribe = this.changes(() => this.wake());
+    try {
+      return await fn();
+    } finally {
+      if (--this.subscribers === 0) {
+        this.unsubscribe?.();
+        this.unsubscribe = null;
+      }
+    }
+  }
+
+  /** Resolves after `ms`, or as soon as a change newer than `since` arrives, or `signal` aborts. */
+  nap(ms: number, since: number, signal?: AbortSignal): Promise<void> {
+    if (this.seen !== since || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wake(): void {
+    this.seen++;
+    for (const sleeper of [...this.sleepers]) sleeper();
+  }
+}
 
 /** ASCII digits of a spoken or typed reply (NLU digits slot first, then any digits in the text). */
 function replyDigits(reply: CallerReply): string | null {
@@ -85,6 +143,7 @@ export class QueueWait {
   private holdIndex = 0;
   private readonly since: number;
   private longWaitOffered = false;
+  private readonly waker: ChangeWaker;
 
   constructor(
     private readonly store: QueueStore,
@@ -94,6 +153,7 @@ export class QueueWait {
     private readonly options: WaitOptions,
   ) {
     this.since = this.now();
+    this.waker = new ChangeWaker(options.changes);
   }
 
   private now(): number {
@@ -101,12 +161,14 @@ export class QueueWait {
   }
 
   async run(): Promise<HandoffOutcome> {
-    try {
-      return await this.loop();
-    } catch (err) {
-      if (err instanceof Hangup) return this.abandon();
-      throw err;
-    }
+    return this.waker.watching(async () => {
+      try {
+        return await this.loop();
+      } catch (err) {
+        if (err instanceof Hangup) return this.abandon();
+        throw err;
+      }
+    });
   }
 
   private async loop(): Promise<HandoffOutcome> {
@@ -176,11 +238,12 @@ export class QueueWait {
 
   private async quietUntil(until: number): Promise<HandoffOutcome | null> {
     for (;;) {
+      const seen = this.waker.version;
       const outcome = (await this.check()) ?? (await this.offerPastMaxWait());
       if (outcome) return outcome;
       const left = until - Date.now();
       if (left <= 0) return null;
-      await sleep(Math.min(left, this.options.pollMs));
+      await this.waker.nap(Math.min(left, this.options.pollMs), seen);
     }
   }
 
@@ -234,6 +297,10 @@ export class QueueWait {
    * `failed` is said when the call-back could not be registered.
    */
   async offerInstead(statement: string, failed: string): Promise<HandoffOutcome | null> {
+    return this.waker.watching(() => this.offerInsteadWatched(statement, failed));
+  }
+
+  private async offerInsteadWatched(statement: string, failed: string): Promise<HandoffOutcome | null> {
     try {
       const reply = await this.askWatchingEntry(`${statement} ${handoffPhrases.insteadOffer}`);
       const meanwhile = await this.check();
@@ -289,8 +356,11 @@ export class QueueWait {
   private async askWatchingEntry(text: string): Promise<CallerReply> {
     const stop = new AbortController();
     const watch = (async () => {
+      let seen = this.waker.version;
       while (!stop.signal.aborted) {
-        await sleep(this.options.pollMs);
+        await this.waker.nap(this.options.pollMs, seen, stop.signal);
+        if (stop.signal.aborted) return;
+        seen = this.waker.version;
         const entry = await this.store.get(this.entryId).catch(() => null);
         if (entry && entry.state !== 'waiting' && entry.state !== 'offered') stop.abort();
       }

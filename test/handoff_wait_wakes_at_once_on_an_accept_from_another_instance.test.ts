@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { createHandoffService, type HandoffRuntime } from '../src/handoff/service.js';
+import { linkInstances } from '../src/store/cluster.js';
+import { openDatabase, type Database } from '../src/store/db.js';
+import { freshPostgres, type TestDatabase } from './helpers/databases.js';
+import { request, ScriptedCaller } from './helpers/handoff_caller_double.js';
+import { eventually } from './helpers/pasokh_process.js';
+
+/**
+ * Two instances on one PostgreSQL: the caller waits on A, the agent clicks accept on B's desk.
+ * The caller's entry is re-read only every POLL_MS, far longer than the test may take, so the only
+ * thing that can bring the accept to the caller in time is B's change reaching A (LISTEN/NOTIFY)
+ * and waking the wait.
+ */
+const POLL_MS = 600_000;
+
+describe('a caller waiting in the queue on one instance', () => {
+  let pg: TestDatabase;
+  const databases: Database[] = [];
+  const runtimes: HandoffRuntime[] = [];
+  const unlinks: (() => Promise<void>)[] = [];
+
+  const instance = async (instanceId: string, route: boolean) => {
+    const database = await openDatabase({ url: pg.url!, instanceId });
+    databases.push(database);
+    // No position updates, hold messages or call-back offers while the test runs: the line is quiet.
+    const config = loadConfig({}, { handoff: { waitUpdateSeconds: 3600, callbackOffer: false, routeIntervalMs: 200 } });
+    const runtime = createHandoffService({ database, config, instanceId, route, pollMs: POLL_MS });
+    runtimes.push(runtime);
+    await runtime.ready();
+    unlinks.push(await linkInstances(database, { instanceId, handoff: runtime }));
+    return runtime;
+  };
+
+  beforeAll(async () => {
+    pg = await freshPostgres();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const unlink of unlinks) await unlink();
+    for (const r of runtimes) await r.close();
+    for (const d of databases) await d.close();
+    await pg?.drop();
+  });
+
+  it('is connected as soon as an agent accepts on another instance, not at its next poll', async () => {
+    const a = await instance('wait-a', true);
+    const b = await instance('wait-b', false);
+    await b.agents.upsert({ id: 'agent-1', name: 'مریم', pin: '1111' });
+    await b.agents.setPresence('agent-1', 'available');
+
+    const caller = new ScriptedCaller('call-wake-1', null, 5, 20);
+    const outcome = a.handle(request('call-wake-1'), caller);
+    // A routes the call to the agent; B's desk sees the offer.
+    const entryId = await eventually(async () => (await b.agents.get('agent-1'))?.currentEntryId ?? undefined, 'the offer on the desk', 30_000);
+    await eventually(async () => (await b.queue.get(entryId))?.state === 'offered', 'the entry offered', 30_000);
+    // The caller is in the quiet part of the wait, past the place announcement.
+    await caller.heard(/./, 30_000);
+
+    const acceptedAt = Date.now();
+    await b.accept(entryId, 'agent-1');
+    const result = await outcome;
+    const tookMs = Date.now() - acceptedAt;
+
+    expect(result).toEqual({ kind: 'connected', agentId: 'agent-1' });
+    expect(caller.notes.find((n) => n.type === 'handoff.connected')?.data).toMatchObject({ entryId, agentId: 'agent-1' });
+    // A poll-bound wait would take up to POLL_MS; a woken one takes a notification and a read.
+    expect(tookMs).toBeLessThan(POLL_MS / 20);
+  }, 120_000);
+});
