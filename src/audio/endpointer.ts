@@ -17,6 +17,12 @@ export interface EndpointerOptions {
    * decision lands at the same audio time however fast audio arrives.
    */
   endDecision?: (silenceMs: number) => boolean | Promise<boolean>;
+  /**
+   * Give the detector a fresh state when an utterance ends. Silero's recurrent state can be left
+   * deaf by audio unlike speech (a caller the recogniser cannot read): the next request's first
+   * second then scores below the threshold, too long for the pre-roll, and its start is lost.
+   */
+  resetDetectorAfterUtterance?: boolean;
 }
 
 export interface EndpointerEvents {
@@ -50,6 +56,8 @@ export class Endpointer {
   private silenceFrames = 0;
   private utteranceFrames = 0;
   private closed = false;
+  /** The detector was reset after the frame just stepped: frames scored with the old state are scored again. */
+  private detectorReset = false;
 
   constructor(
     private readonly vad: VoiceActivityDetector,
@@ -117,6 +125,12 @@ export class Endpointer {
         for (let i = 0; i < frames.length; i++) {
           if (this.closed) return;
           await this.step(frames[i], probabilities[i] >= this.options.threshold);
+          if (this.detectorReset) {
+            // Where the reset falls must not depend on how the frames were batched.
+            this.detectorReset = false;
+            this.queued.unshift(...frames.slice(i + 1));
+            break;
+          }
         }
       }
     } finally {
@@ -205,6 +219,10 @@ export class Endpointer {
           silenceMs,
         });
       this.toSilence();
+      if (o.resetDetectorAfterUtterance) {
+        this.vad.reset();
+        this.detectorReset = true;
+      }
     }
   }
 

@@ -72,7 +72,9 @@ export class Listener {
   ) {
     this.toVad = lineRate === vad.sampleRate ? null : new Resampler(lineRate, vad.sampleRate);
     const smart = turnEnd && turnEnd.options.mode === 'smart';
-    this.endpointer = new Endpointer(vad, smart ? { ...endpointing, endDecision: (ms) => this.endDecision(ms) } : endpointing, {
+    // Silero's state is what goes deaf (endpointer.ts); the energy detector's noise floor must be kept.
+    const options: EndpointerOptions = { resetDetectorAfterUtterance: vad.name === 'silero', ...endpointing };
+    this.endpointer = new Endpointer(vad, smart ? { ...options, endDecision: (ms) => this.endDecision(ms) } : options, {
       speechStart: (preRoll) => this.onSpeechStart(preRoll),
       speechAudio: (pcm) => this.feedAsr(pcm),
       speechEnd: (info) => void this.onSpeechEnd(info.speechMs, info.silenceMs),
