@@ -4,6 +4,7 @@ import { resample } from '../../audio/resample.js';
 import type { PcmChunk } from '../../audio/types.js';
 import { CharNgramLm, MixedLm, type CharLm } from './charlm.js';
 import { beamDecode, greedyDecode, HotwordTrie, indexByLength, snapToLexicon, type CtcResult, type CtcVocab, type LogProbs } from './ctc.js';
+import { beginFinalize, ctcFinal, reusableReading, type CtcStreamState, type PauseReading } from './ctc-stream.js';
 import { LogMelExtractor } from './features.js';
 import { AsrModelError, loadManifest, type AsrManifest, type LoadedManifest } from './manifest.js';
 import { normalizeForAsr } from './text.js';
@@ -342,7 +343,7 @@ class OnnxCtcStream implements AsrStream {
   private lastPartialMs = 0;
   private lastPartial = '';
   private decoding: Promise<void> | null = null;
-  private state: 'open' | 'finalizing' | 'done' | 'cancelled' = 'open';
+  private state: CtcStreamState = 'open';
 
   constructor(
     private readonly engine: OnnxCtcAsr,
@@ -391,7 +392,7 @@ class OnnxCtcStream implements AsrStream {
   }
 
   /** The last reading of the speech so far: finalize reuses it when nothing but the pause came after. */
-  private lastRead: { samples: number; result: ReturnType<OnnxCtcAsr['decode']> } | null = null;
+  private lastRead: PauseReading | null = null;
 
   async heardSoFar(): Promise<string> {
     const input = this.modelInput();
@@ -423,18 +424,13 @@ class OnnxCtcStream implements AsrStream {
   }
 
   async finalize(): Promise<AsrFinal> {
-    if (this.state === 'cancelled') throw new Error('ASR stream was cancelled');
-    if (this.state !== 'open') throw new Error('ASR stream was already finalised');
-    this.state = 'finalizing';
+    this.state = beginFinalize(this.state);
     const audioSeconds = this.samples / this.engine.sampleRate;
-    // The turn was ended by a reading taken during its closing pause (src/dialog/turn_end.ts):
-    // what came after it is that pause, so the reading is the transcript and costs nothing more.
-    const read = this.lastRead;
-    if (read && this.samples - read.samples <= this.engine.sampleRate * REUSE_READING_SECONDS) {
+    const reused = reusableReading(this.lastRead, this.samples, this.engine.sampleRate);
+    if (reused) {
       this.wave = [];
       this.state = 'done';
-      const res = read.result;
-      return { text: res.text, confidence: res.confidence, audioSeconds, alternatives: res.alternatives ?? [] };
+      return ctcFinal(reused, audioSeconds);
     }
     const input = this.modelInput();
     this.wave = [];
@@ -444,8 +440,7 @@ class OnnxCtcStream implements AsrStream {
     }
     try {
       const lp = await this.engine.logProbs(input.input, input.frames);
-      const res = this.engine.decode(lp, this.options.hotwords, true);
-      return { text: res.text, confidence: res.confidence, audioSeconds, alternatives: res.alternatives ?? [] };
+      return ctcFinal(this.engine.decode(lp, this.options.hotwords, true), audioSeconds);
     } finally {
       this.state = 'done';
     }
@@ -456,9 +451,6 @@ class OnnxCtcStream implements AsrStream {
     this.wave = [];
   }
 }
-
-/** Silence after a reading of the speech so far within which finalize reuses it. */
-const REUSE_READING_SECONDS = 0.25;
 
 /** The in-process ONNX backend: one line for the composition root. */
 export function createOnnxAsr(options: OnnxAsrOptions): Promise<AsrEngine> {

@@ -1,4 +1,5 @@
 import type { CtcResult } from '../asr/ctc.js';
+import { beginFinalize, ctcFinal, reusableReading, type CtcStreamState, type PauseReading } from '../asr/ctc-stream.js';
 import type { OnnxCtcAsr } from '../asr/onnx.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
 import { EngineError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
@@ -133,9 +134,9 @@ class PooledStream implements AsrStream {
   private lastPartialMs = 0;
   private lastPartial = '';
   private decoding = false;
-  private state: 'open' | 'finalizing' | 'done' | 'cancelled' = 'open';
+  private state: CtcStreamState = 'open';
   private readonly jobs = new Set<{ cancel(): void }>();
-  private lastRead: { samples: number; result: CtcResult } | null = null;
+  private lastRead: PauseReading | null = null;
 
   constructor(
     private readonly engine: PooledAsr,
@@ -194,21 +195,18 @@ class PooledStream implements AsrStream {
   }
 
   async finalize(): Promise<AsrFinal> {
-    if (this.state === 'cancelled') throw new Error('ASR stream was cancelled');
-    if (this.state !== 'open') throw new Error('ASR stream was already finalised');
-    this.state = 'finalizing';
+    this.state = beginFinalize(this.state);
     const audioSeconds = this.samples / this.engine.sampleRate;
-    // As in-process: a reading taken during the closing pause is the transcript (src/dialog/turn_end.ts).
-    const read = this.lastRead;
-    if (read && this.samples - read.samples <= this.engine.sampleRate * REUSE_READING_SECONDS) {
+    const reused = reusableReading(this.lastRead, this.samples, this.engine.sampleRate);
+    if (reused) {
       this.release();
       this.state = 'done';
-      return { text: read.result.text, confidence: read.result.confidence, audioSeconds, alternatives: read.result.alternatives ?? [] };
+      return ctcFinal(reused, audioSeconds);
     }
     try {
       const { reading } = await this.run('final');
       if (!reading) return { text: '', confidence: 0, audioSeconds };
-      return { text: reading.text, confidence: reading.confidence, audioSeconds, alternatives: reading.alternatives ?? [] };
+      return ctcFinal(reading, audioSeconds);
     } finally {
       this.release();
       if (this.state === 'finalizing') this.state = 'done';
@@ -226,6 +224,3 @@ class PooledStream implements AsrStream {
     this.audio = new Int16Array(0);
   }
 }
-
-/** Silence after a reading of the speech so far within which finalize reuses it (as onnx.ts). */
-const REUSE_READING_SECONDS = 0.25;
