@@ -89,35 +89,59 @@ export async function sileroRun(session: ort.InferenceSession, inputs: readonly 
   return { probabilities, state };
 }
 
-class SileroDetector implements VoiceActivityDetector {
+/**
+ * One call's Silero detector: the recurrent state and the previous frame's tail are the call's,
+ * kept here; where the model runs on them (this thread, or a pool worker: src/engines/pool/vad.ts)
+ * is the subclass's.
+ */
+export abstract class SileroCallDetector implements VoiceActivityDetector {
   readonly name = 'silero';
   readonly frameSize: number;
   // Silero v5 expects the tail of the previous frame in front of each new one.
   private readonly contextSize: number;
-  private context: Float32Array;
-  private state: Float32Array = new Float32Array(2 * 128);
-  private readonly sr: ort.Tensor;
+  protected context: Float32Array;
+  protected state: Float32Array = new Float32Array(2 * 128);
+  protected readonly sr: ort.Tensor;
 
-  constructor(
-    private readonly session: ort.InferenceSession,
-    readonly sampleRate: 8000 | 16000,
-  ) {
+  constructor(readonly sampleRate: 8000 | 16000) {
     ({ frameSize: this.frameSize, contextSize: this.contextSize } = sileroFrame(sampleRate));
     this.context = new Float32Array(this.contextSize);
     this.sr = sileroRateTensor(sampleRate);
   }
 
-  async process(frame: Float32Array): Promise<number> {
-    const input = sileroInput(this.context, frame, this.frameSize);
-    const out = await sileroStep(this.session, input, this.state, this.sr);
-    this.state = out.state;
-    this.context = input.slice(input.length - this.contextSize);
-    return out.probability;
+  abstract process(frame: Float32Array): Promise<number>;
+
+  /** The model's inputs for consecutive frames, and the context after the last (to keep once they are scored). */
+  protected inputsFor(frames: readonly Float32Array[]): { inputs: Float32Array[]; context: Float32Array } {
+    let context = this.context;
+    const inputs = frames.map((frame) => {
+      const input = sileroInput(context, frame, this.frameSize);
+      context = input.slice(input.length - this.contextSize);
+      return input;
+    });
+    return { inputs, context };
   }
 
   reset(): void {
     this.state = new Float32Array(2 * 128);
     this.context = new Float32Array(this.contextSize);
+  }
+}
+
+class SileroDetector extends SileroCallDetector {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    sampleRate: 8000 | 16000,
+  ) {
+    super(sampleRate);
+  }
+
+  async process(frame: Float32Array): Promise<number> {
+    const { inputs, context } = this.inputsFor([frame]);
+    const out = await sileroStep(this.session, inputs[0], this.state, this.sr);
+    this.state = out.state;
+    this.context = context;
+    return out.probability;
   }
 }
 

@@ -1,5 +1,5 @@
 import type * as ort from 'onnxruntime-node';
-import { sileroFrame, sileroInput, sileroRateTensor, sileroRun, type SileroModel, type VoiceActivityDetector } from '../../audio/vad.js';
+import { SileroCallDetector, sileroRun, type SileroModel, type VoiceActivityDetector } from '../../audio/vad.js';
 import { EngineError, fallbackCause } from '../errors.js';
 import type { WorkerLane } from './pool.js';
 import type { VadFrameRequest, WorkerReply } from './protocol.js';
@@ -52,21 +52,12 @@ export class PooledSileroModel {
   }
 }
 
-class PooledSileroDetector implements VoiceActivityDetector {
-  readonly name = 'silero';
-  readonly frameSize: number;
-  private readonly contextSize: number;
-  private context: Float32Array;
-  private state: Float32Array = new Float32Array(2 * 128);
-  private readonly sr: ort.Tensor;
-
+class PooledSileroDetector extends SileroCallDetector {
   constructor(
     private readonly model: PooledSileroModel,
-    readonly sampleRate: 8000 | 16000,
+    sampleRate: 8000 | 16000,
   ) {
-    ({ frameSize: this.frameSize, contextSize: this.contextSize } = sileroFrame(sampleRate));
-    this.context = new Float32Array(this.contextSize);
-    this.sr = sileroRateTensor(sampleRate);
+    super(sampleRate);
   }
 
   async process(frame: Float32Array): Promise<number> {
@@ -75,20 +66,10 @@ class PooledSileroDetector implements VoiceActivityDetector {
 
   /** The frames go as one part of a batch: the worker runs them in order from this call's state. */
   async processMany(frames: Float32Array[]): Promise<number[]> {
-    let context = this.context;
-    const inputs = frames.map((frame) => {
-      const input = sileroInput(context, frame, this.frameSize);
-      context = input.slice(input.length - this.contextSize);
-      return input;
-    });
+    const { inputs, context } = this.inputsFor(frames);
     const out = await this.model.score({ rate: this.sampleRate, inputs, state: this.state }, this.sr);
     this.state = out.state;
     this.context = context;
     return out.probabilities;
-  }
-
-  reset(): void {
-    this.state = new Float32Array(2 * 128);
-    this.context = new Float32Array(this.contextSize);
   }
 }
