@@ -1,8 +1,8 @@
 import { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { EngineError, EngineTimeoutError, EngineUnavailableError } from '../errors.js';
-import { finalizeRefusal, noFinalResult } from '../deadline.js';
-import { cachedProbe, type EngineReadiness } from '../readiness.js';
+import type { EngineReadiness } from '../readiness.js';
+import { RemoteUtterance, remoteAsrEngine } from './remote.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 
 export interface VoskAsrOptions {
@@ -39,16 +39,12 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new RangeError(`Vosk URL must be ws:// or wss://, got ${options.url}`);
   const name = `vosk(${url.host})`;
   const chunkSamples = Math.round(options.sampleRate / CHUNK_SAMPLES_PER_SECOND);
-  let closed = false;
   const sockets = new Set<WebSocket>();
 
-  function createStream(streamOptions: AsrStreamOptions = {}): AsrStream {
-    if (closed) throw new EngineError(name, `${name} is closed`);
+  function createStream(streamOptions: AsrStreamOptions): AsrStream {
     const ws = new WebSocket(options.url, { handshakeTimeout: options.timeoutMs });
     sockets.add(ws);
-    let failure: EngineError | null = null;
-    let cancelled = false;
-    let finalizing = false;
+    const utterance = new RemoteUtterance(name, options.timeoutMs, streamOptions.onError);
     let done = false;
     let eofSent = false;
     /** Messages the server has yet to answer: it answers each audio message and the eof, in order. */
@@ -59,21 +55,15 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
     const segments: string[] = [];
     let alternatives: string[] = [];
     let confidence: number | undefined;
-    let settle: { resolve(f: AsrFinal): void; reject(e: Error): void } | null = null;
-    let timer: NodeJS.Timeout | null = null;
 
     const stop = () => {
-      if (timer) clearTimeout(timer);
-      timer = null;
+      utterance.clearDeadline();
       sockets.delete(ws);
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.terminate();
     };
     const failWith = (err: EngineError) => {
-      if (failure || done || cancelled) return;
-      failure = err;
-      stop();
-      if (settle) settle.reject(err);
-      else streamOptions.onError?.(err);
+      if (utterance.failure || done || utterance.cancelled) return;
+      utterance.fail(err, stop);
     };
     const final = (): AsrFinal => ({
       text: segments.filter(Boolean).join(' ').replace(/\s+/g, ' ').trim(),
@@ -93,7 +83,7 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
     const complete = () => {
       done = true;
       stop();
-      settle?.resolve(final());
+      utterance.resolve(final());
     };
     const flush = (all: boolean) => {
       while (pendingSamples >= chunkSamples || (all && pendingSamples > 0)) {
@@ -115,13 +105,13 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
     }, options.timeoutMs);
     ws.on('open', () => {
       clearTimeout(connectTimer);
-      if (cancelled || failure) return;
+      if (utterance.cancelled || utterance.failure) return;
       ws.send(JSON.stringify({ config: { sample_rate: options.sampleRate, ...(options.maxAlternatives ? { max_alternatives: options.maxAlternatives } : {}) } }));
-      flush(finalizing);
-      if (finalizing) sendEof();
+      flush(utterance.finalizing);
+      if (utterance.finalizing) sendEof();
     });
     ws.on('message', (data, isBinary) => {
-      if (cancelled || failure || done || isBinary) return;
+      if (utterance.cancelled || utterance.failure || done || isBinary) return;
       unanswered--;
       let msg: VoskResult;
       try {
@@ -130,7 +120,7 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
         return failWith(new EngineError(name, `${name} sent something that is not JSON`));
       }
       if (typeof msg.partial === 'string') {
-        if (!finalizing && msg.partial) streamOptions.onPartial?.({ text: [...segments, msg.partial].join(' ').trim() });
+        if (!utterance.finalizing && msg.partial) streamOptions.onPartial?.({ text: [...segments, msg.partial].join(' ').trim() });
         if (eofSent && unanswered <= 0) complete();
         return;
       }
@@ -150,54 +140,48 @@ export function createVoskAsr(options: VoskAsrOptions): AsrEngine {
     ws.on('close', () => {
       clearTimeout(connectTimer);
       sockets.delete(ws);
-      if (cancelled || failure || done) return;
+      if (utterance.cancelled || utterance.failure || done) return;
       // The server closes after answering `eof`; before that, a close is the server going away.
       failWith(new EngineUnavailableError(name, `${name} closed the connection before the final result`));
     });
 
     return {
       push(pcm: Int16Array) {
-        if (cancelled || failure || finalizing || pcm.length === 0) return;
+        if (utterance.cancelled || utterance.failure || utterance.finalizing || pcm.length === 0) return;
         audioSamples += pcm.length;
         pending.push(pcm.slice());
         pendingSamples += pcm.length;
         if (ws.readyState === WebSocket.OPEN) flush(false);
       },
       finalize() {
-        const refused = finalizeRefusal(name, { failure, cancelled, finalizing });
-        if (refused) return Promise.reject(refused);
-        finalizing = true;
-        return new Promise<AsrFinal>((resolve, reject) => {
-          settle = { resolve, reject };
+        return utterance.finalize(() => {
+          // Before the connection opens, the open handler sends the rest and the eof.
           if (ws.readyState === WebSocket.OPEN) {
             flush(true);
             sendEof();
           }
-          timer = setTimeout(() => failWith(noFinalResult(name, options.timeoutMs)), options.timeoutMs);
-        });
+        }, failWith);
       },
       cancel() {
-        if (cancelled) return;
-        cancelled = true;
+        if (utterance.cancelled) return;
+        utterance.cancelled = true;
         clearTimeout(connectTimer);
         stop();
-        settle?.reject(new EngineError(name, 'utterance was cancelled'));
+        utterance.rejectCancelled();
       },
     };
   }
 
-  const probe = cachedProbe(() => tcpReachable(url, Math.min(options.timeoutMs, 1500), name));
-  return {
+  return remoteAsrEngine({
     name,
     sampleRate: options.sampleRate,
     createStream,
-    async close() {
-      closed = true;
+    probe: () => tcpReachable(url, Math.min(options.timeoutMs, 1500), name),
+    close() {
       for (const ws of sockets) ws.terminate();
       sockets.clear();
     },
-    readiness: () => (closed ? Promise.resolve({ ready: false, detail: `${name} is closed` }) : probe()),
-  };
+  });
 }
 
 /** Whether the server's port accepts a connection (no recognition work on the server). */

@@ -2,8 +2,8 @@ import { concatPcm } from '../../audio/pcm.js';
 import { resample } from '../../audio/resample.js';
 import { encodeWav } from '../../audio/wav.js';
 import { EngineError, EngineRequestError, EngineTimeoutError, EngineUnavailableError } from '../errors.js';
-import { finalizeRefusal, noFinalResult } from '../deadline.js';
-import { cachedProbe } from '../readiness.js';
+import { finalizeRefusal } from '../deadline.js';
+import { remoteAsrEngine } from './remote.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from './types.js';
 import { tcpReachable } from './vosk.js';
 
@@ -39,11 +39,9 @@ export function createWhisperHttpAsr(options: WhisperHttpAsrOptions): AsrEngine 
   const endpoint = new URL(options.path ?? '/v1/audio/transcriptions', base);
   const name = `whisper-http(${base.host})`;
   const uploadRate = options.uploadRate ?? 16000;
-  let closed = false;
   const inflight = new Set<AbortController>();
 
-  function createStream(streamOptions: AsrStreamOptions = {}): AsrStream {
-    if (closed) throw new EngineError(name, `${name} is closed`);
+  function createStream(streamOptions: AsrStreamOptions): AsrStream {
     let chunks: Int16Array[] = [];
     let cancelled = false;
     let finalizing = false;
@@ -108,15 +106,13 @@ export function createWhisperHttpAsr(options: WhisperHttpAsrOptions): AsrEngine 
     };
   }
 
-  const probe = cachedProbe(() => tcpReachable(base, Math.min(options.timeoutMs, 1500), name));
-  return {
+  return remoteAsrEngine({
     name,
     sampleRate: options.sampleRate,
     createStream,
-    async close() {
-      closed = true;
+    probe: () => tcpReachable(base, Math.min(options.timeoutMs, 1500), name),
+    close() {
       for (const a of inflight) a.abort();
     },
-    readiness: () => (closed ? Promise.resolve({ ready: false, detail: `${name} is closed` }) : probe()),
-  };
+  });
 }

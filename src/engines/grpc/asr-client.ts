@@ -1,10 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import { RemoteUtterance, remoteAsrEngine } from '../asr/remote.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
-import { EngineError, EngineTimeoutError } from '../errors.js';
-import { finalizeRefusal, noFinalResult } from '../deadline.js';
+import type { EngineError } from '../errors.js';
 import { fromGrpcError } from './errors.js';
 import { remoteReadiness } from './health.js';
-import { cachedProbe } from '../readiness.js';
 import { grpcTarget, loadEnginesPackage, pcmMessages, type WireRecognizeRequest, type WireRecognizeResponse } from './proto.js';
 
 export interface GrpcAsrOptions {
@@ -45,37 +44,26 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
   const maxStreamMs = options.maxStreamMs ?? 5 * 60_000;
   const { Asr } = loadEnginesPackage();
   const client = new Asr(target, grpc.credentials.createInsecure(), CLIENT_CHANNEL_OPTIONS);
-  let closed = false;
 
-  function createStream(streamOptions: AsrStreamOptions = {}): AsrStream {
-    if (closed) throw new EngineError(name, `${name} is closed`);
+  function createStream(streamOptions: AsrStreamOptions): AsrStream {
     const call: grpc.ClientDuplexStream<WireRecognizeRequest, WireRecognizeResponse> = client.Recognize({
       deadline: Date.now() + maxStreamMs,
     });
-    let failure: EngineError | null = null;
+    const utterance = new RemoteUtterance(name, timeoutMs, streamOptions.onError);
     let final: AsrFinal | null = null;
-    let cancelled = false;
-    let finalizing = false;
-    let settle: { resolve(f: AsrFinal): void; reject(e: Error): void } | null = null;
-    let timer: NodeJS.Timeout | null = null;
 
-    const finish = () => {
-      if (timer) clearTimeout(timer);
-      timer = null;
-    };
     const failWith = (err: EngineError) => {
-      if (failure || final || cancelled) return;
-      failure = err;
-      finish();
-      call.cancel();
-      if (settle) settle.reject(err);
-      else streamOptions.onError?.(err);
+      if (utterance.failure || final || utterance.cancelled) return;
+      utterance.fail(err, () => {
+        utterance.clearDeadline();
+        call.cancel();
+      });
     };
 
     call.on('data', (msg: WireRecognizeResponse) => {
-      if (cancelled || failure) return;
+      if (utterance.cancelled || utterance.failure) return;
       if (msg.result === 'partial') {
-        if (!finalizing) streamOptions.onPartial?.({ text: msg.partial.text });
+        if (!utterance.finalizing) streamOptions.onPartial?.({ text: msg.partial.text });
       } else if (msg.result === 'final') {
         const f = msg.final;
         final = {
@@ -84,16 +72,16 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
           ...(f.hasConfidence ? { confidence: f.confidence } : {}),
           ...(f.alternatives?.length ? { alternatives: f.alternatives } : {}),
         };
-        finish();
-        settle?.resolve(final);
+        utterance.clearDeadline();
+        utterance.resolve(final);
       }
     });
     call.on('error', (err) => {
-      if (cancelled) return;
+      if (utterance.cancelled) return;
       failWith(fromGrpcError(name, err, timeoutMs));
     });
     call.on('end', () => {
-      if (!final && !cancelled && !failure) {
+      if (!final && !utterance.cancelled && !utterance.failure) {
         failWith(fromGrpcError(name, { code: grpc.status.UNAVAILABLE, details: 'stream ended without a result' }, timeoutMs));
       }
     });
@@ -103,42 +91,32 @@ export function createGrpcAsr(options: GrpcAsrOptions): AsrEngine {
     return {
       push(pcm: Int16Array) {
         // After a failure the audio has nowhere to go; the owner learns of it via onError/finalize.
-        if (cancelled || failure || finalizing || pcm.length === 0) return;
+        if (utterance.cancelled || utterance.failure || utterance.finalizing || pcm.length === 0) return;
         for (const audio of pcmMessages(pcm)) call.write({ request: 'audio', audio });
       },
       finalize() {
-        const refused = finalizeRefusal(name, { failure, cancelled, finalizing });
-        if (refused) return Promise.reject(refused);
-        finalizing = true;
-        return new Promise<AsrFinal>((resolve, reject) => {
-          settle = { resolve, reject };
-          if (final) return resolve(final);
+        return utterance.finalize(() => {
+          if (final) return final;
           call.write({ request: 'finalize', finalize: true });
           call.end();
-          timer = setTimeout(() => failWith(noFinalResult(name, timeoutMs)), timeoutMs);
-        });
+        }, failWith);
       },
       cancel() {
-        if (cancelled) return;
-        cancelled = true;
-        finish();
-        if (!final && !failure) call.cancel();
-        settle?.reject(new EngineError(name, 'utterance was cancelled'));
+        if (utterance.cancelled) return;
+        utterance.cancelled = true;
+        utterance.clearDeadline();
+        if (!final && !utterance.failure) call.cancel();
+        utterance.rejectCancelled();
       },
     };
   }
 
-  const probe = cachedProbe(() => remoteReadiness(options.url, 'asr', Math.min(timeoutMs, 1500)));
-
-  return {
+  return remoteAsrEngine({
     name,
     sampleRate: options.sampleRate,
     createStream,
-    async close() {
-      closed = true;
-      client.close();
-    },
-    // A Health.Check round trip (cheap; no model work on the server), at most once per 2 s.
-    readiness: () => (closed ? Promise.resolve({ ready: false, detail: `${name} is closed` }) : probe()),
-  };
+    // A Health.Check round trip (cheap; no model work on the server).
+    probe: () => remoteReadiness(options.url, 'asr', Math.min(timeoutMs, 1500)),
+    close: () => client.close(),
+  });
 }
