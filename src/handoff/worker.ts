@@ -1,3 +1,4 @@
+import { PeriodicJob } from '../periodic.js';
 import type { QueueStore, Offer } from './store.js';
 import type { Logger } from './service.js';
 
@@ -7,9 +8,7 @@ import type { Logger } from './service.js';
  * nothing (its offers ring out and return to the line through any survivor's tick).
  */
 export class QueueWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private readonly routing: PeriodicJob;
 
   constructor(
     private readonly store: QueueStore,
@@ -20,43 +19,34 @@ export class QueueWorker {
       logger?: Logger;
       onChange?: (what: { offers: Offer[]; expired: Offer[] }) => void;
     },
-  ) {}
+  ) {
+    this.routing = new PeriodicJob(() => this.route(), {
+      intervalMs: options.intervalMs,
+      rerunWhenAsked: true,
+      onError: (err) => this.options.logger?.warn({ err: (err as Error).message }, 'queue routing tick failed'),
+    });
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.options.intervalMs);
-    this.timer.unref?.();
+    if (this.routing.started) return;
+    this.routing.start();
     void this.tick();
   }
 
   /** Routes now (after an enqueue or an agent becoming free) instead of waiting for the timer. */
   tick(): Promise<void> {
     // A process that does not route (route: false) never offers calls, even on a nudge.
-    if (!this.timer) return Promise.resolve();
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        try {
-          const expired = await this.store.expireOffers();
-          const offers = await this.store.route(this.options.instanceId, this.options.offerTimeoutSeconds);
-          if (offers.length || expired.length) this.options.onChange?.({ offers, expired });
-        } catch (err) {
-          this.options.logger?.warn({ err: (err as Error).message }, 'queue routing tick failed');
-        }
-      } while (this.again && this.timer);
-    })().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    if (!this.routing.started) return Promise.resolve();
+    return this.routing.run();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.routing.stop();
+  }
+
+  private async route(): Promise<void> {
+    const expired = await this.store.expireOffers();
+    const offers = await this.store.route(this.options.instanceId, this.options.offerTimeoutSeconds);
+    if (offers.length || expired.length) this.options.onChange?.({ offers, expired });
   }
 }

@@ -4,6 +4,7 @@ import type { Database } from './db.js';
 import { callEvents, calls } from './schema/calls.js';
 import { pasokhInstances } from './schema/instances.js';
 import type { Logger } from '../logger.js';
+import { PeriodicJob } from '../periodic.js';
 
 export type InstanceLogger = Pick<Logger, 'info' | 'warn'>;
 
@@ -35,15 +36,22 @@ export const LOST_REASON = 'instance gone';
  * once cannot both win: the update is conditional on `gone_at is null`, under its row lock.
  */
 export class InstanceRegistry {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly heartbeat: PeriodicJob;
   /** Database time of the first heartbeat after the last failed one (null: the last one failed). */
   private healthySince: Date | null = null;
 
   constructor(
     private readonly database: Database,
     private readonly options: InstanceRegistryOptions,
-  ) {}
+  ) {
+    this.heartbeat = new PeriodicJob(() => this.beat(), {
+      intervalMs: options.heartbeatMs,
+      onError: (err) => {
+        this.healthySince = null;
+        this.options.logger?.warn({ err: (err as Error).message }, 'instance heartbeat failed');
+      },
+    });
+  }
 
   get instanceId(): string {
     return this.options.instanceId;
@@ -52,8 +60,7 @@ export class InstanceRegistry {
   /** Registers this instance (a restart under the same id clears its old marks) and starts the heartbeat. */
   async start(): Promise<void> {
     await this.register();
-    this.timer = setInterval(() => void this.tick(), this.options.heartbeatMs);
-    this.timer.unref?.();
+    this.heartbeat.start();
   }
 
   private async register(): Promise<void> {
@@ -68,22 +75,12 @@ export class InstanceRegistry {
 
   /** One heartbeat and one look for gone instances (the timer calls it; a test may call it itself). */
   tick(): Promise<void> {
-    this.running ??= this.beat()
-      .catch((err) => {
-        this.healthySince = null;
-        this.options.logger?.warn({ err: (err as Error).message }, 'instance heartbeat failed');
-      })
-      .finally(() => {
-        this.running = null;
-      });
-    return this.running;
+    return this.heartbeat.run();
   }
 
   /** A clean stop: this instance's calls ended with it, so nobody marks them lost. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.heartbeat.stop();
     await this.database.db
       .update(pasokhInstances)
       .set({ stoppedAt: sql`now()` })
