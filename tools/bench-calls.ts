@@ -16,6 +16,7 @@ import { createTtsEngine } from '../src/engines/factory.js';
 import { startService, type RunningService } from '../src/service.js';
 import { speechFor } from '../src/sim/cli.js';
 import { simulateTwilioCall, type CallerStep } from '../src/sim/twilio-caller.js';
+import { runMain } from './lib/main.js';
 
 const { values } = parseArgs({
   options: {
@@ -131,10 +132,4 @@ async function main() {
   console.log(JSON.stringify(figures));
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -25,6 +25,7 @@ import { startService } from '../src/service.js';
 import { speechFor } from '../src/sim/cli.js';
 import { simulateTwilioCall, type CallerStep } from '../src/sim/twilio-caller.js';
 import { summariseSoak, type SoakSample, type SoakTurn } from './lib/soak-stats.js';
+import { runMain } from './lib/main.js';
 
 const args = z
   .object({
@@ -132,10 +133,4 @@ async function main() {
   console.log(JSON.stringify(figures));
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runMain(main);
