@@ -167,8 +167,6 @@ export function createConsoleRoutes(deps: ConsoleDeps): Hono {
     return c.html(loginPage({ next: safeNext(c.req.query('next')) }));
   });
 
-  // A few wrong passwords lock the name for a while (per instance; enough to stop guessing).
-  const failures = new Map<string, { count: number; until: number }>();
   app.post('/login', async (c) => {
     if (!sameOrigin(c)) return c.html(loginPage({ error: 'درخواست از صفحه‌ی دیگری آمده است؛ از همین صفحه وارد شوید.' }), 403);
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
@@ -185,22 +183,17 @@ export function createConsoleRoutes(deps: ConsoleDeps): Hono {
       c.header('retry-after', retryAfterSeconds(wait));
       return c.html(loginPage({ error: 'از این نشانی چند بار گذرواژه‌ی نادرست وارد شد؛ کمی بعد دوباره تلاش کنید.', next, username }), 429);
     }
-    const now = Date.now();
-    const f = failures.get(username);
-    if (f && f.count >= MAX_LOGIN_FAILURES && f.until > now) {
+    // A few wrong passwords lock the name for a while. They are counted from the audit log, which
+    // every instance writes to, so guesses spread over instances behind a load balancer add up.
+    if ((await audit.recentLoginFailures(username, LOCKOUT_MS)) >= MAX_LOGIN_FAILURES) {
       return c.html(loginPage({ error: 'چند بار گذرواژه‌ی نادرست وارد شد؛ چند دقیقه‌ی دیگر دوباره تلاش کنید.', next, username }), 429);
     }
     const user = await users.verify(username, password);
     if (!user) {
       throttle?.throttle.fail(address);
-      failures.delete(username); // re-inserted last: the map stays in order of last failure
-      failures.set(username, { count: f && f.until > now ? f.count + 1 : 1, until: now + LOCKOUT_MS });
-      // Names are whatever the client sends: keep the map bounded, forgetting the stalest first.
-      if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
       await audit.record({ actor: username, action: 'login-failed', ip: clientIp(c), status: 401 }).catch(() => {});
       return c.html(loginPage({ error: 'نام کاربری یا گذرواژه نادرست است.', next, username }), 401);
     }
-    failures.delete(username);
     const { token } = await users.startSession(user.username);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,

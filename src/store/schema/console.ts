@@ -39,5 +39,6 @@ export const consoleAudit = pgTable(
     ip: text('ip'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index('console_audit_at_idx').on(t.at)],
+  // 011_console_login_failures.sql: the sign-in lockout's lookups by name and action.
+  (t) => [index('console_audit_at_idx').on(t.at), index('console_audit_actor_action_at_idx').on(t.actor, t.action, t.at.desc())],
 );
