@@ -107,8 +107,6 @@ function storedTurn(t: TurnRow): StoredTurn {
   };
 }
 
-const turnCountSql = sql<number>`(select count(*) from ${turns} where ${turns.callId} = ${calls.id})`.mapWith(Number);
-
 /** Newest first, keyset-paged on (started_at, id) so pages stay stable while calls keep arriving. */
 export async function listCalls(db: Db, filter: CallListFilter): Promise<CallSummary[]> {
   const where: SQL[] = [];
@@ -122,7 +120,7 @@ export async function listCalls(db: Db, filter: CallListFilter): Promise<CallSum
     where.push(sql`(${calls.startedAt}, ${calls.id}) < (${filter.before.startedAt.toISOString()}::timestamptz, ${filter.before.id})`);
   }
   const rows = await db
-    .select({ call: calls, turnCount: turnCountSql })
+    .select({ call: calls, turnCount: db.$count(turns, eq(turns.callId, calls.id)) })
     .from(calls)
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(calls.startedAt), desc(calls.id))
