@@ -34,7 +34,7 @@ beforeAll(async () => {
 function setup(asr: ScriptedAsr, tts = new ToneTts(), overrides: Record<string, unknown> = {}) {
   const channel = new RecordingChannel();
   const recorder = new MemoryRecorder();
-  const config = loadConfig({}, { audio: { noInputTimeoutMs: 1000 }, dialog: { engineTimeoutMs: 1500 }, asr: { timeoutMs: 1000 }, ...overrides });
+  const config = loadConfig({}, { audio: { noInputTimeoutMs: 1000 }, asr: { timeoutMs: 1000 }, tts: { timeoutMs: 500 }, ...overrides });
   const deps: SessionDeps = {
     config, asr, tts, recorder,
     nlu: { current: () => keywordNlu },
