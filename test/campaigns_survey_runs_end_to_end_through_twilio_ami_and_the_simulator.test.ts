@@ -82,10 +82,15 @@ async function api(method: string, path: string, body?: unknown, type = 'applica
 
 async function runToCompletion(id: string, ms = 150_000): Promise<any> {
   const end = Date.now() + ms;
+  let last: unknown;
   for (;;) {
-    const { body } = await api('GET', `/api/campaigns/${id}`);
-    if (body.status === 'completed') return body;
-    if (Date.now() > end) throw new Error(`campaign not completed: ${JSON.stringify(body.counts)}`);
+    // A poll whose reused keep-alive connection the service has just timed out (its 5 s idle timer
+    // and this client's reuse race when the process is starved) is asked again: this loop only
+    // watches; a service that stays unreachable still fails at the deadline.
+    const poll = await api('GET', `/api/campaigns/${id}`).catch((err: unknown) => ({ body: { error: String(err) } }) as { body: any });
+    last = poll.body.counts ?? poll.body.error;
+    if (poll.body.status === 'completed') return poll.body;
+    if (Date.now() > end) throw new Error(`campaign not completed: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -130,7 +135,9 @@ afterAll(async () => {
   twilio.close();
 });
 
-describe('a survey campaign through the Twilio dialer', () => {
+// The three campaigns are independent (their own contacts, dialer and results) and mostly wait on
+// callees whose audio is paced in real time, so they run at once against the one service.
+describe.concurrent('a survey campaign through the Twilio dialer', () => {
   it('creates each call with the exact Calls API request, plays the callees over /media/twilio, and records answers, retries and durations', async () => {
     const id = await createAndStart(survey('Twilio survey', { kind: 'twilio', accountSid: ACCOUNT, authToken: AUTH, from: '+982191000000', apiBaseUrl: 'https://api.twilio.test', publicUrl: service.url }));
     const done = await runToCompletion(id);
@@ -161,7 +168,8 @@ describe('a survey campaign through the Twilio dialer', () => {
     expect(csv.body).toContain(',4,dtmf,,yes,dtmf,');
   }, 240_000);
 
-  it('refuses a status callback whose signature is wrong, and one for a call it did not place', async () => {
+  // After the campaign above: the first CallSid it placed is known to the service, so only the signature is wrong.
+  it.sequential('refuses a status callback whose signature is wrong, and one for a call it did not place', async () => {
     const sid = 'CA00000000000000000000000000000001';
     const url = `${service.url}/webhooks/twilio/status`;
     const forged = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'bm90IGEgc2lnbmF0dXJl' }, body: `CallSid=${sid}&CallStatus=busy` });
@@ -171,7 +179,7 @@ describe('a survey campaign through the Twilio dialer', () => {
   });
 });
 
-describe('a survey campaign through the AMI dialer', () => {
+describe.concurrent('a survey campaign through the AMI dialer', () => {
   let ami: AmiStandin;
   const lines: Promise<unknown>[] = [];
   beforeAll(async () => {
@@ -215,7 +223,7 @@ describe('a survey campaign through the AMI dialer', () => {
   }, 240_000);
 });
 
-describe('a notification campaign through the simulator dialer', () => {
+describe.concurrent('a notification campaign through the simulator dialer', () => {
   it('confirms, opts out onto the do-not-call list, hears an answering machine, and retries busy callees and machines by policy', async () => {
     const created = await api('POST', '/api/campaigns', {
       name: 'Simulated bills',
