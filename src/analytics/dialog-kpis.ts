@@ -35,7 +35,8 @@ export async function outcomeCounts(db: Db, where: SQL): Promise<{ outcome: stri
     .orderBy(desc(count()), outcomeLabel);
 }
 
-const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
+/** `count(*) filter (where …)`: rows of the group that meet `cond`. */
+export const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
 
 export async function computeDialogKpis(db: Db, inRange: SQL): Promise<DialogKpis> {
   /** Events of these types in calls of the range. */
@@ -47,6 +48,7 @@ export async function computeDialogKpis(db: Db, inRange: SQL): Promise<DialogKpi
       .where(and(inRange, inArray(callEvents.type, types)))
       .as('e');
   type Events = ReturnType<typeof events>;
+  // The key as a literal, not a parameter, so that GROUP BY sees the select's very expression.
   const field = (e: Events, key: string) => sql<string | null>`${e.data}->>${sql.raw(`'${key}'`)}`;
   const namesFaq = (e: Events) => sql`${e.data} ? 'faqId'`;
 

@@ -2,7 +2,7 @@ import { and, count, countDistinct, desc, eq, exists, gt, gte, isNotNull, isNull
 import { alias } from 'drizzle-orm/pg-core';
 import type { Database, Db } from '../store/db.js';
 import { callEvents, calls, turns } from '../store/schema/calls.js';
-import { computeDialogKpis, outcomeCounts, type DialogKpis } from './dialog-kpis.js';
+import { computeDialogKpis, countWhere, outcomeCounts, type DialogKpis } from './dialog-kpis.js';
 
 /**
  * Call-centre KPIs computed in SQL from the stored calls and turns (the database is the record;
@@ -90,7 +90,6 @@ const TZ_RE = /^(UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})$/;
 
 const ended = isNotNull(calls.endedAt);
 const handedOff = sql`(${calls.outcome} = 'handoff' or ${calls.handoffReason} is not null)`;
-const countWhere = (cond: SQL) => sql<number>`count(*) filter (where ${cond})`.mapWith(Number);
 /** Seconds of the bot's part of each ended call, averaged (`null` when none ended). */
 const averageHandleSeconds = sql<number | null>`avg(extract(epoch from ${calls.endedAt} - ${calls.startedAt}))::float8`.mapWith(Number);
 
