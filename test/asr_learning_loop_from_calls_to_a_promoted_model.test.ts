@@ -60,10 +60,15 @@ describe.skipIf(!trainingTools)('the learning loop, from calls to a promoted mod
       security: { adminKeys: [ADMIN], mediaTokens: [TOKEN] },
       asr: { modelDir: POOR_MODEL, beamWidth: 4 },
     });
+    // The callers' question is synthesised while the service starts.
+    const spoken = (async () => {
+      const tts = await createTtsEngine(config);
+      const pcm = await speechFor(tts, SENTENCE);
+      await tts.close();
+      return pcm;
+    })();
     service = await startService(config);
-    const tts = await createTtsEngine(config);
-    speech = await speechFor(tts, SENTENCE);
-    await tts.close();
+    speech = await spoken;
   }, 120_000);
 
   afterAll(async () => {
@@ -72,15 +77,18 @@ describe.skipIf(!trainingTools)('the learning loop, from calls to a promoted mod
 
   it('records, corrects, exports, adapts, scores and promotes; the next call is heard by the new model', async () => {
     // 1. Calls heard by the poor live model, recorded, corrected by an ops user.
+    //    The calls are independent and spend their time on audio paced in real time: all at once.
     const ids = [...callIds(false, 3), ...callIds(true, 1)];
-    for (const id of ids) {
-      const stored = await call(id);
-      const turn = stored.turns.find((t) => t.input === 'speech');
-      expect(turn?.seq, JSON.stringify(stored.turns)).toBe(1);
-      expect((await api(`/api/calls/${id}/turns/1/audio`)).status).toBe(200);
-      const put = await api(`/api/calls/${id}/turns/1/transcript`, { method: 'PUT', body: JSON.stringify({ text: SENTENCE }) });
-      expect(put.status).toBe(200);
-    }
+    await Promise.all(
+      ids.map(async (id) => {
+        const stored = await call(id);
+        const turn = stored.turns.find((t) => t.input === 'speech');
+        expect(turn?.seq, JSON.stringify(stored.turns)).toBe(1);
+        expect((await api(`/api/calls/${id}/turns/1/audio`)).status).toBe(200);
+        const put = await api(`/api/calls/${id}/turns/1/transcript`, { method: 'PUT', body: JSON.stringify({ text: SENTENCE }) });
+        expect(put.status).toBe(200);
+      }),
+    );
 
     // 2. Export through the running service's API.
     const exportDir = join(work, 'export');
