@@ -68,4 +68,20 @@ describe('a caller waiting in the queue on one instance', () => {
     // A poll-bound wait would take up to POLL_MS; a woken one takes a notification and a read.
     expect(tookMs).toBeLessThan(POLL_MS / 20);
   }, 120_000);
+
+  it('is let go as soon as the caller hangs up, the abandon recorded then, not at the next poll', async () => {
+    const [a] = runtimes;
+    const caller = new ScriptedCaller('call-wake-2', null, 5, 20);
+    const outcome = a.handle(request('call-wake-2'), caller);
+    // In the quiet part of the wait: the place announcement is heard, the agent is busy with the first call.
+    await caller.heard(/./, 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const hungUpAt = Date.now();
+    caller.hangup();
+    expect(await outcome).toEqual({ kind: 'abandoned' });
+    expect(Date.now() - hungUpAt).toBeLessThan(POLL_MS / 20);
+    const [row] = await pg.database.query<{ state: string }>("select state from handoff_entries where call_id = 'call-wake-2'");
+    expect(row.state).toBe('abandoned');
+  }, 120_000);
 });

@@ -34,6 +34,9 @@ export interface WaitOptions {
   messageTimeoutMs?: number;
 }
 
+/** How soon a hang-up or the service closing ends a quiet wait (a local check, not a read). */
+const GONE_CHECK_MS = 250;
+
 /**
  * Naps that a queue change cuts short. `version` counts the changes seen, so a change that came
  * between reading the entry and lying down is not slept through.
@@ -63,17 +66,22 @@ class ChangeWaker {
     }
   }
 
-  /** Resolves after `ms`, or as soon as a change newer than `since` arrives, or `signal` aborts. */
-  nap(ms: number, since: number, signal?: AbortSignal): Promise<void> {
-    if (this.seen !== since || signal?.aborted) return Promise.resolve();
+  /**
+   * Resolves after `ms`, or as soon as a change newer than `since` arrives, `signal` aborts or
+   * `over()` (checked every GONE_CHECK_MS, no database involved) says the wait has no one to serve.
+   */
+  nap(ms: number, since: number, signal?: AbortSignal, over?: () => boolean): Promise<void> {
+    if (this.seen !== since || signal?.aborted || over?.()) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
+        clearInterval(watch);
         this.sleepers.delete(done);
         signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, ms);
+      const watch = over ? setInterval(() => over() && done(), Math.min(GONE_CHECK_MS, ms)) : undefined;
       this.sleepers.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
@@ -243,7 +251,8 @@ export class QueueWait {
       if (outcome) return outcome;
       const left = until - Date.now();
       if (left <= 0) return null;
-      await this.waker.nap(Math.min(left, this.options.pollMs), seen);
+      // A caller who hangs up is let go at once (the abandon is timed by it), not at the next poll.
+      await this.waker.nap(Math.min(left, this.options.pollMs), seen, undefined, () => this.io.ended || (this.options.isClosed?.() ?? false));
     }
   }
 
