@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,12 +49,22 @@ const tryUpgrade = (p: PasokhProcess) =>
     ws.once('error', (err) => reject(err));
   });
 
+/** An Asterisk AudioSocket call (UUID frame first): every byte the instance sent back until it closed. */
+const audioSocketCall = (port: number) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect(port, '127.0.0.1', () => socket.write(Buffer.concat([Buffer.from([0x01, 0x00, 0x10]), Buffer.alloc(16, 0x42)])));
+    socket.on('data', (d) => chunks.push(d));
+    socket.on('close', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+
 describe('an instance told to stop (SIGTERM)', () => {
   let pg: TestDatabase;
   let question: Int16Array;
   const started: PasokhProcess[] = [];
-  const start = async (instanceId: string, drainSeconds: number) => {
-    const p = await startPasokh({ databaseUrl: pg.url!, instanceId, config: { ...base, shutdown: { drainSeconds } } });
+  const start = async (instanceId: string, drainSeconds: number, extra: Record<string, unknown> = {}) => {
+    const p = await startPasokh({ databaseUrl: pg.url!, instanceId, config: { ...base, ...extra, shutdown: { drainSeconds } } });
     started.push(p);
     return p;
   };
@@ -84,9 +95,16 @@ describe('an instance told to stop (SIGTERM)', () => {
   });
 
   it('lets a call in progress hear its answer to the end, recorded as completed, while new calls are refused and readiness says draining', async () => {
-    const p = await start('drain-live', 120);
+    const p = await start('drain-live', 120, { telephony: { audioSocketPort: 0 } });
     const exited = exitOf(p);
-    const seen: { refusal?: { status: number | 'open'; body: string }; readiness?: { status: number; body: { status: string } }; signalledAt?: number } = {};
+    const answering = JSON.parse(p.output().split('\n').find((l) => l.includes('Pasokh is answering'))!) as { audioSocketPort: number };
+    const seen: {
+      refusal?: { status: number | 'open'; body: string };
+      readiness?: { status: number; body: { status: string } };
+      signalledAt?: number;
+      audioSocket?: Buffer;
+      metrics?: string;
+    } = {};
 
     const call = await simulateTwilioCall({
       url: mediaUrl(p),
@@ -105,6 +123,8 @@ describe('an instance told to stop (SIGTERM)', () => {
               return res.status === 503 ? { status: res.status, body: (await res.json()) as { status: string } } : undefined;
             }, 'readiness 503 once draining', 30_000, 50);
             seen.refusal = await tryUpgrade(p);
+            seen.audioSocket = await audioSocketCall(answering.audioSocketPort);
+            seen.metrics = await (await fetch(`${p.url}/metrics`)).text();
           },
         },
         { kind: 'speech', pcm: question, label: 'outage' },
@@ -114,6 +134,10 @@ describe('an instance told to stop (SIGTERM)', () => {
     expect(seen.readiness).toMatchObject({ status: 503, body: { status: 'draining' } });
     expect(seen.refusal?.status).toBe(503);
     expect(JSON.parse(seen.refusal!.body).error.code).toBe('draining');
+    // AudioSocket has no handshake to refuse: the call is hung up (a bare hang-up frame) as it starts.
+    expect([...seen.audioSocket!]).toEqual([0x00, 0x00, 0x00]);
+    expect(seen.metrics).toMatch(/pasokh_calls_refused_total\{protocol="twilio",reason="draining"\} 1/);
+    expect(seen.metrics).toMatch(/pasokh_calls_refused_total\{protocol="audiosocket",reason="draining"\} 1/);
 
     // The whole answer reached the caller after the signal, and the caller, not the bot, hung up.
     expect(call.steps[0].botAudioMs).toBeGreaterThan(2000);
