@@ -1,13 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jalali, launchChromium, seriousViolations, signIn, tehranDay } from './helpers/console_browser.js';
-import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { startConsoleServer } from './helpers/console_server.js';
-
-const SHOTS = join(process.cwd(), 'test-output', 'console');
+import { describe, expect, it } from 'vitest';
+import { jalali, seriousViolations, signIn, tehranDay } from './helpers/console_browser.js';
+import { CONSOLE_SHOTS as SHOTS, consoleInBrowser } from './helpers/console_fixture.js';
 const vendor = createRequire(import.meta.url);
 
 /** Calls per day before today (Tehran), [calls, of which handed off]; -12 lies outside the range the test picks. */
@@ -16,37 +12,25 @@ const SEEDED: Record<number, [number, number]> = { [-6]: [1, 0], [-4]: [3, 1], [
 const RANGE = { from: -6, to: -2 };
 
 describe('the dashboard charts are drawn by uPlot, served by Pasokh, for a Jalali range', () => {
-  let db: TestDatabase;
-  let http: Awaited<ReturnType<typeof startConsoleServer>>;
-  let browser: Browser;
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    db = await freshPglite();
-    http = await startConsoleServer(db.database);
-    let k = 0;
-    for (const [offset, [calls, handoffs]] of Object.entries(SEEDED)) {
-      const day = tehranDay(Number(offset));
-      for (let i = 0; i < calls; i++) {
-        const handedOff = i < handoffs;
-        await db.database.query(
-          `insert into calls (id, protocol, from_number, started_at, ended_at, outcome, handoff_reason)
-           values ($1, 'twilio', '09120000000', $2::timestamptz, $2::timestamptz + interval '2 minutes', $3, $4)`,
-          [`c-${k++}`, `${day}T${String(9 + i).padStart(2, '0')}:00:00+03:30`, handedOff ? 'handoff' : 'completed', handedOff ? 'no-match' : null],
-        );
+  const fixture = consoleInBrowser({
+    users: [['reza', 'ops']],
+    async seed(database) {
+      let k = 0;
+      for (const [offset, [calls, handoffs]] of Object.entries(SEEDED)) {
+        const day = tehranDay(Number(offset));
+        for (let i = 0; i < calls; i++) {
+          const handedOff = i < handoffs;
+          await database.query(
+            `insert into calls (id, protocol, from_number, started_at, ended_at, outcome, handoff_reason)
+             values ($1, 'twilio', '09120000000', $2::timestamptz, $2::timestamptz + interval '2 minutes', $3, $4)`,
+            [`c-${k++}`, `${day}T${String(9 + i).padStart(2, '0')}:00:00+03:30`, handedOff ? 'handoff' : 'completed', handedOff ? 'no-match' : null],
+          );
+        }
       }
-    }
-    // One call a minute ago, for today's hourly chart.
-    await db.database.query(`insert into calls (id, protocol, started_at) values ('c-now', 'twilio', now() - interval '1 minute')`);
-    const res = await http.admin('/api/users', { method: 'POST', body: JSON.stringify({ username: 'reza', password: 'reza-secret-1', role: 'ops' }) });
-    expect(res.status).toBe(201);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await http?.close();
-    await db?.drop();
+      // One call a minute ago, for today's hourly chart.
+      await database.query(`insert into calls (id, protocol, started_at) values ('c-now', 'twilio', now() - interval '1 minute')`);
+    },
   });
 
   it('serves the library from the installed package under a strict CSP', async () => {
@@ -54,12 +38,12 @@ describe('the dashboard charts are drawn by uPlot, served by Pasokh, for a Jalal
       ['uplot.js', 'uplot/dist/uPlot.iife.min.js', 'text/javascript'],
       ['uplot.css', 'uplot/dist/uPlot.min.css', 'text/css'],
     ]) {
-      const res = await fetch(`${http.base}/console/assets/${asset}`);
+      const res = await fetch(`${fixture.http.base}/console/assets/${asset}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain(type);
       expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(vendor.resolve(file)))).toBe(true);
     }
-    const page = await http.admin('/console/login');
+    const page = await fixture.http.admin('/console/login');
     const csp = page.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("script-src 'self';");
     expect(csp).toContain("style-src 'self';");
@@ -68,7 +52,7 @@ describe('the dashboard charts are drawn by uPlot, served by Pasokh, for a Jalal
   });
 
   it('the daily chart holds the calls of each day of the chosen Jalali range, drawn as bars on the canvas', async () => {
-    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'reza', 'reza-secret-1', errors);
     await page.waitForSelector('#daily canvas');
     const since = tehranDay(RANGE.from);
     const until = tehranDay(RANGE.to);
@@ -86,7 +70,7 @@ describe('the dashboard charts are drawn by uPlot, served by Pasokh, for a Jalal
     });
 
     // What the API reports for the range, day by day (days without calls are absent there).
-    const report = await (await http.admin(`/api/kpis?since=${since}&until=${until}`)).json();
+    const report = await (await fixture.http.admin(`/api/kpis?since=${since}&until=${until}`)).json();
     const api = new Map<string, number>(report.perDay.map((d: { day: string; calls: number }) => [d.day, d.calls]));
     const days = Array.from({ length: RANGE.to - RANGE.from + 1 }, (_, i) => tehranDay(RANGE.from + i));
     const expected = days.map((d) => api.get(d) ?? 0);

@@ -1,8 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signIn, tehranDay } from './helpers/console_browser.js';
-import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { startConsoleServer } from './helpers/console_server.js';
+import { describe, expect, it } from 'vitest';
+import { seriousViolations, signIn, tehranDay } from './helpers/console_browser.js';
+import { consoleInBrowser } from './helpers/console_fixture.js';
 
 /**
  * Today's calls with the events the dialog records (src/dialog/policy.ts), counted by hand:
@@ -25,55 +23,44 @@ const CALLS: { id: string; outcome: string; events: Ev[] }[] = [
 ];
 
 describe('the dashboard shows how the dialog copes with callers it does not understand', () => {
-  let db: TestDatabase;
-  let http: Awaited<ReturnType<typeof startConsoleServer>>;
-  let browser: Browser;
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    db = await freshPglite();
-    http = await startConsoleServer(db.database);
-    let e = 0;
-    for (const [i, call] of CALLS.entries()) {
-      await db.database.query(
-        `insert into calls (id, protocol, started_at, ended_at, outcome) values ($1, 'twilio', now() - make_interval(mins => $2), now() - make_interval(mins => $2 - 1), $3)`,
-        [call.id, 30 - i, call.outcome],
-      );
-      for (const [type, data] of call.events) {
-        // A second apart, in the order listed (the call page lists events by time).
-        await db.database.query(
-          `insert into call_events (id, call_id, at, type, data) values ($1, $2, now() - interval '20 minutes' + make_interval(secs => $5), $3, $4::jsonb)`,
-          [`ev-${e}`, call.id, type, JSON.stringify(data), e++],
+  const fixture = consoleInBrowser({
+    users: [['reza', 'ops']],
+    async seed(database) {
+      let e = 0;
+      for (const [i, call] of CALLS.entries()) {
+        await database.query(
+          `insert into calls (id, protocol, started_at, ended_at, outcome) values ($1, 'twilio', now() - make_interval(mins => $2), now() - make_interval(mins => $2 - 1), $3)`,
+          [call.id, 30 - i, call.outcome],
         );
+        for (const [type, data] of call.events) {
+          // A second apart, in the order listed (the call page lists events by time).
+          await database.query(
+            `insert into call_events (id, call_id, at, type, data) values ($1, $2, now() - interval '20 minutes' + make_interval(secs => $5), $3, $4::jsonb)`,
+            [`ev-${e}`, call.id, type, JSON.stringify(data), e++],
+          );
+        }
       }
-    }
-    await db.database.query(
-      `insert into handoff_entries (id, call_id, protocol, caller_number, queue, reason, enqueued_at, state, callback_number)
-       values ('h-1', 'K3', 'twilio', '09121112233', 'general', 'dtmf-0', now() - interval '25 minutes', 'callback', '09121112233')`,
-    );
-    await db.database.query(
-      `insert into turns (call_id, seq, at, input, heard_text, action, bot_text) values ('K1', 1, now() - interval '29 minutes', 'dtmf', '1', 'menu', 'برای قبض ۱ را بزنید')`,
-    );
-    const res = await http.admin('/api/users', { method: 'POST', body: JSON.stringify({ username: 'reza', password: 'reza-secret-1', role: 'ops' }) });
-    expect(res.status).toBe(201);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await http?.close();
-    await db?.drop();
+      await database.query(
+        `insert into handoff_entries (id, call_id, protocol, caller_number, queue, reason, enqueued_at, state, callback_number)
+         values ('h-1', 'K3', 'twilio', '09121112233', 'general', 'dtmf-0', now() - interval '25 minutes', 'callback', '09121112233')`,
+      );
+      await database.query(
+        `insert into turns (call_id, seq, at, input, heard_text, action, bot_text) values ('K1', 1, now() - interval '29 minutes', 'dtmf', '1', 'menu', 'برای قبض ۱ را بزنید')`,
+      );
+    },
   });
 
   it('counts keys to an answer through the console API', async () => {
     // Yesterday and today: the calls of half an hour ago lie in one of them, whenever the test runs.
-    const keypad = await (await http.admin(`/api/console/keypad?since=${tehranDay(-1)}&until=${tehranDay()}`)).json();
+    const keypad = await (await fixture.http.admin(`/api/console/keypad?since=${tehranDay(-1)}&until=${tehranDay()}`)).json();
     expect(keypad).toMatchObject({ answers: 2, withinThree: 2, keys: [{ keys: 1, count: 1 }, { keys: 2, count: 1 }] });
-    const bad = await http.admin(`/api/console/keypad?since=${tehranDay()}`);
+    const bad = await fixture.http.admin(`/api/console/keypad?since=${tehranDay()}`);
     expect(bad.status).toBe(400);
   });
 
   it('shows menu use, keys to an answer, confirmations per FAQ, de-escalations and call-backs in Persian', async () => {
-    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'reza', 'reza-secret-1', errors);
     await page.click('[data-days="7"]');
     await page.waitForSelector('#dialog-kpis .kpi');
     const value = (id: string) => page.textContent(`#${id} .value`);
@@ -109,18 +96,18 @@ describe('the dashboard shows how the dialog copes with callers it does not unde
   });
 
   it("names the dialog's events on the call page: keys pressed, the confirmation, the caller's message", async () => {
-    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
-    await page.goto(`${http.base}/console/calls/K1`);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'reza', 'reza-secret-1', errors);
+    await page.goto(`${fixture.http.base}/console/calls/K1`);
     await page.waitForSelector('#events tr[data-type="menu.selected"]');
     expect(await page.textContent('#transcript .turn[data-seq="1"]')).toContain('اقدام: منوی کلیدی');
     const selected = await page.$$eval('#events tr[data-type="menu.selected"]', (trs) => trs.map((tr) => tr.textContent));
     expect(selected[1]).toContain('گزینش در منوی کلیدی');
     expect(selected[1]).toContain('کلیدها: ۱، ۲ → bill_amount');
-    await page.goto(`${http.base}/console/calls/K4`);
+    await page.goto(`${fixture.http.base}/console/calls/K4`);
     await page.waitForSelector('#events tr[data-type="deescalation"]');
     expect(await page.textContent('#events')).toContain('رد کرد: internet_outage');
     expect(await page.textContent('#events tr[data-type="deescalation"]')).toContain('نشانه: شکایت');
-    await page.goto(`${http.base}/console/calls/K3`);
+    await page.goto(`${fixture.http.base}/console/calls/K3`);
     await page.waitForSelector('#events tr[data-type="handoff.message"]');
     expect(await page.textContent('#events tr[data-type="handoff.message"]')).toContain('«لطفاً فردا صبح با من تماس بگیرید»');
     expect(await seriousViolations(page)).toEqual([]);

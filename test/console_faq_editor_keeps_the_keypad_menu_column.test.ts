@@ -1,8 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signIn } from './helpers/console_browser.js';
-import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { startConsoleServer } from './helpers/console_server.js';
+import { describe, expect, it } from 'vitest';
+import { seriousViolations, signIn } from './helpers/console_browser.js';
+import { consoleInBrowser } from './helpers/console_fixture.js';
 
 /**
  * The FAQ's `menu` column places an FAQ in the keypad menu callers fall back to (src/dialog/menu.ts).
@@ -10,31 +8,20 @@ import { startConsoleServer } from './helpers/console_server.js';
  * out of the menu ops set up; ops can also set and clear it there.
  */
 describe('the console FAQ editor and the keypad menu column', () => {
-  let db: TestDatabase;
-  let http: Awaited<ReturnType<typeof startConsoleServer>>;
-  let browser: Browser;
   const errors: string[] = [];
   const MENU = 'ساعات کاری / ساعت کار دفترها';
-
-  beforeAll(async () => {
-    db = await freshPglite();
-    http = await startConsoleServer(db.database);
-    const res = await http.admin('/api/users', { method: 'POST', body: JSON.stringify({ username: 'reza', password: 'reza-secret-1', role: 'ops' }) });
-    expect(res.status).toBe(201);
-    const faq = http.kb.get('working_hours')!;
-    const put = await http.admin('/api/faqs/working_hours', { method: 'PUT', body: JSON.stringify({ ...faq, menu: MENU }) });
-    expect(put.status).toBe(200);
-    expect(http.kb.get('working_hours')!.menu).toBe(MENU);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await http?.close();
-    await db?.drop();
+  const fixture = consoleInBrowser({
+    users: [['reza', 'ops']],
+    async seed(_database, http) {
+      const faq = http.kb.get('working_hours')!;
+      const put = await http.admin('/api/faqs/working_hours', { method: 'PUT', body: JSON.stringify({ ...faq, menu: MENU }) });
+      expect(put.status).toBe(200);
+      expect(http.kb.get('working_hours')!.menu).toBe(MENU);
+    },
   });
 
   const edit = async (page: import('playwright-core').Page, change: () => Promise<void>) => {
-    const version = http.kb.current().version;
+    const version = fixture.http.kb.current().version;
     await page.click('#faq-list tr[data-id="working_hours"] button');
     await page.waitForSelector('#faq-dialog[open]');
     await change();
@@ -44,8 +31,8 @@ describe('the console FAQ editor and the keypad menu column', () => {
   };
 
   it('keeps the menu place when only the answer is edited, and sets a new one from the editor', async () => {
-    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
-    await page.goto(`${http.base}/console/faqs`);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'reza', 'reza-secret-1', errors);
+    await page.goto(`${fixture.http.base}/console/faqs`);
     await page.waitForSelector('#faq-list table');
 
     const answer = 'دفترها از شنبه تا چهارشنبه، ساعت ۸ تا ۱۶ باز هستند.';
@@ -54,13 +41,13 @@ describe('the console FAQ editor and the keypad menu column', () => {
       expect(await seriousViolations(page)).toEqual([]);
       await page.fill('#f-answer', answer);
     });
-    expect(http.kb.get('working_hours')).toMatchObject({ answer, menu: MENU });
+    expect(fixture.http.kb.get('working_hours')).toMatchObject({ answer, menu: MENU });
 
     // A new place for it, typed in the editor.
     await edit(page, () => page.fill('#f-menu', 'پشتیبانی / ساعت کاری'));
-    expect(http.kb.get('working_hours')!.menu).toBe('پشتیبانی / ساعت کاری');
+    expect(fixture.http.kb.get('working_hours')!.menu).toBe('پشتیبانی / ساعت کاری');
     // The diff against the version before shows the menu change.
-    const live = http.kb.current().version;
+    const live = fixture.http.kb.current().version;
     await page.click(`#versions tr[data-version="${live - 1}"] button:has-text("تفاوت")`);
     await page.waitForSelector('#diff .diff');
     const diff = await page.textContent('#diff');

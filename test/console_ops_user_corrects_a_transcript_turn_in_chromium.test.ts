@@ -1,44 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, seriousViolations, signIn } from './helpers/console_browser.js';
-import { freshPglite, type TestDatabase } from './helpers/databases.js';
-import { seedCalls, startConsoleServer } from './helpers/console_server.js';
-
-const SHOTS = join(process.cwd(), 'test-output', 'console');
+import { describe, expect, it } from 'vitest';
+import { seriousViolations, signIn } from './helpers/console_browser.js';
+import { CONSOLE_SHOTS as SHOTS, consoleInBrowser } from './helpers/console_fixture.js';
+import { seedCalls } from './helpers/console_server.js';
 
 describe('on the call page an ops user listens to a turn and corrects what the recogniser heard', () => {
-  let db: TestDatabase;
-  let http: Awaited<ReturnType<typeof startConsoleServer>>;
-  let browser: Browser;
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    db = await freshPglite();
-    http = await startConsoleServer(db.database);
-    await seedCalls(db.database); // call-handoff turn 2 heard «کارت هديه ام کار نميکنه» and its audio is kept
-    for (const [username, role] of [['reza', 'ops'], ['mina', 'viewer']]) {
-      const res = await http.admin('/api/users', { method: 'POST', body: JSON.stringify({ username, password: `${username}-secret-1`, role }) });
-      expect(res.status).toBe(201);
-    }
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await http?.close();
-    await db?.drop();
-  });
+  // call-handoff turn 2 heard «کارت هديه ام کار نميکنه» and its audio is kept
+  const fixture = consoleInBrowser({ seed: (database) => seedCalls(database), users: [['reza', 'ops'], ['mina', 'viewer']] });
 
   const storedTurn = async (seq: number) => {
-    const call = await (await http.admin('/api/calls/call-handoff')).json();
+    const call = await (await fixture.http.admin('/api/calls/call-handoff')).json();
     return call.turns.find((t: { seq: number }) => t.seq === seq) as { heardText: string; correction: { text: string; by: string; at: string } | null };
   };
 
   it('saves a correction in Persian letters beside the heard text, shows who and when, keeps it on reload, audits it, and clears it', async () => {
-    const { context, page } = await signIn(browser, http.base, 'reza', 'reza-secret-1', errors);
-    await page.goto(`${http.base}/console/calls/call-handoff`);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'reza', 'reza-secret-1', errors);
+    await page.goto(`${fixture.http.base}/console/calls/call-handoff`);
     const turn = page.locator('#transcript .turn[data-seq="2"]');
     await turn.locator('.turn-audio button').click();
     await turn.locator('.turn-audio audio').waitFor();
@@ -76,7 +54,7 @@ describe('on the call page an ops user listens to a turn and corrects what the r
     expect(await page.textContent('#transcript .turn[data-seq="2"] .corrected .text')).toBe(fixed);
     expect(await page.locator('#transcript .turn[data-seq="1"] .corrected').isHidden()).toBe(true);
 
-    const audit = await (await http.admin('/api/audit?actor=reza')).json();
+    const audit = await (await fixture.http.admin('/api/audit?actor=reza')).json();
     const saved = audit.entries.find((e: { action: string }) => e.action === 'PUT /api/calls/call-handoff/turns/2/transcript');
     expect(saved).toMatchObject({ actor: 'reza', role: 'ops' });
 
@@ -89,10 +67,10 @@ describe('on the call page an ops user listens to a turn and corrects what the r
   }, 120_000); // 20 s at load 24, 67 s at load 33 on this 2-core machine
 
   it('a viewer sees the correction but cannot change it', async () => {
-    const put = await http.admin('/api/calls/call-handoff/turns/1/transcript', { method: 'PUT', body: JSON.stringify({ text: 'کارت هدیه‌ام کار نمی‌کنه' }) });
+    const put = await fixture.http.admin('/api/calls/call-handoff/turns/1/transcript', { method: 'PUT', body: JSON.stringify({ text: 'کارت هدیه‌ام کار نمی‌کنه' }) });
     expect(put.status).toBe(200);
-    const { context, page } = await signIn(browser, http.base, 'mina', 'mina-secret-1', errors);
-    await page.goto(`${http.base}/console/calls/call-handoff`);
+    const { context, page } = await signIn(fixture.browser, fixture.http.base, 'mina', 'mina-secret-1', errors);
+    await page.goto(`${fixture.http.base}/console/calls/call-handoff`);
     await page.locator('#transcript .turn[data-seq="1"] .corrected .text').waitFor();
     expect(await page.textContent('#transcript .turn[data-seq="1"] .corrected .by')).toContain('admin-key');
     expect(await page.isDisabled('#transcript .turn[data-seq="1"] button.edit')).toBe(true);
