@@ -64,6 +64,13 @@ beforeAll(async () => {
   });
   child.stdout!.on('data', (d) => (logs += d));
   child.stderr!.on('data', (d) => (logs += d));
+  // The caller's two utterances are synthesised while the service starts.
+  const utterances = (async () => {
+    const tts = await createTtsEngine(loadConfig({}, { logLevel: 'silent' }));
+    const spoken = { question: await speechFor(tts, QUESTION), number: await speechFor(tts, SPOKEN_NUMBER) };
+    await tts.close();
+    return spoken;
+  })();
   for (let i = 0; ; i++) {
     const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (up) break;
@@ -71,10 +78,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  const tts = await createTtsEngine(loadConfig({}, { logLevel: 'silent' }));
-  const question = await speechFor(tts, QUESTION);
-  const number = await speechFor(tts, SPOKEN_NUMBER);
-  await tts.close();
+  const { question, number } = await utterances;
   const result = await simulateTwilioCall({
     url: `${url.replace('http', 'ws')}/media/twilio`,
     token: TOKEN,
