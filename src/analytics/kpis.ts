@@ -74,14 +74,6 @@ const FOLD_FROM = `'يكةۀأإآ' || '٠١٢٣٤٥٦٧٨٩' || '۰۱۲۳۴۵۶
 const FOLD_TO = `'یکههااا' || '0123456789' || '0123456789'`;
 const NOISE_RE = `'[\\s\\u200c\\u200d\\u0640\\u064b-\\u065f\\u0670.,!?;:()"''«»،؛؟…\\-]+'`;
 
-/** The folding over a raw SQL column name, for queries still written as raw SQL (src/console/api.ts). */
-export const NORMALISED_TEXT_SQL = (column: string) => `
-  nullif(regexp_replace(
-    translate(lower(${column}),
-      ${FOLD_FROM},
-      ${FOLD_TO}),
-    ${NOISE_RE}, '', 'g'), '')`;
-
 /** The same folding over a drizzle column or expression. */
 export const normalisedText = (column: SQLWrapper): SQL<string | null> =>
   sql<string | null>`nullif(regexp_replace(translate(lower(${column}), ${sql.raw(FOLD_FROM)}, ${sql.raw(FOLD_TO)}), ${sql.raw(NOISE_RE)}, '', 'g'), '')`;
