@@ -54,4 +54,40 @@ describe('the lexicon of words callers use for the same thing', () => {
       expect(best.rank, text).toBeGreaterThan(next.rank);
     }
   });
+
+  it('does not let a word the knowledge base uses pull in the FAQs of its synonyms', () => {
+    // «قبض» and «صورتحساب» are one concept. A caller's «فاکتور» (no FAQ uses it) meets both FAQs
+    // through it; «قبض», which one FAQ uses, matches that FAQ as itself and leaves the other alone,
+    // as other businesses' «قبض گازمو…» must not be tied to every billing FAQ of the upload.
+    const matcher = TfidfMatcher.train([
+      { intent: 'pay', text: 'قبض را پرداخت کنم' },
+      { intent: 'invoice', text: 'صورتحساب رسمی شرکت' },
+    ]);
+    const wordOf = (text: string, intent: string) => matcher.score(text).find((s) => s.intent === intent)!.word;
+    expect(wordOf('فاکتور', 'pay')).toBeGreaterThan(0);
+    expect(wordOf('فاکتور', 'invoice')).toBeGreaterThan(0);
+    expect(wordOf('قبض', 'pay')).toBeGreaterThan(0);
+    expect(wordOf('قبض', 'invoice')).toBe(0);
+  });
+
+  it('keeps the concept of a known word where it leads to no other FAQ', () => {
+    // «نوبت» is the booking FAQ's own word; its concept also covers «وقت», which only that FAQ
+    // uses, so the concept still gathers the FAQ's phrasings and no other FAQ's.
+    const matcher = TfidfMatcher.train([
+      { intent: 'booking', text: 'نوبت دندانپزشکی' },
+      { intent: 'booking', text: 'وقت ویزیت می‌خواهم' },
+      { intent: 'price', text: 'هزینه‌ی ایمپلنت' },
+    ]);
+    const best = matcher.score('نوبت ویزیت')[0];
+    const without = TfidfMatcher.train([
+      { intent: 'booking', text: 'نوبت دندانپزشکی' },
+      { intent: 'booking', text: 'وقت ویزیت می‌خواهم' },
+      { intent: 'price', text: 'هزینه‌ی ایمپلنت' },
+      // A second FAQ with a word of the same concept: now «نوبت» matches as itself only.
+      { intent: 'hours', text: 'زمان کار مطب' },
+    ]).score('نوبت ویزیت')[0];
+    expect(best.intent).toBe('booking');
+    expect(without.intent).toBe('booking');
+    expect(best.word).toBeGreaterThan(without.word);
+  });
 });

@@ -231,13 +231,16 @@ function deletionsOf(word: string): Set<string> {
   return out;
 }
 
-/** Word unigrams and bigrams, and the lexicon's concept of each word that has one (see lexicon.ts). */
-export function wordFeatures(tokens: readonly string[]): string[] {
+/**
+ * Word unigrams and bigrams, and the lexicon's concept of each word that has one (see lexicon.ts)
+ * and `withConcept` lets through (training: every word; a parse: see TfidfMatcher.analyse).
+ */
+export function wordFeatures(tokens: readonly string[], withConcept: (token: string) => boolean = () => true): string[] {
   const out: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     out.push(tokens[i]);
     if (i > 0) out.push(`${tokens[i - 1]}_${tokens[i]}`);
-    const concept = conceptOf(tokens[i], stemsOf(tokens[i]));
+    const concept = withConcept(tokens[i]) ? conceptOf(tokens[i], stemsOf(tokens[i])) : undefined;
     if (concept !== undefined) out.push(`~${concept}`);
   }
   return out;

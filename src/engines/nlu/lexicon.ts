@@ -5,9 +5,11 @@ import { tokenizePersian } from '../../text/normalize.js';
  * colloquial registers («لغو», «کنسل», «فسخ»), loanwords and their Persian equivalents («پسورد»,
  * «رمز», «گذرواژه»), and the verb forms a request is made with («بخرم», «خریداری»). A FAQ
  * uploaded with its question only knows one of these words; a caller uses another. Each group is
- * one concept; the matcher adds the concept as one more word feature to every phrasing and every
- * utterance that holds one of its words, so «اشتراکمو کنسل کنید» meets «لغو سرویس» through the
- * concept while the words themselves still count on their own.
+ * one concept; the matcher adds the concept as one more word feature to every phrasing that holds
+ * one of its words, and to an utterance for each of its words the knowledge base has never seen, so
+ * «اشتراکمو کنسل کنید» meets «لغو سرویس» through the concept while the words themselves still count
+ * on their own (a word the FAQs already use keeps its concept only where the concept leads to no
+ * other FAQ: see TfidfMatcher.analyse).
  *
  * Written by hand for customer-service Persian in general (billing, accounts, orders, delivery,
  * appointments, complaints, opening hours, people to talk to), not for one business; a word goes
