@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { createTtsEngine } from '../src/engines/factory.js';
 import { startService, type RunningService } from '../src/service.js';
@@ -25,11 +25,15 @@ beforeAll(async () => {
     security: { adminKeys: [ADMIN], mediaTokens: [TOKEN] },
     handoff: { waitUpdateSeconds: 5 },
   });
+  // The callers' questions are synthesised while the service starts.
+  const questions = (async () => {
+    const tts = await createTtsEngine(config);
+    const spoken = { outage: await speechFor(tts, 'اینترنتم قطع شده چیکار کنم'), operator: await speechFor(tts, 'می‌خواهم با اپراتور صحبت کنم') };
+    await tts.close();
+    return spoken;
+  })();
   service = await startService(config);
-  const tts = await createTtsEngine(config);
-  outage = await speechFor(tts, 'اینترنتم قطع شده چیکار کنم');
-  operator = await speechFor(tts, 'می‌خواهم با اپراتور صحبت کنم');
-  await tts.close();
+  ({ outage, operator } = await questions);
 }, 180_000);
 
 afterAll(async () => {
@@ -38,8 +42,11 @@ afterAll(async () => {
 
 const ws = () => `${service.url.replace('http', 'ws')}/media/twilio`;
 
-describe('a caller on a Twilio media stream', () => {
-  it('hears a greeting, asks a Persian question and is answered aloud; the call is stored with turns and timings', async () => {
+// The calls are independent (each its own CallSid and record) and spend their time waiting on
+// audio paced in real time, so they share the one service at once rather than one after another.
+// Each call's time limit covers the others' share of the CPU: one after another they took ~135 s at load 17.
+describe.concurrent('a caller on a Twilio media stream', { timeout: 150_000 }, () => {
+  it('hears a greeting, asks a Persian question and is answered aloud; the call is stored with turns and timings', async ({ expect }) => {
     const result = await simulateTwilioCall({ url: ws(), token: TOKEN, steps: [{ kind: 'speech', pcm: outage, label: 'outage' }] });
     expect(result.greetingMs).toBeGreaterThan(1000);
     expect(result.steps[0].latencyMs).not.toBeNull();
@@ -56,7 +63,7 @@ describe('a caller on a Twilio media stream', () => {
     expect(stored!.endedAt).not.toBeNull();
   });
 
-  it('stops talking within 300 ms when the caller speaks over the answer, and answers the new question', async () => {
+  it('stops talking within 300 ms when the caller speaks over the answer, and answers the new question', async ({ expect }) => {
     const result = await simulateTwilioCall({
       url: ws(),
       token: TOKEN,
@@ -71,20 +78,20 @@ describe('a caller on a Twilio media stream', () => {
     expect(speechTurns[1].intent, JSON.stringify(speechTurns)).toBe('internet_outage');
   });
 
-  it('goes to the human queue when the caller presses 0, and the hand-off is recorded', async () => {
+  it('goes to the human queue when the caller presses 0, and the hand-off is recorded', async ({ expect }) => {
     const result = await simulateTwilioCall({ url: ws(), token: TOKEN, steps: [{ kind: 'dtmf', digit: '0' }] });
     expect(result.steps[0].latencyMs).not.toBeNull();
     const stored = await fetchStoredCall(service.url, ADMIN, result.callSid);
     expect(stored!.handoffReason).toBe('dtmf-0');
   });
 
-  it('goes to the human queue when the caller asks for an operator', async () => {
+  it('goes to the human queue when the caller asks for an operator', async ({ expect }) => {
     const result = await simulateTwilioCall({ url: ws(), token: TOKEN, steps: [{ kind: 'speech', pcm: operator, label: 'operator' }] });
     const stored = await fetchStoredCall(service.url, ADMIN, result.callSid);
     expect(stored!.handoffReason, JSON.stringify(stored!.turns)).toBe('caller-request');
   });
 
-  it('rejects a stream without the media token', async () => {
+  it('rejects a stream without the media token', async ({ expect }) => {
     await expect(simulateTwilioCall({ url: ws(), token: 'wrong-token-wrong-token', steps: [], answerTimeoutMs: 1500 })).resolves.toMatchObject({ closedBy: 'bot' });
   });
 });
