@@ -49,8 +49,10 @@ function runCallCommand(args: string[]): Promise<{ code: number | null; stdout: 
 describe('npm run call on a busy machine', () => {
   it('reports the call as the service stored it, with its answered turn', async () => {
     // One spinning process per core for as long as the call lasts (bounded: they stop by themselves).
+    // The caller waits up to 90 s for each answer: with every core taken (and, in CI, other test
+    // files beside this one) an answer took over the default 15 s and the caller hung up first.
     for (let i = 0; i < 2; i++) hogs.push(spawn(process.execPath, ['-e', 'const end = Date.now() + 150000; while (Date.now() < end) {}'], { stdio: 'ignore' }));
-    const { code, stdout, stderr } = await runCallCommand(['--url', service.url, '--token', TOKEN, '--admin-key', ADMIN, '--wav', 'fixtures/audio/outage.wav']);
+    const { code, stdout, stderr } = await runCallCommand(['--url', service.url, '--token', TOKEN, '--admin-key', ADMIN, '--wav', 'fixtures/audio/outage.wav', '--answer-timeout', '90']);
     for (const hog of hogs) hog.kill('SIGKILL');
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines[lines.length - 1];

@@ -115,7 +115,7 @@ export function reportCall(result: SimulatedCallResult, stored: StoredCall | nul
   };
 }
 
-/** `npm run call -- --text "…" [--text "…"] [--wav f.wav] [--dtmf 0] [--save-audio DIR] [--url …]` */
+/** `npm run call -- --text "…" [--text "…"] [--wav f.wav] [--dtmf 0] [--save-audio DIR] [--url …] [--answer-timeout S]` */
 export async function runCallCommand(argv: string[], createTts: () => Promise<TtsEngine>): Promise<number> {
   const { values, tokens } = parseArgs({
     args: argv,
@@ -129,6 +129,8 @@ export async function runCallCommand(argv: string[], createTts: () => Promise<Tt
       'admin-key': { type: 'string' },
       from: { type: 'string' },
       'save-audio': { type: 'string' },
+      // How long the caller waits for the bot to start speaking (greeting, each answer) before hanging up.
+      'answer-timeout': { type: 'string' },
     },
   });
   const config = loadConfig();
@@ -153,10 +155,15 @@ export async function runCallCommand(argv: string[], createTts: () => Promise<Tt
     console.error('Nothing to say: give --text "…", --wav file.wav or --dtmf digits');
     return 2;
   }
+  const answerTimeout = z.coerce.number().positive().max(600).default(15).safeParse(values['answer-timeout']);
+  if (!answerTimeout.success) {
+    console.error(`--answer-timeout must be a number of seconds between 0 and 600, not ${JSON.stringify(values['answer-timeout'])}`);
+    return 2;
+  }
   const wsUrl = `${base.replace(/^http/, 'ws')}/media/twilio`;
   let result: SimulatedCallResult;
   try {
-    result = await simulateTwilioCall({ url: wsUrl, token: values.token ?? secrets.mediaTokens[0], from: values.from, steps });
+    result = await simulateTwilioCall({ url: wsUrl, token: values.token ?? secrets.mediaTokens[0], from: values.from, steps, answerTimeoutMs: answerTimeout.data * 1000 });
   } catch (err) {
     console.error(`Cannot reach Pasokh at ${wsUrl} (${(err as Error).message}). Is the service running (npm start)? Use --url to point elsewhere.`);
     return 1;
