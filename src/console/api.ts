@@ -19,6 +19,14 @@ export const newUser = z.object({
 });
 
 /** `/api/users`: console users (admin key or an admin's session). */
+/** `since` and `until` days (both included, in `timezone`) as the instants that bound them; refused when reversed. */
+function dayRange(days: { since: string; until: string }, timezone: string): { since: Date; until: Date } {
+  const since = startOfDayIn(days.since, timezone);
+  const until = startOfDayIn(new Date(Date.parse(`${days.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), timezone);
+  if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
+  return { since, until };
+}
+
 export function createUserRoutes(deps: { users: UserStore }): Hono {
   const app = new Hono();
   app.onError((err, c) => sendError(c, err));
@@ -120,9 +128,7 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
   app.get('/unanswered', async (c) => {
     const q = unansweredQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, 'invalid_query', 'Invalid query parameters', q.error.issues);
-    const since = startOfDayIn(q.data.since, deps.timezone);
-    const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
-    if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
+    const { since, until } = dayRange(q.data, deps.timezone);
     const u = deps.database.db.$with('u').as(
       deps.database.db
         .select({ heardText: turns.heardText, at: turns.at, callId: turns.callId, intent: turns.intent, confidence: turns.confidence, k: normalisedText(turns.heardText).as('k') })
@@ -182,9 +188,7 @@ export function createConsoleDataRoutes(deps: { database: Database; timezone: st
   app.get('/keypad', async (c) => {
     const q = rangeQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, 'invalid_query', 'Invalid query parameters', q.error.issues);
-    const since = startOfDayIn(q.data.since, deps.timezone);
-    const until = startOfDayIn(new Date(Date.parse(`${q.data.until}T12:00:00Z`) + 86_400_000).toISOString().slice(0, 10), deps.timezone);
-    if (since >= until) throw new ApiError(400, 'invalid_query', 'since must not be after until');
+    const { since, until } = dayRange(q.data, deps.timezone);
     const pressed = sql<number>`jsonb_array_length(${callEvents.data}->'path')::int`.mapWith(Number);
     const keys = await deps.database.db
       .select({ keys: pressed, count: count() })
