@@ -57,7 +57,7 @@ describe('npm run call on a busy machine', () => {
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = lines[lines.length - 1];
     expect(summary, stderr).toMatchObject({ stored: true, storedAsEnded: true });
-    expect(summary.turns).toBeGreaterThanOrEqual(1);
+    expect(summary.turns, stdout).toBeGreaterThanOrEqual(1);
     expect(lines.slice(0, -1).some((t) => t.intent === 'internet_outage' && t.action === 'answer'), stdout).toBe(true);
     expect(code).toBe(0);
   }, 180_000);

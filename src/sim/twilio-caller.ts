@@ -213,11 +213,16 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
       listeners.add(l);
     });
 
-  /** The bot has finished an utterance: its marks are echoed and it has been quiet a while. */
+  /**
+   * The bot has finished an utterance: the mark that closes it has come and been echoed, and it has
+   * been quiet a while. A pause in its frames alone is not the end: on a loaded machine the bot's
+   * audio can stall for over a second mid-sentence, and a caller who took that for the end spoke
+   * over the greeting and hung up before the answer (CI 2026-12-05, 0 turns stored).
+   */
   const waitBotQuiet = async (timeoutMs: number) => {
     const deadline = performance.now() + timeoutMs;
     while (!closed && performance.now() < deadline) {
-      const quiet = performance.now() - lastBotFrameAt > 600 && performance.now() > playoutUntil && pendingMarks.length === 0;
+      const quiet = !inUtterance && performance.now() - lastBotFrameAt > 600 && performance.now() > playoutUntil && pendingMarks.length === 0;
       if (quiet && botFrames > 0) return;
       await sleep(20);
     }
