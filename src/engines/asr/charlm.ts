@@ -18,14 +18,27 @@ export interface CharLm {
 /** Sentence start is a run of spaces: the word-start context a sentence's first letter sees. */
 const pad = (order: number) => ' '.repeat(order - 1);
 
+/**
+ * One context (a run of characters before the next one), reached from the empty context by adding
+ * characters to its left: the suffix trie that Witten–Bell's backoff walks, one step per order.
+ */
+interface Context {
+  /** How often anything followed this context, and how many different characters did. */
+  total: number;
+  types: number;
+  /** Next character's code → count. */
+  next: Map<number, number>;
+  /** Character code to the left → the longer context. */
+  longer: Map<number, Context> | null;
+}
+
+const newContext = (): Context => ({ total: 0, types: 0, next: new Map(), longer: null });
+
 export class CharNgramLm implements CharLm {
   /** Full-order n-grams as counted; the lower orders are their suffixes, derived when first needed. */
   private readonly full = new Map<string, number>();
-  /** Count of each n-gram (context + '\0' + next character), orders 1..order. */
-  private counts = new Map<string, number>();
-  /** Per context: total count of what followed it, and how many different characters did. */
-  private totals = new Map<string, number>();
-  private types = new Map<string, number>();
+  private root: Context = newContext();
+  private grams = 0;
   private readonly cache = new Map<string, number>();
   private readonly alphabet = new Set<string>();
   private stale = false;
@@ -64,7 +77,7 @@ export class CharNgramLm implements CharLm {
   /** Distinct n-grams of all orders. */
   get size(): number {
     this.derive();
-    return this.counts.size;
+    return this.grams;
   }
 
   logProb(context: string, ch: string): number {
@@ -82,28 +95,37 @@ export class CharNgramLm implements CharLm {
 
   /**
    * Every position was counted with its full padded context, so each lower-order n-gram's count is
-   * the sum over the full n-grams it ends: one pass over the distinct ones, not over the text.
+   * the sum over the full n-grams it ends: one pass over the distinct ones, not over the text. The
+   * counts go into a trie of contexts keyed by character codes: string keys for every order cost
+   * a second of CPU per model load (each call's engine, and each recognition worker, loads one).
    */
   private derive(): void {
     if (!this.stale) return;
-    const counts = new Map<string, number>();
-    const totals = new Map<string, number>();
-    const types = new Map<string, number>();
+    const root = newContext();
+    let grams = 0;
+    const last = this.order - 1;
     for (const [gram, c] of this.full) {
-      const ch = gram[gram.length - 1];
-      this.alphabet.add(ch);
-      for (let n = 0; n < this.order; n++) {
-        const ctx = gram.slice(this.order - 1 - n, this.order - 1);
-        const key = ctx + '\u0000' + ch;
-        const seen = counts.get(key) ?? 0;
-        if (seen === 0) types.set(ctx, (types.get(ctx) ?? 0) + 1);
-        counts.set(key, seen + c);
-        totals.set(ctx, (totals.get(ctx) ?? 0) + c);
+      const ch = gram.charCodeAt(last);
+      this.alphabet.add(gram[last]);
+      let node = root;
+      for (let n = 0; ; n++) {
+        const seen = node.next.get(ch) ?? 0;
+        if (seen === 0) {
+          node.types++;
+          grams++;
+        }
+        node.next.set(ch, seen + c);
+        node.total += c;
+        if (n === last) break;
+        const left = gram.charCodeAt(last - 1 - n);
+        node.longer ??= new Map();
+        let longer = node.longer.get(left);
+        if (!longer) node.longer.set(left, (longer = newContext()));
+        node = longer;
       }
     }
-    this.counts = counts;
-    this.totals = totals;
-    this.types = types;
+    this.root = root;
+    this.grams = grams;
     this.cache.clear();
     this.stale = false;
   }
@@ -111,13 +133,14 @@ export class CharNgramLm implements CharLm {
   private prob(ctx: string, ch: string): number {
     // Uniform floor over the characters seen, plus one for anything unseen.
     let p = 1 / (this.alphabet.size + 1);
-    for (let n = 0; n <= ctx.length; n++) {
-      const h = ctx.slice(ctx.length - n);
-      const total = this.totals.get(h);
-      if (!total) break;
-      const types = this.types.get(h)!;
-      const c = this.counts.get(h + '\u0000' + ch) ?? 0;
-      p = (c + types * p) / (total + types);
+    const code = ch.charCodeAt(0);
+    let node: Context | undefined = this.root;
+    for (let n = 0; n <= ctx.length && node; n++) {
+      if (!node.total) break;
+      // A "character" the caller passes is one code unit; anything longer was never counted.
+      const c = ch.length === 1 ? (node.next.get(code) ?? 0) : 0;
+      p = (c + node.types * p) / (node.total + node.types);
+      node = n < ctx.length ? node.longer?.get(ctx.charCodeAt(ctx.length - 1 - n)) : undefined;
     }
     return p;
   }
