@@ -46,7 +46,7 @@ const api = (path: string, init: RequestInit = {}) =>
   fetch(`${service.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' } });
 
 async function call(callSid: string) {
-  await simulateTwilioCall({ url: `${service.url.replace('http', 'ws')}/media/twilio`, token: TOKEN, callSid, steps: [{ kind: 'speech', pcm: speech, label: 'q' }], hangUpAtEnd: true });
+  await simulateTwilioCall({ url: `${service.url.replace('http', 'ws')}/media/twilio`, token: TOKEN, callSid, steps: [{ kind: 'speech', pcm: speech, label: 'q', listenMs: 1000 }], hangUpAtEnd: true });
   return (await fetchStoredCall(service.url, ADMIN, callSid))!;
 }
 

@@ -50,7 +50,8 @@ describe.skipIf(!havePostgresServer)('calls under load while PostgreSQL restarts
         const r = await simulateTwilioCall({
           url: `${service.url.replace(/^http/, 'ws')}/media/twilio`,
           token: service.mediaToken,
-          steps: [{ kind: 'speech', pcm: question, label: 'outage' }],
+          // A second of the answer is enough to know it came (its turn is stored at its first audio).
+          steps: [{ kind: 'speech', pcm: question, label: 'outage', listenMs: 1000 }],
           hangUpAtEnd: true,
         });
         answered.push({ callSid: r.callSid, latencyMs: r.steps[0].latencyMs, closedBy: r.closedBy, during: during || outage });

@@ -4,7 +4,15 @@ import { ulawDecode, ulawEncode, ULAW_SILENCE } from '../audio/g711.js';
 
 /** One thing the simulated caller does, in order. PCM is 8 kHz mono. */
 export type CallerStep =
-  | { kind: 'speech'; pcm: Int16Array; label: string; /** start speaking this long after the bot starts answering (barge-in) */ bargeInAfterMs?: number }
+  | {
+      kind: 'speech';
+      pcm: Int16Array;
+      label: string;
+      /** start speaking this long after the bot starts answering (barge-in) */
+      bargeInAfterMs?: number;
+      /** listen to this much of the answer, then go on (the next step, or hang up): callers often do not wait for the end */
+      listenMs?: number;
+    }
   | { kind: 'dtmf'; digit: string }
   | { kind: 'silence'; ms: number }
   /**
@@ -296,7 +304,8 @@ export async function simulateTwilioCall(options: SimulatedCallOptions): Promise
       await done;
       await waitFor('media', answerTimeout);
     }
-    await waitBotQuiet(60_000);
+    if (first && step.listenMs !== undefined) await sleep(step.listenMs);
+    else await waitBotQuiet(60_000);
     results.push({ label: step.label, latencyMs: first ? first - endedAt : null, clearAfterMs, botAudioMs: (botFrames - framesBefore) * 20 });
   }
 
