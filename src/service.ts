@@ -37,6 +37,7 @@ import { createAudioRoutes } from './engines/tts/routes.js';
 import { askCsat, createCampaigns, type CampaignService } from './campaigns/index.js';
 import { speechFor } from './sim/cli.js';
 import { attachDeskSocket, createAgentRoutes, createDeskRoutes, createHandoffService, createQueueRoutes, queueKpis, registerQueueMetrics } from './handoff/index.js';
+import { sharedMelodyReader } from './dialog/melody-reader.js';
 
 export interface RunningService {
   readonly config: Config;
@@ -96,6 +97,8 @@ export async function startService(config: Config): Promise<RunningService> {
   const recorder = createCallRecorder({ database, dataDir: config.dataDir, maskNumbers: config.privacy.maskNumbers, logger });
   metrics.watchRecorder(() => recorder.stats());
   const vad = await loadVad(config, logger);
+  // The melody thread loads in the background now rather than at the first caller's pause.
+  if (config.audio.turnEnd === 'smart' && config.audio.turnEndFallSemitones !== null) sharedMelodyReader().warm();
   const handoff = createHandoffService({ database, config: effective, logger, instanceId });
   const unlinkInstances = await linkInstances(database, { instanceId, handoff, knowledge: kb, onError: (err) => logger.warn({ err: String(err) }, 'cluster notification failed') });
   registerQueueMetrics(metrics.registry, handoff);

@@ -4,13 +4,16 @@ import type { VoiceActivityDetector } from '../audio/vad.js';
 import type { AsrEngine, AsrStream } from '../engines/asr/types.js';
 import type { EngineFallbackEvent } from '../engines/errors.js';
 import { engineDeadline } from '../engines/deadline.js';
-import { pauseMelody, type PauseMelody } from './prosody.js';
+import { sharedMelodyReader, type MelodyReader } from './melody-reader.js';
+import type { PauseMelody } from './prosody.js';
 import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
 
 /** End-of-turn detection: the options and the NLU's «is this a confident FAQ request?». */
 export interface TurnEndSetting {
   options: TurnEndOptions;
   faqConfident?(text: string): boolean;
+  /** Where the melody at a pause is read (default: the process's melody thread). */
+  melody?: MelodyReader;
 }
 
 export interface HeardUtterance {
@@ -55,7 +58,7 @@ export class Listener {
   private closed = false;
   private finalizing = 0;
   /** The reading of the current pause: taken as it starts, re-read a moment later. */
-  private pause: { atPause: Promise<string> | null; settled: Promise<string> | null; melody: PauseMelody | null; heard: HeardSoFar | null | 'unknown' } | null = null;
+  private pause: { atPause: Promise<string> | null; settled: Promise<string> | null; melody: Promise<PauseMelody | null>; heard: HeardSoFar | null | 'unknown' } | null = null;
   /** The utterance's latest speech audio (at the VAD's rate, ~1.5 s), for the melody at a pause. */
   private recent: Int16Array[] = [];
   private recentSamples = 0;
@@ -126,15 +129,16 @@ export class Listener {
       return end;
     };
     if (pause.heard || silenceMs < o.completeMs || !pause.atPause || !pause.settled) return decide();
-    return Promise.all([pause.atPause, pause.settled]).then(([atPause, settled]) => {
-      pause.heard = { atPause, settled, faqConfident: settled ? (this.turnEnd!.faqConfident?.(settled) ?? false) : false, melody: pause.melody };
+    return Promise.all([pause.atPause, pause.settled, pause.melody]).then(([atPause, settled, melody]) => {
+      pause.heard = { atPause, settled, faqConfident: settled ? (this.turnEnd!.faqConfident?.(settled) ?? false) : false, melody };
       return decide();
     });
   }
 
   /** How the voice ended just before this pause (prosody.ts); at 16 kHz, halved to 8 kHz first. */
-  private melody(): PauseMelody | null {
-    if (this.turnEnd?.options.fallSemitones === undefined || this.recentSamples === 0) return null;
+  private melody(): Promise<PauseMelody | null> {
+    if (this.turnEnd?.options.fallSemitones === undefined || this.recentSamples === 0) return Promise.resolve(null);
+    const reader = this.turnEnd.melody ?? sharedMelodyReader();
     const all = new Int16Array(this.recentSamples);
     let at = 0;
     for (const part of this.recent) {
@@ -142,7 +146,7 @@ export class Listener {
       at += part.length;
     }
     const rate = this.endpointer.sampleRate;
-    if (rate < 16000) return pauseMelody(all, rate);
+    if (rate < 16000) return reader.read(all, rate);
     const step = Math.round(rate / 8000);
     const half = new Int16Array(Math.floor(all.length / step));
     for (let i = 0; i < half.length; i++) {
@@ -150,7 +154,7 @@ export class Listener {
       for (let j = 0; j < step; j++) sum += all[i * step + j];
       half[i] = sum / step;
     }
-    return pauseMelody(half, rate / step);
+    return reader.read(half, rate / step);
   }
 
   private keepRecent(pcm: Int16Array): void {
