@@ -13,7 +13,8 @@ describe('a new embedded database given a template', () => {
   const template = join(root, 'template');
 
   beforeAll(async () => {
-    const db = await openDatabase({ dataDir: template, template: '' });
+    // Itself a copy of the run's template where there is one (test/setup), else made from scratch.
+    const db = await openDatabase({ dataDir: template, template: process.env.PASOKH_PGLITE_TEMPLATE ?? '' });
     await db.exec("insert into handoff_agents (id, name, pin_hash) values ('from-template', 'الگو', 'x')");
     await db.close();
   }, 60_000);
@@ -29,8 +30,8 @@ describe('a new embedded database given a template', () => {
 
   it('leaves a data folder that already holds a database as it is', async () => {
     const dir = join(root, 'existing');
-    const first = await openDatabase({ dataDir: dir, template: '' });
-    await first.exec("insert into handoff_agents (id, name, pin_hash) values ('own', 'خودش', 'x')");
+    const first = await openDatabase({ dataDir: dir, template });
+    await first.exec("delete from handoff_agents; insert into handoff_agents (id, name, pin_hash) values ('own', 'خودش', 'x')");
     await first.close();
     const again = await openDatabase({ dataDir: dir, template });
     expect(await agentIds(again)).toEqual(['own']);

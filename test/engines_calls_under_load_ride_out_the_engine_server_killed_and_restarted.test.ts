@@ -60,7 +60,7 @@ describe('calls under load while the engine server is killed and restarted', () 
     const caller = async () => {
       while (!stop) {
         const during = phase;
-        const r = await simulateTwilioCall({ url: `${service.url.replace(/^http/, 'ws')}/media/twilio`, token: TOKEN, steps: [{ kind: 'speech', pcm: question, label: 'q' }], hangUpAtEnd: true });
+        const r = await simulateTwilioCall({ url: `${service.url.replace(/^http/, 'ws')}/media/twilio`, token: TOKEN, steps: [{ kind: 'speech', pcm: question, label: 'q', listenMs: 1000 }], hangUpAtEnd: true });
         calls.push({ callSid: r.callSid, latencyMs: r.steps[0].latencyMs, phase: during === phase ? during : `${during}→${phase}` });
       }
     };
