@@ -18,7 +18,6 @@ export const newUser = z.object({
   role: z.enum(ROLES as [string, ...string[]]),
 });
 
-/** `/api/users`: console users (admin key or an admin's session). */
 /** `since` and `until` days (both included, in `timezone`) as the instants that bound them; refused when reversed. */
 function dayRange(days: { since: string; until: string }, timezone: string): { since: Date; until: Date } {
   const since = startOfDayIn(days.since, timezone);
@@ -27,6 +26,7 @@ function dayRange(days: { since: string; until: string }, timezone: string): { s
   return { since, until };
 }
 
+/** `/api/users`: console users (admin key or an admin's session). */
 export function createUserRoutes(deps: { users: UserStore }): Hono {
   const app = new Hono();
   app.onError((err, c) => sendError(c, err));
