@@ -14,7 +14,7 @@ describe('a new embedded database given a template', () => {
 
   beforeAll(async () => {
     // Itself a copy of the run's template where there is one (test/setup), else made from scratch.
-    const db = await openDatabase({ dataDir: template, template: process.env.PASOKH_PGLITE_TEMPLATE ?? '' });
+    const db = await openDatabase({ dataDir: template, template: process.env.PASOKH_PGLITE_TEMPLATE ?? null });
     await db.exec("insert into handoff_agents (id, name, pin_hash) values ('from-template', 'الگو', 'x')");
     await db.close();
   }, 60_000);

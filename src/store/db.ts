@@ -64,17 +64,17 @@ export interface DatabaseOptions {
   /**
    * A migrated embedded database folder, closed, made by the same PGlite version: a new embedded
    * database starts as a copy of it instead of running initdb (about 3 s of CPU, most of a fresh
-   * start). Default: `PASOKH_PGLITE_TEMPLATE`; ignored when missing. The test run makes one, as
-   * each of its files starts fresh services (test/setup/pglite_template.ts).
+   * start). Default (undefined): `PASOKH_PGLITE_TEMPLATE`; null: none; ignored when missing. The
+   * test run makes one, as each of its files starts fresh services (test/setup/pglite_template.ts).
    */
-  template?: string;
+  template?: string | null;
 }
 
 /** What an instance id may hold: it travels in a connection's startup options. */
 export const instanceIdPattern = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const database = options.url ? openPostgres(options.url, options.instanceId) : await openPglite(options.dataDir, options.template ?? process.env.PASOKH_PGLITE_TEMPLATE);
+  const database = options.url ? openPostgres(options.url, options.instanceId) : await openPglite(options.dataDir, options.template === undefined ? process.env.PASOKH_PGLITE_TEMPLATE : options.template);
   if (options.migrate !== false) await runMigrations(database);
   return database;
 }
@@ -82,13 +82,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /** A folder that holds nothing yet: an existing database is never overwritten by the template. */
 const isNewDataDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
 
-async function openPglite(dataDir: string | undefined, template: string | undefined): Promise<Database> {
-  const useTemplate = template !== undefined && existsSync(join(template, 'PG_VERSION'));
+async function openPglite(dataDir: string | undefined, template: string | null | undefined): Promise<Database> {
+  const source = template && existsSync(join(template, 'PG_VERSION')) ? template : undefined;
   // In memory means "throw it away at close": from a template that is a private copy on disk.
-  const scratch = useTemplate && !dataDir ? mkdtempSync(join(tmpdir(), 'pasokh-pglite-')) : undefined;
+  const scratch = source && !dataDir ? mkdtempSync(join(tmpdir(), 'pasokh-pglite-')) : undefined;
   const dir = dataDir ?? scratch;
   if (dir) {
-    if (useTemplate && isNewDataDir(dir)) cpSync(template, dir, { recursive: true });
+    if (source && isNewDataDir(dir)) cpSync(source, dir, { recursive: true });
     else mkdirSync(dir, { recursive: true });
   }
   const client = dir ? new PGlite(dir) : new PGlite();

@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/store/db.js';
 export default async function setup(): Promise<() => void> {
   const root = mkdtempSync(join(tmpdir(), 'pasokh-pglite-template-'));
   const template = join(root, 'db');
-  const database = await openDatabase({ dataDir: template, template: '' });
+  const database = await openDatabase({ dataDir: template, template: null });
   await database.close();
   process.env.PASOKH_PGLITE_TEMPLATE = template;
   return () => rmSync(root, { recursive: true, force: true });
