@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readWav } from '../src/audio/wav.js';
@@ -54,5 +58,19 @@ describe('the melody at a pause', () => {
     expect(await inFlight).toEqual(pauseMelody(slices[1], sampleRate));
     expect(await closing.read(slices[3], sampleRate)).toEqual(pauseMelody(slices[3], sampleRate));
     expect(closing.fallbacks.failed).toBe(1);
+  });
+
+  it('does not keep a process alive once its work is done (an evaluation run ends by itself)', () => {
+    const script = join(mkdtempSync(join(tmpdir(), 'pasokh-melody-')), 'read.mts');
+    writeFileSync(script, `import { MelodyReader } from '${resolve('src/dialog/melody-reader.ts')}';
+      const reader = new MelodyReader({ timeoutMs: 5000 });
+      const pcm = new Int16Array(12000).map((_, i) => 8000 * Math.sin(i / 20));
+      for (let i = 0; i < 3; i++) await reader.read(pcm, 8000);
+      console.log(JSON.stringify(reader.fallbacks));`);
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(run.signal, `still running after 30 s; stderr: ${run.stderr}`).toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    // Read on the thread, not locally: the thread's replies are what used to hold the process.
+    expect(JSON.parse(run.stdout)).toEqual({ failed: 0, late: 0 });
   });
 });

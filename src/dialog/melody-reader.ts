@@ -85,8 +85,6 @@ export class MelodyReader {
       this.threadFailures++;
       return null;
     }
-    // The thread serves the calls; it must not keep a process alive that is otherwise done.
-    worker.unref();
     worker.on('message', (reply: MelodyReply) => {
       const pending = this.waiting.get(reply.id);
       if (!pending) return; // the ready signal (id 0), or a reading already done here
@@ -103,6 +101,9 @@ export class MelodyReader {
     };
     worker.on('error', gone);
     worker.on('exit', gone);
+    // The thread serves the calls; it must not keep a process alive that is otherwise done.
+    // (After the listeners: attaching one refs the worker's port again.)
+    worker.unref();
     this.worker = worker;
     return worker;
   }
