@@ -107,6 +107,24 @@ describe('the melody at a pause', () => {
     expect(shouldEndTurn(224, level, smart)).toBe(true);
     expect(loadConfig({}, {}).audio.turnEndFallSemitones).toBe(2);
   });
+
+  it('answers a likely complete request said with a falling voice after 400 ms, and one said with the voice level after 850 ms', () => {
+    const withMelody = { ...smart, fallSemitones: 2, likelyFallMs: 400 };
+    // The recogniser dropped the colloquial copula of «… پایینه»; the voice still says the sentence is over.
+    const falling = { ...heard('سرعت اینترنتم خیلی پایین', true), melody: { finalSemitones: -4.7, voicedFrames: 80 } };
+    const level = { ...falling, melody: { finalSemitones: -0.6, voicedFrames: 80 } };
+    expect(shouldEndTurn(352, falling, withMelody)).toBe(false);
+    expect(shouldEndTurn(416, falling, withMelody)).toBe(true);
+    expect(shouldEndTurn(416, level, withMelody)).toBe(false);
+    expect(shouldEndTurn(864, level, withMelody)).toBe(true);
+    // Words that are not a likely request are not hurried by the melody: no FAQ match, or a dangling word.
+    expect(shouldEndTurn(416, { ...falling, faqConfident: false }, withMelody)).toBe(false);
+    expect(shouldEndTurn(416, { ...heard('سرعت اینترنتم خیلی کند شده و', true), melody: falling.melody }, withMelody)).toBe(false);
+    // Not asked for, or no melody read: the likely request waits as before.
+    expect(shouldEndTurn(416, falling, { ...withMelody, likelyFallMs: undefined })).toBe(false);
+    expect(shouldEndTurn(416, { ...falling, melody: null }, withMelody)).toBe(false);
+    expect(loadConfig({}, {}).audio.turnEndLikelyFallMs).toBe(400);
+  });
 });
 
 describe('end of turn on speech, through VAD and the recogniser', () => {
@@ -138,6 +156,19 @@ describe('end of turn on speech, through VAD and the recogniser', () => {
     expect(sung.endpointMs).toBeLessThanOrEqual(256);
     const [plain] = await run((await readWav('fixtures/audio/outage.wav')).pcm, { ...smart, mode: 'silence' });
     expect(plain.endpointMs).toBeGreaterThanOrEqual(500);
+  });
+
+  it('answers the recorded «سرعت اینترنتم خیلی پایینه», its copula often not heard, after 400 ms because the voice fell', async () => {
+    const pcm = (await readWav('fixtures/audio/slow.wav')).pcm;
+    const [turn, ...more] = await run(pcm, { ...smart, fallSemitones: 2, likelyFallMs: 400 });
+    expect(more).toEqual([]);
+    expect(turn.text).toMatch(/پایین$/);
+    expect(turn.turnEnd).toBe('likely, voice fell');
+    expect(turn.endpointMs).toBeGreaterThanOrEqual(400);
+    expect(turn.endpointMs).toBeLessThanOrEqual(448);
+    // Without the melody it waited the 850 ms of a likely request.
+    const [unsung] = await run(pcm);
+    expect(unsung.endpointMs).toBeGreaterThanOrEqual(850);
   });
 
   it('waits on a dangling conjunction: «سرعت اینترنتم خیلی کند شده و» is not taken as the end before 1,200 ms', async () => {

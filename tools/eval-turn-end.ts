@@ -19,7 +19,7 @@
  * latency of a normal case is the silence waited after the last speech (audio time), plus the
  * recogniser's final decode (wall time on this machine).
  *
- *   npm run eval:turn-end [-- --limit 40 --real ../shared/datasets/fa-speech-real --voices fa,fa+m3
+ *   npm run eval:turn-end [-- --limit 40 --offset 0 --real ../shared/datasets/fa-speech-real --voices fa,fa+m3
  *     --construction inside|halves --modes silence,smart]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -37,6 +37,8 @@ import { listen, quietestIn, sampleNlu } from './lib/turn-end-run.js';
 const { values } = parseArgs({
   options: {
     limit: { type: 'string', default: '40' },
+    /** Skip this many questions first: a second set, e.g. `--offset 40 --limit 100`. */
+    offset: { type: 'string', default: '0' },
     real: { type: 'string', default: '../shared/datasets/fa-speech-real' },
     voices: { type: 'string', default: 'fa,fa+m3,fa+f3' },
     'complete-ms': { type: 'string', default: '200' },
@@ -45,6 +47,8 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'silence,smart' },
     /** The smart mode's melody threshold (audio.turnEndFallSemitones); 'off' = words and silence only. */
     'fall-semitones': { type: 'string' },
+    /** Silence after a likely request whose voice fell (audio.turnEndLikelyFallMs); 'off' = it waits turnEndLikelyMs. */
+    'likely-fall-ms': { type: 'string' },
     verbose: { type: 'boolean', default: false },
   },
 });
@@ -84,7 +88,7 @@ async function espeakCases(limit: number, voices: string[]): Promise<Case[]> {
     .filter((l) => l.trim())
     .map((l) => (JSON.parse(l) as { text: string }).text)
     .filter((t) => t.replace(PUNCT, ' ').trim().split(/\s+/).length >= 4)
-    .slice(0, limit);
+    .slice(Number(values.offset), Number(values.offset) + limit);
   const lines = sources.map((t) => t.replace(PUNCT, ' ').replace(/\s+/g, ' ').trim());
   // Words followed by punctuation in the source: a split after one falls between clauses.
   const clauseEnds = sources.map((t) => new Set(t.split(/\s+/).filter(Boolean).flatMap((w, i) => (/[،,.!؟?؛;]$/.test(w) ? [i + 1] : []))));
@@ -185,6 +189,7 @@ async function main() {
       likelyMs: config.audio.turnEndLikelyMs,
       maxMs: Number(values['max-ms']),
       ...(values['fall-semitones'] === 'off' ? {} : { fallSemitones: values['fall-semitones'] !== undefined ? Number(values['fall-semitones']) : (config.audio.turnEndFallSemitones ?? undefined) }),
+      ...(values['likely-fall-ms'] === 'off' ? {} : { likelyFallMs: values['likely-fall-ms'] !== undefined ? Number(values['likely-fall-ms']) : (config.audio.turnEndLikelyFallMs ?? undefined) }),
     },
   };
   const report: Record<string, unknown> = { construction: values.construction, cases: cases.length, paused: cases.filter((c) => c.pause).length };
@@ -216,7 +221,7 @@ async function main() {
         if (last) {
           s.waits.push(last.endpointMs);
           s.totals.push(last.endpointMs + last.asrMs);
-          if (last.turnEnd === 'complete') s.early++;
+          if (last.turnEnd === 'complete' || last.turnEnd === 'likely, voice fell') s.early++;
         }
       }
     }

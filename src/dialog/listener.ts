@@ -6,7 +6,7 @@ import type { EngineFallbackEvent } from '../engines/errors.js';
 import { engineDeadline } from '../engines/deadline.js';
 import { sharedMelodyReader, type MelodyReader } from './melody-reader.js';
 import type { PauseMelody } from './prosody.js';
-import { completeness, shouldEndTurn, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
+import { shouldEndTurn, whyTurnEnded, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
 
 /** End-of-turn detection: the options and the NLU's «is this a confident FAQ request?». */
 export interface TurnEndSetting {
@@ -125,7 +125,7 @@ export class Listener {
     }
     const decide = () => {
       const end = shouldEndTurn(silenceMs, pause.heard, o);
-      if (end) this.lastTurnEnd = pause.heard && pause.heard !== 'unknown' && completeness(pause.heard).complete ? (silenceMs < o.likelyMs ? 'complete' : 'complete, voice not falling') : 'silence';
+      if (end) this.lastTurnEnd = whyTurnEnded(silenceMs, pause.heard, o);
       return end;
     };
     if (pause.heard || silenceMs < o.completeMs || !pause.atPause || !pause.settled) return decide();

@@ -140,6 +140,7 @@ export class CallSession implements CallIO {
           likelyMs: config.audio.turnEndLikelyMs,
           maxMs: config.audio.turnEndMaxMs,
           fallSemitones: config.audio.turnEndFallSemitones ?? undefined,
+          likelyFallMs: config.audio.turnEndLikelyFallMs ?? undefined,
         },
         faqConfident: (text) => {
           try {

@@ -16,6 +16,9 @@ import type { PauseMelody } from './prosody.js';
  * - complete words but a voice that did not fall at the pause (prosody.ts: the last voiced 100 ms
  *   less than `fallSemitones` below the speech before it): more may come, «تکنسین کی میاد |
  *   برای نصب»; answered after `likelyMs` instead.
+ * - a likely complete request said with a sentence's falling end: after `likelyFallMs`. The
+ *   recogniser often drops a colloquial copula («… خیلی پایین(ه)»); the voice still says the
+ *   sentence is over, and inside a sentence it rarely falls that far.
  * `mode: 'silence'` keeps the plain fixed silence (`audio.endSilenceMs`).
  */
 export interface TurnEndOptions {
@@ -31,6 +34,8 @@ export interface TurnEndOptions {
    * request whose voice did not waits `likelyMs`. Undefined = the melody is not read.
    */
   fallSemitones?: number;
+  /** Silence after a likely complete request whose voice fell (`fallSemitones`); undefined = `likelyMs`. */
+  likelyFallMs?: number;
 }
 
 export type Completeness =
@@ -116,10 +121,24 @@ export function shouldEndTurn(silenceMs: number, heard: HeardSoFar | null | 'unk
   const c = completeness(heard);
   const likely = silenceMs >= Math.min(o.likelyMs, o.maxMs);
   if (c.complete) return likely || !stillRising(heard, o);
+  if (c.likely === true && o.likelyFallMs !== undefined && silenceMs >= o.likelyFallMs && voiceFell(heard, o)) return true;
   return c.likely === true && likely;
+}
+
+/** The voice fell at the pause as at a sentence's end. */
+function voiceFell(heard: HeardSoFar, o: TurnEndOptions): boolean {
+  return o.fallSemitones !== undefined && heard.melody != null && heard.melody.finalSemitones <= -o.fallSemitones;
 }
 
 /** The voice stayed up at the pause: the words may be complete, the sentence is not. */
 function stillRising(heard: HeardSoFar, o: TurnEndOptions): boolean {
   return o.fallSemitones !== undefined && heard.melody != null && heard.melody.finalSemitones > -o.fallSemitones;
+}
+
+/** Why a turn that `shouldEndTurn` ended was over, as recorded with the turn. */
+export function whyTurnEnded(silenceMs: number, heard: HeardSoFar | null | 'unknown', o: TurnEndOptions): 'complete' | 'complete, voice not falling' | 'likely, voice fell' | 'silence' {
+  if (!heard || heard === 'unknown' || o.mode === 'silence') return 'silence';
+  const c = completeness(heard);
+  if (c.complete) return silenceMs < o.likelyMs ? 'complete' : 'complete, voice not falling';
+  return c.likely === true && silenceMs < Math.min(o.likelyMs, o.maxMs) && voiceFell(heard, o) ? 'likely, voice fell' : 'silence';
 }
