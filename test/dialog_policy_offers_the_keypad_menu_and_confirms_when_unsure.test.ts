@@ -53,8 +53,16 @@ describe('dialog policy: a caller who is not understood', () => {
     const results = run([garbled, garbled, key('9'), key('8'), key('7')]);
     expect(results.slice(2).map((r) => r.decision.kind)).toEqual(['menu', 'menu', 'handoff']);
     expect(results[2].decision).toMatchObject({ invalid: true });
-    // Speech not understood a third time, after the bot has said sorry, goes to a human at once.
-    expect(run([garbled, garbled, garbled])[2].decision).toMatchObject({ kind: 'handoff', reason: 'frustration' });
+  });
+
+  it('reads the menu again when speech over it is not understood (the caller it is for), and still hands off when that keeps happening', () => {
+    const results = run([garbled, garbled, garbled, key('1'), key('2')]);
+    expect(results[2].decision).toMatchObject({ kind: 'menu', top: true, invalid: true });
+    expect(results[4].decision).toEqual({ kind: 'picked', intent: 'internet_slow' });
+    expect(run([garbled, garbled, garbled, garbled, garbled]).slice(2).map((r) => r.decision.kind)).toEqual(['menu', 'menu', 'handoff']);
+    // Outside the menu, a failure after the bot has said sorry still goes to a human at once.
+    const calmed = run([{ kind: 'speech', nlu: nlu(), cue: 'complaint' }]);
+    expect(decide(calmed[0].state, garbled, options).decision).toMatchObject({ kind: 'handoff', reason: 'frustration' });
   });
 
   it('answers a confident request spoken in the middle of the menu', () => {

@@ -225,9 +225,12 @@ function decideTurn(state: DialogState, input: PolicyInput, o: PolicyOptions): P
 
   // Nothing accepted. In the menu, the menu again; otherwise one confirmation of a likely guess,
   // or plausible alternatives as a short list once, or the menu after repeated failures.
-  // Once the bot has acknowledged the caller's frustration, a human comes at the next failure.
-  if (state.calmed && !wasConfirm) return handoff('frustration');
+  // In the menu, speech that was not understood reads the menu again: the menu is there for the
+  // caller the recogniser cannot follow (and says 0 for a human), so a cough or a mumble over it
+  // must not end it. Elsewhere, once the bot has acknowledged the caller's frustration, a human
+  // comes at the next failure.
   if (wasMenu) return menuAgain(s, o, out, true);
+  if (state.calmed && !wasConfirm) return handoff('frustration');
   const [top, runnerUp] = nlu.alternatives;
   const margin = o.confirmMargin ?? 0.15;
   if (
