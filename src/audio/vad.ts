@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { SileroBatcher } from './silero-batch.js';
 
 /**
  * Frame-level voice activity: feed fixed-size frames, get a speech probability per frame.
@@ -24,7 +25,12 @@ export interface VoiceActivityDetector {
 
 /** Loads the Silero VAD model once per process; sessions are shared, state is per detector. */
 export class SileroModel {
-  private constructor(readonly session: ort.InferenceSession) {}
+  /** The frames of all calls waiting at a moment go through the model as one batch. */
+  readonly batch: SileroBatcher;
+
+  private constructor(readonly session: ort.InferenceSession) {
+    this.batch = new SileroBatcher(session);
+  }
 
   static async load(modelPath = bundledSileroPath()): Promise<SileroModel> {
     const session = await ort.InferenceSession.create(modelPath, {
@@ -36,7 +42,7 @@ export class SileroModel {
   }
 
   createDetector(sampleRate: 8000 | 16000): VoiceActivityDetector {
-    return new SileroDetector(this.session, sampleRate);
+    return new SileroDetector(this, sampleRate);
   }
 }
 
@@ -65,24 +71,15 @@ export function sileroRateTensor(sampleRate: number): ort.Tensor {
 }
 
 /**
- * One step of the model: speech probability of `input` and the recurrent state after it. The
- * state travels with the call, not the session, so any session (this thread's or a pool
- * worker's, src/engines/pool) gives the same answer for the same frame.
+ * Consecutive frames of one call, each from the state the one before left. The state travels with
+ * the call, not the session, so any session (this thread's or a pool worker's, src/engines/pool)
+ * gives the same answer for the same frame; the steps of calls scored at the same time share
+ * runs of the model (silero-batch.ts).
  */
-export async function sileroStep(session: ort.InferenceSession, input: Float32Array, state: Float32Array, sr: ort.Tensor): Promise<{ probability: number; state: Float32Array }> {
-  const out = await session.run({
-    input: new ort.Tensor('float32', input, [1, input.length]),
-    state: new ort.Tensor('float32', state, [2, 1, 128]),
-    sr,
-  });
-  return { probability: (out.output.data as Float32Array)[0], state: new Float32Array(out.stateN.data as Float32Array) };
-}
-
-/** Consecutive frames through `sileroStep`, each from the state the one before left. */
-export async function sileroRun(session: ort.InferenceSession, inputs: readonly Float32Array[], state: Float32Array, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
+export async function sileroRun(model: SileroModel, inputs: readonly Float32Array[], state: Float32Array, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
   const probabilities: number[] = [];
   for (const input of inputs) {
-    const out = await sileroStep(session, input, state, sr);
+    const out = await model.batch.step(input, state, sr);
     probabilities.push(out.probability);
     state = out.state;
   }
@@ -130,7 +127,7 @@ export abstract class SileroCallDetector implements VoiceActivityDetector {
 
 class SileroDetector extends SileroCallDetector {
   constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly model: SileroModel,
     sampleRate: 8000 | 16000,
   ) {
     super(sampleRate);
@@ -138,7 +135,7 @@ class SileroDetector extends SileroCallDetector {
 
   async process(frame: Float32Array): Promise<number> {
     const { inputs, context } = this.inputsFor([frame]);
-    const out = await sileroStep(this.session, inputs[0], this.state, this.sr);
+    const out = await this.model.batch.step(inputs[0], this.state, this.sr);
     this.state = out.state;
     this.context = context;
     return out.probability;

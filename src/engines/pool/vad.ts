@@ -43,7 +43,7 @@ export class PooledSileroModel {
       return await job.result;
     } catch (err) {
       this.options.onFallback?.({ cause: fallbackCause(err), message: (err as Error).message });
-      return sileroRun(this.local.session, frames.inputs, frames.state, sr);
+      return sileroRun(this.local, frames.inputs, frames.state, sr);
     }
   }
 

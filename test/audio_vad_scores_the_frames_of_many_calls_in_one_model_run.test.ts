@@ -1,0 +1,79 @@
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SileroModel, sileroFrame, sileroRateTensor } from '../src/audio/vad.js';
+import { readWav } from '../src/audio/wav.js';
+
+/**
+ * Every call's VAD scores a 32 ms frame through the Silero model; with 60 calls that is about
+ * 1,900 runs a second on the thread that paces the audio. Frames that are waiting at the same
+ * moment go through the model as one batch. A caller must not notice: each call's probabilities
+ * are exactly those of its own frames scored alone.
+ */
+describe('voice activity of many calls at once', () => {
+  let model: SileroModel;
+  const calls: Float32Array[] = [];
+  beforeAll(async () => {
+    model = await SileroModel.load();
+    for (const name of ['outage', 'slow', 'operator']) {
+      const { pcm } = await readWav(`fixtures/audio/${name}.wav`);
+      // Twelve callers: each recording from three offsets, and a quiet line.
+      for (const offset of [0, 1000, 2500]) calls.push(Float32Array.from(pcm.subarray(offset), (x) => x / 32768));
+    }
+    for (let i = 0; i < 3; i++) calls.push(new Float32Array(16000).map((_, j) => 0.001 * Math.sin(j * (0.3 + i))));
+  });
+
+  /** The model run on one frame at a time, as before batching: the reference. */
+  async function alone(audio: Float32Array, frames: number): Promise<number[]> {
+    const { frameSize, contextSize } = sileroFrame(8000);
+    const sr = sileroRateTensor(8000);
+    let state = new Float32Array(256);
+    let context = new Float32Array(contextSize);
+    const out: number[] = [];
+    for (let f = 0; f < frames; f++) {
+      const input = new Float32Array(contextSize + frameSize);
+      input.set(context);
+      input.set(audio.subarray(f * frameSize, (f + 1) * frameSize), contextSize);
+      context = input.slice(input.length - contextSize);
+      const r = await model.session.run({ input: new ort.Tensor('float32', input, [1, input.length]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr });
+      out.push((r.output.data as Float32Array)[0]);
+      state = new Float32Array(r.stateN.data as Float32Array);
+    }
+    return out;
+  }
+
+  it('gives each call the probabilities of its own frames scored alone, in fewer runs of the model', async () => {
+    const frames = 40;
+    const { frameSize } = sileroFrame(8000);
+    const detectors = calls.map(() => model.createDetector(8000));
+    const before = { ...model.batch.counts };
+    const heard: number[][] = calls.map(() => []);
+    // As in a call: each detector scores its frames one after another, all calls at the same time.
+    await Promise.all(
+      detectors.map(async (d, c) => {
+        for (let f = 0; f < frames; f++) heard[c].push(await d.process(calls[c].slice(f * frameSize, (f + 1) * frameSize)));
+      }),
+    );
+    for (const [c, audio] of calls.entries()) expect(heard[c], `call ${c}`).toEqual(await alone(audio, frames));
+    // Speech was found where there is speech, so the comparison is not between two sets of zeros.
+    expect(Math.max(...heard[0])).toBeGreaterThan(0.5);
+    const runs = model.batch.counts.runs - before.runs;
+    expect(model.batch.counts.frames - before.frames).toBe(calls.length * frames);
+    expect(runs).toBeLessThanOrEqual(frames * 2);
+  });
+
+  it('answers a frame alone at once when no other call is waiting', async () => {
+    const d = model.createDetector(8000);
+    const before = model.batch.counts.runs;
+    const p = await d.process(calls[0].slice(0, sileroFrame(8000).frameSize));
+    expect(p).toBeGreaterThanOrEqual(0);
+    expect(model.batch.counts.runs - before).toBe(1);
+  });
+
+  it('fails only the frames of a run the model refused, and keeps scoring the others', async () => {
+    const sr = sileroRateTensor(8000);
+    const good = new Float32Array(288);
+    const [bad, ok] = await Promise.allSettled([model.batch.step(new Float32Array(7), new Float32Array(256), sr), model.batch.step(good, new Float32Array(256), sr)]);
+    expect(bad.status).toBe('rejected');
+    expect(ok.status).toBe('fulfilled');
+  });
+});
