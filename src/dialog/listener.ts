@@ -6,7 +6,7 @@ import type { EngineFallbackEvent } from '../engines/errors.js';
 import { engineDeadline } from '../engines/deadline.js';
 import { sharedMelodyReader, type MelodyReader } from './melody-reader.js';
 import type { PauseMelody } from './prosody.js';
-import { shouldEndTurn, whyTurnEnded, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
+import { turnEndReason, type HeardSoFar, type TurnEndOptions } from './turn_end.js';
 
 /** End-of-turn detection: the options and the NLU's «is this a confident FAQ request?». */
 export interface TurnEndSetting {
@@ -124,9 +124,9 @@ export class Listener {
       pause.settled = read ? read().catch(() => '') : Promise.resolve('');
     }
     const decide = () => {
-      const end = shouldEndTurn(silenceMs, pause.heard, o);
-      if (end) this.lastTurnEnd = whyTurnEnded(silenceMs, pause.heard, o);
-      return end;
+      const why = turnEndReason(silenceMs, pause.heard, o);
+      if (why) this.lastTurnEnd = why;
+      return why !== null;
     };
     if (pause.heard || silenceMs < o.completeMs || !pause.atPause || !pause.settled) return decide();
     return Promise.all([pause.atPause, pause.settled, pause.melody]).then(([atPause, settled, melody]) => {

@@ -110,19 +110,29 @@ export function completeness(heard: HeardSoFar): Completeness {
   return { complete: false, why: verb || heard.faqConfident ? 'unsure' : 'no-verb', ...(likely ? { likely } : {}) };
 }
 
+/** Why a turn was taken as over, as recorded with the turn. */
+export type TurnEndReason = 'complete' | 'complete, voice not falling' | 'likely, voice fell' | 'silence';
+
 /**
- * End the turn now? `heard` is null while the recogniser's reading of the pause is not known
- * (no reading at all: the plain silence decides).
+ * End the turn now, and why; null = not yet. `heard` is null while the recogniser's reading of
+ * the pause is not known (no reading at all: the plain silence decides). The decision and its
+ * reason come from one place, so the reason recorded is the rule that ended the turn.
  */
+export function turnEndReason(silenceMs: number, heard: HeardSoFar | null | 'unknown', o: TurnEndOptions): TurnEndReason | null {
+  if (o.mode === 'silence' || heard === 'unknown') return silenceMs >= o.silenceMs ? 'silence' : null;
+  const c = heard ? completeness(heard) : null;
+  const complete = silenceMs < o.likelyMs ? 'complete' : 'complete, voice not falling';
+  if (silenceMs >= o.maxMs) return c?.complete ? complete : 'silence';
+  if (!heard || !c || silenceMs < o.completeMs) return null;
+  const likelyWaited = silenceMs >= Math.min(o.likelyMs, o.maxMs);
+  if (c.complete) return likelyWaited || !stillRising(heard, o) ? complete : null;
+  if (c.likely !== true) return null;
+  if (likelyWaited) return 'silence';
+  return o.likelyFallMs !== undefined && silenceMs >= o.likelyFallMs && voiceFell(heard, o) ? 'likely, voice fell' : null;
+}
+
 export function shouldEndTurn(silenceMs: number, heard: HeardSoFar | null | 'unknown', o: TurnEndOptions): boolean {
-  if (o.mode === 'silence' || heard === 'unknown') return silenceMs >= o.silenceMs;
-  if (silenceMs >= o.maxMs) return true;
-  if (silenceMs < o.completeMs || !heard) return false;
-  const c = completeness(heard);
-  const likely = silenceMs >= Math.min(o.likelyMs, o.maxMs);
-  if (c.complete) return likely || !stillRising(heard, o);
-  if (c.likely === true && o.likelyFallMs !== undefined && silenceMs >= o.likelyFallMs && voiceFell(heard, o)) return true;
-  return c.likely === true && likely;
+  return turnEndReason(silenceMs, heard, o) !== null;
 }
 
 /** The voice fell at the pause as at a sentence's end. */
@@ -133,12 +143,4 @@ function voiceFell(heard: HeardSoFar, o: TurnEndOptions): boolean {
 /** The voice stayed up at the pause: the words may be complete, the sentence is not. */
 function stillRising(heard: HeardSoFar, o: TurnEndOptions): boolean {
   return o.fallSemitones !== undefined && heard.melody != null && heard.melody.finalSemitones > -o.fallSemitones;
-}
-
-/** Why a turn that `shouldEndTurn` ended was over, as recorded with the turn. */
-export function whyTurnEnded(silenceMs: number, heard: HeardSoFar | null | 'unknown', o: TurnEndOptions): 'complete' | 'complete, voice not falling' | 'likely, voice fell' | 'silence' {
-  if (!heard || heard === 'unknown' || o.mode === 'silence') return 'silence';
-  const c = completeness(heard);
-  if (c.complete) return silenceMs < o.likelyMs ? 'complete' : 'complete, voice not falling';
-  return c.likely === true && silenceMs < Math.min(o.likelyMs, o.maxMs) && voiceFell(heard, o) ? 'likely, voice fell' : 'silence';
 }
