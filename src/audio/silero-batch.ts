@@ -18,8 +18,8 @@ const STATE = 128;
 
 /**
  * Runs the Silero frames of all calls that are waiting as one batch: the model takes [B, samples]
- * and a state of [2, B, 128], and one run of 60 frames costs about what 10 single runs do
- * (docs/BENCHMARKS.md). Each call's rows are its own, so the probabilities and states are those
+ * and a state of [2, B, 128], and one run of 60 frames costs about what 20 single runs do
+ * (`npm run bench:vad`, docs/BENCHMARKS.md). Each call's rows are its own, so the probabilities and states are those
  * of single runs. Frames are gathered until the event loop has handled the I/O in hand
  * (setImmediate): one call alone waits for nothing, and the more the loop falls behind, the more
  * frames a run takes, which is when it matters.
