@@ -124,6 +124,10 @@ describe('the melody at a pause', () => {
     expect(shouldEndTurn(416, falling, { ...withMelody, likelyFallMs: undefined })).toBe(false);
     expect(shouldEndTurn(416, { ...falling, melody: null }, withMelody)).toBe(false);
     expect(loadConfig({}, {}).audio.turnEndLikelyFallMs).toBe(400);
+    expect(loadConfig({}, { audio: { turnEndLikelyFallMs: null } }).audio.turnEndLikelyFallMs).toBeNull();
+    // A setting no caller could be served with is refused at start, naming the setting.
+    expect(() => loadConfig({}, { audio: { turnEndLikelyFallMs: 10 } })).toThrow(/audio\.turnEndLikelyFallMs/);
+    expect(() => loadConfig({}, { audio: { turnEndLikelyFallMs: 'soon' } } as never)).toThrow(/audio\.turnEndLikelyFallMs/);
   });
 });
 
