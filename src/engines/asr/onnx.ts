@@ -42,6 +42,19 @@ export interface OnnxAsrOptions {
   lmDomainWeight?: number;
 }
 
+/** What the acoustic model runs on: [nMels, frames] features, or a waveform (`frames` = samples). */
+export interface ModelInput {
+  input: Float32Array;
+  frames: number;
+}
+
+export interface InputAccumulator {
+  push(pcm: Int16Array): void;
+  modelInput(): ModelInput | null;
+  /** Drops what was kept. */
+  cancel(): void;
+}
+
 interface Bias {
   trie?: HotwordTrie;
   lexicon: ReadonlySet<string>;
@@ -279,11 +292,30 @@ export class OnnxCtcAsr implements AsrEngine {
    * chunked, so this equals the stream's reading; the worker pool (src/engines/pool) runs it.
    */
   async recognise(pcm: Int16Array, hotwords: readonly string[] | undefined, beam: boolean): Promise<CtcResult | null> {
-    const stream = new OnnxCtcStream(this, {});
-    stream.push(pcm);
-    const input = stream.modelInput();
-    stream.cancel();
-    if (!input) return null;
+    const input = this.modelInputOf(pcm);
+    return input ? this.read(input, hotwords, beam) : null;
+  }
+
+  /** The model's input for a whole utterance (features or waveform); null while too short for the model. */
+  modelInputOf(pcm: Int16Array): ModelInput | null {
+    const acc = this.inputAccumulator();
+    acc.push(pcm);
+    const input = acc.modelInput();
+    acc.cancel();
+    return input;
+  }
+
+  /**
+   * Audio in, the model's input out, computed as the audio arrives (features frame by frame): what
+   * a stream that reads elsewhere (the worker pool) keeps, so a reading costs the worker only the
+   * model and the search, not the features of the whole utterance again.
+   */
+  inputAccumulator(): InputAccumulator {
+    return new OnnxCtcStream(this, {});
+  }
+
+  /** `recognise` from the model's input, e.g. features a stream has already computed. */
+  async read(input: ModelInput, hotwords: readonly string[] | undefined, beam: boolean): Promise<CtcResult> {
     return this.decode(await this.logProbs(input.input, input.frames), beam ? hotwords : undefined, beam);
   }
 
@@ -368,7 +400,7 @@ class OnnxCtcStream implements AsrStream {
   }
 
   /** What the model runs on for the audio so far; null while too short to yield any output. */
-  modelInput(): { input: Float32Array; frames: number } | null {
+  modelInput(): ModelInput | null {
     if (this.extractor) {
       const f = this.extractor.features();
       // The ×4 subsampling needs a few frames to yield any output at all.

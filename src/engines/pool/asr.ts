@@ -1,6 +1,6 @@
 import type { CtcResult } from '../asr/ctc.js';
 import { beginFinalize, ctcFinal, reusableReading, type CtcStreamState, type PauseReading } from '../asr/ctc-stream.js';
-import type { OnnxCtcAsr } from '../asr/onnx.js';
+import type { InputAccumulator, ModelInput, OnnxCtcAsr } from '../asr/onnx.js';
 import type { AsrEngine, AsrFinal, AsrStream, AsrStreamOptions } from '../asr/types.js';
 import { EngineError, fallbackCause, type EngineFallbackEvent } from '../errors.js';
 import type { EngineReadiness } from '../readiness.js';
@@ -75,24 +75,22 @@ export class PooledAsr implements AsrEngine {
   }
 
   /**
-   * One reading of `pcm` by a worker, or here when no worker answers in time. Resolves null for
-   * audio too short for the model. `onFallback` is told when the reading was done here.
+   * One reading of an utterance (the model's input for it) by a worker, or here when no worker
+   * answers in time. `onFallback` is told when the reading was done here.
    */
-  read(op: AsrOp, pcm: Int16Array, hotwords: readonly string[] | undefined, onFallback: (event: EngineFallbackEvent) => void): { result: Promise<{ reading: CtcResult | null; ms: number }>; cancel(): void } {
+  read(op: AsrOp, input: ModelInput, hotwords: readonly string[] | undefined, onFallback: (event: EngineFallbackEvent) => void): { result: Promise<{ reading: CtcResult | null; ms: number }>; cancel(): void } {
     const words = op === 'partial' || !hotwords || hotwords.length === 0 ? undefined : hotwords;
     const job = this.lane.submit({
       priority: PRIORITY[op],
       timeoutMs: this.options.timeoutMs,
       build: (worker) => {
-        // A copy of just the utterance: a view would carry its whole (larger, growing) buffer along.
-        const audio = pcm.slice();
         let hot: { id: number; words?: readonly string[] } | undefined;
         if (words) {
           const id = hotwordId(words);
           hot = worker.hasHotwords(id) ? { id } : { id, words };
           if (!worker.hasHotwords(id)) worker.noteHotwords(id);
         }
-        return { body: { type: 'asr', op, pcm: audio, ...(hot ? { hotwords: hot } : {}) } };
+        return { body: { type: 'asr', op, input, ...(hot ? { hotwords: hot } : {}) } };
       },
       read: (reply: WorkerReply) => {
         if (reply.type !== 'asr') throw new EngineError(`${this.lane.name}-pool`, `unexpected ${reply.type} reply`);
@@ -111,7 +109,7 @@ export class PooledAsr implements AsrEngine {
       this.options.onFallback?.(event);
       onFallback(event);
       const t0 = performance.now();
-      const reading = await this.local.recognise(pcm, words, true);
+      const reading = await this.local.read(input, words, true);
       return { reading, ms: performance.now() - t0 };
     });
     return { result, cancel: job.cancel };
@@ -123,12 +121,15 @@ function toCtc(r: AsrReading): CtcResult {
 }
 
 /**
- * One utterance: its audio is kept here (cheap: appending samples) and each reading sends the
- * whole utterance so far to a worker. The partial schedule, the reuse of a pause's reading at
- * finalize and the results are those of the in-process stream (src/engines/asr/onnx.ts).
+ * One utterance: its features are computed here as the audio arrives (a few microseconds per
+ * 10 ms frame, the in-process stream's own cost) and each reading sends the features of the whole
+ * utterance so far to a worker; computing them there from the audio again cost the worker more
+ * than the model and the search together (4.4 of 7.7 ms for 3.4 s of speech, docs/BENCHMARKS.md).
+ * The partial schedule, the reuse of a pause's reading at finalize and the results are those of the
+ * in-process stream (src/engines/asr/onnx.ts).
  */
 class PooledStream implements AsrStream {
-  private audio = new Int16Array(16_000);
+  private audio: InputAccumulator;
   private samples = 0;
   private lastPartialAt = 0;
   private lastPartialMs = 0;
@@ -141,17 +142,14 @@ class PooledStream implements AsrStream {
   constructor(
     private readonly engine: PooledAsr,
     private readonly options: AsrStreamOptions,
-  ) {}
+  ) {
+    this.audio = engine.local.inputAccumulator();
+  }
 
   push(pcm: Int16Array): void {
     if (!(pcm instanceof Int16Array)) throw new TypeError('AsrStream.push expects an Int16Array of mono PCM');
     if (this.state !== 'open' || pcm.length === 0) return;
-    if (this.samples + pcm.length > this.audio.length) {
-      const grown = new Int16Array(Math.max(this.audio.length * 2, this.samples + pcm.length));
-      grown.set(this.audio.subarray(0, this.samples));
-      this.audio = grown;
-    }
-    this.audio.set(pcm, this.samples);
+    this.audio.push(pcm);
     this.samples += pcm.length;
     if (this.options.onPartial && !this.decoding && this.samples - this.lastPartialAt >= this.engine.local.partialGapSamples(this.lastPartialMs)) {
       this.lastPartialAt = this.samples;
@@ -160,7 +158,10 @@ class PooledStream implements AsrStream {
   }
 
   private run(op: AsrOp): Promise<{ reading: CtcResult | null; ms: number }> {
-    const job = this.engine.read(op, this.audio.subarray(0, this.samples), this.options.hotwords, (e) => this.options.onFallback?.(e));
+    const input = this.audio.modelInput();
+    // Too short for the model to yield anything: nothing to send.
+    if (!input) return Promise.resolve({ reading: null, ms: 0 });
+    const job = this.engine.read(op, input, this.options.hotwords, (e) => this.options.onFallback?.(e));
     this.jobs.add(job);
     return job.result.finally(() => this.jobs.delete(job));
   }
@@ -221,6 +222,6 @@ class PooledStream implements AsrStream {
   }
 
   private release(): void {
-    this.audio = new Int16Array(0);
+    this.audio.cancel();
   }
 }

@@ -2,9 +2,9 @@ import type { OnnxAsrOptions } from '../asr/onnx.js';
 
 /**
  * Messages between the event loop that paces audio and the engine workers (src/engines/pool).
- * Workers are stateless per call: every request carries what it needs (the utterance's audio so
- * far, the detector's recurrent state), so any worker can answer it, and the process that asked
- * can answer it itself when a worker dies or is late, with the same result.
+ * Workers are stateless per call: every request carries what it needs (the model's input for the
+ * utterance so far, the detector's recurrent state), so any worker can answer it, and the process
+ * that asked can answer it itself when a worker dies or is late, with the same result.
  */
 
 /** What a worker loads at start: the recogniser's options and/or the Silero VAD model. */
@@ -20,8 +20,11 @@ export interface AsrRequest {
   type: 'asr';
   id: number;
   op: AsrOp;
-  /** The whole utterance so far at the model's rate. */
-  pcm: Int16Array;
+  /**
+   * The model's input for the whole utterance so far: features computed as the audio came (or
+   * the waveform, for waveform models), so the worker spends nothing on the audio before the model.
+   */
+  input: { input: Float32Array; frames: number };
   /**
    * The stream's hotwords by id; `words` is sent the first time a worker sees the id (a whole FAQ
    * vocabulary is thousands of words, and calls of one knowledge-base version share one array).

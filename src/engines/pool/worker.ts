@@ -56,7 +56,7 @@ async function recognise(req: AsrRequest): Promise<void> {
   if (!asr) throw new Error('this worker has no recogniser');
   const t0 = performance.now();
   const words = hotwordsOf(req);
-  const res = await asr.recognise(req.pcm, words, req.op !== 'partial');
+  const res = await asr.read(req.input, words, req.op !== 'partial');
   const result = res ? { text: res.text, confidence: res.confidence, ...(res.alternatives ? { alternatives: res.alternatives } : {}) } : null;
   reply({ type: 'asr', id: req.id, result, ms: performance.now() - t0 });
 }
