@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SileroBatcher } from '../src/audio/silero-batch.js';
 import { SileroModel, sileroFrame, sileroRateTensor } from '../src/audio/vad.js';
 import { readWav } from '../src/audio/wav.js';
 
@@ -59,6 +60,34 @@ describe('voice activity of many calls at once', () => {
     const runs = model.batch.counts.runs - before.runs;
     expect(model.batch.counts.frames - before.frames).toBe(calls.length * frames);
     expect(runs).toBeLessThanOrEqual(frames * 2);
+  });
+
+  it("scores the frames a call had queued up in consecutive runs beside the other calls' frames, exactly as one by one", async () => {
+    const { frameSize } = sileroFrame(8000);
+    // After a stall each call hands over what queued up meanwhile: 1 to 12 frames.
+    const queued = calls.map((_, c) => 1 + c);
+    const detectors = calls.map(() => model.createDetector(8000));
+    const before = { ...model.batch.counts };
+    const heard = await Promise.all(
+      detectors.map((d, c) => d.processMany!(Array.from({ length: queued[c] }, (_, f) => calls[c].slice(f * frameSize, (f + 1) * frameSize)))),
+    );
+    for (const [c, audio] of calls.entries()) expect(heard[c], `call ${c}`).toEqual(await alone(audio, queued[c]));
+    // One run per frame of the call that had the most, not one per frame of every call.
+    expect(model.batch.counts.runs - before.runs).toBe(Math.max(...queued));
+    expect(model.batch.counts.frames - before.frames).toBe(queued.reduce((a, b) => a + b, 0));
+  });
+
+  it("waits up to the interval after a batch for other calls' frames instead of running each as it comes", async () => {
+    const batcher = new SileroBatcher(model.session, { minIntervalMs: 1000 });
+    const sr = sileroRateTensor(8000);
+    const frame = () => new Float32Array(288).map(() => Math.random() * 0.1);
+    await batcher.step(frame(), new Float32Array(256), sr);
+    expect(batcher.counts.runs).toBe(1);
+    const first = batcher.step(frame(), new Float32Array(256), sr);
+    await new Promise((r) => setImmediate(r));
+    const second = batcher.step(frame(), new Float32Array(256), sr);
+    await Promise.all([first, second]);
+    expect(batcher.counts).toEqual({ frames: 3, runs: 2 });
   });
 
   it('answers a frame alone at once when no other call is waiting', async () => {

@@ -76,14 +76,8 @@ export function sileroRateTensor(sampleRate: number): ort.Tensor {
  * gives the same answer for the same frame; the steps of calls scored at the same time share
  * runs of the model (silero-batch.ts).
  */
-export async function sileroRun(model: SileroModel, inputs: readonly Float32Array[], state: Float32Array, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
-  const probabilities: number[] = [];
-  for (const input of inputs) {
-    const out = await model.batch.step(input, state, sr);
-    probabilities.push(out.probability);
-    state = out.state;
-  }
-  return { probabilities, state };
+export function sileroRun(model: SileroModel, inputs: readonly Float32Array[], state: Float32Array, sr: ort.Tensor): Promise<{ probabilities: number[]; state: Float32Array }> {
+  return model.batch.steps(inputs, state, sr);
 }
 
 /**
@@ -134,11 +128,16 @@ class SileroDetector extends SileroCallDetector {
   }
 
   async process(frame: Float32Array): Promise<number> {
-    const { inputs, context } = this.inputsFor([frame]);
-    const out = await this.model.batch.step(inputs[0], this.state, this.sr);
+    return (await this.processMany([frame]))[0];
+  }
+
+  /** Frames that queued up while the call was behind: one hand-over, scored in consecutive runs. */
+  async processMany(frames: Float32Array[]): Promise<number[]> {
+    const { inputs, context } = this.inputsFor(frames);
+    const out = await sileroRun(this.model, inputs, this.state, this.sr);
     this.state = out.state;
     this.context = context;
-    return out.probability;
+    return out.probabilities;
   }
 }
 
