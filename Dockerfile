@@ -16,7 +16,11 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim AS runtime
-ENV NODE_ENV=production \
+# A young generation of 64 MB semi-spaces (V8's default is 16): each call's readings allocate fast,
+# and with the default the collector ran in the middle of the burst of readings when many callers
+# stop talking together (docs/BENCHMARKS.md, issue 17). `npm start` passes the same flag.
+ENV NODE_OPTIONS=--max-semi-space-size=64 \
+    NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
     PASOKH_DATA_DIR=/var/lib/pasokh

@@ -1,5 +1,6 @@
 /**
  * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port] [--workers auto|N]
+ * (runs node with --max-semi-space-size=64, as `npm start` does; the JSON line says which it ran with)
  * Starts a local service on a free port (or targets --url), runs M scripted simulated calls N at
  * a time over the real WebSocket, and prints turn latency (end of caller speech → first bot
  * audio frame), underruns, CPU seconds per call-minute and the endpoint silence in force.
@@ -43,6 +44,12 @@ function childCpuSeconds(): number {
     }
   }
   return ticks / 100; // USER_HZ is 100 on Linux
+}
+/** The young generation this process runs with (`npm run bench:calls` passes what `npm start` does); null = V8's default (16 MB). */
+function semiSpaceMb(): number | null {
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].join(' ');
+  const m = /--max-semi-space-size[= ](\d+)/.exec(flags);
+  return m ? Number(m[1]) : null;
 }
 const concurrency = Number(values.concurrency);
 const totalCalls = Number(values.calls);
@@ -125,6 +132,7 @@ async function main() {
     // Of which in the engine worker processes (and eSpeak, had it to synthesise: it runs in a thread of this process).
     workerCpuSecondsPerCallMinute: service ? Number((childCpu / (callSeconds / 60)).toFixed(3)) : null,
     wallSeconds: Number(wall.toFixed(1)),
+    semiSpaceMb: semiSpaceMb(),
   };
   console.log(`turn latency p50 ${figures.turnLatencyMs.p50} ms, p95 ${figures.turnLatencyMs.p95} ms, p99 ${figures.turnLatencyMs.p99} ms (endpoint silence ${figures.endpointSilenceMs} ms)`);
   console.log(`barge-in: speech onset → clear p50 ${figures.bargeInClearMs.p50} ms, max ${figures.bargeInClearMs.max} ms over ${clears.length} calls`);
