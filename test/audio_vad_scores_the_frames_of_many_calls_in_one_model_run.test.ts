@@ -81,13 +81,25 @@ describe('voice activity of many calls at once', () => {
     const batcher = new SileroBatcher(model.session, { minIntervalMs: 1000 });
     const sr = sileroRateTensor(8000);
     const frame = () => new Float32Array(288).map(() => Math.random() * 0.1);
-    await batcher.step(frame(), new Float32Array(256), sr);
+    // Two calls are on the line.
+    await Promise.all([batcher.step(frame(), new Float32Array(256), sr), batcher.step(frame(), new Float32Array(256), sr)]);
     expect(batcher.counts.runs).toBe(1);
     const first = batcher.step(frame(), new Float32Array(256), sr);
     await new Promise((r) => setImmediate(r));
     const second = batcher.step(frame(), new Float32Array(256), sr);
     await Promise.all([first, second]);
-    expect(batcher.counts).toEqual({ frames: 3, runs: 2 });
+    expect(batcher.counts).toEqual({ frames: 4, runs: 2 });
+  });
+
+  it('never holds back the frames of a call that is alone, however fast they come', async () => {
+    const batcher = new SileroBatcher(model.session, { minIntervalMs: 1000 });
+    const sr = sileroRateTensor(8000);
+    const detectorState = new Float32Array(256);
+    const started = performance.now();
+    for (let f = 0; f < 5; f++) await batcher.step(new Float32Array(288), detectorState, sr);
+    // Five intervals would be 5 s.
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(batcher.counts).toEqual({ frames: 5, runs: 5 });
   });
 
   it('answers a frame alone at once when no other call is waiting', async () => {
