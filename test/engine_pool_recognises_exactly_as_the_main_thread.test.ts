@@ -61,6 +61,22 @@ describe('recognition through the worker pool', () => {
     }
     expect(fallbacks).toEqual([]);
   }, 180_000);
+
+  it('keeps a few readings at each worker when many callers pause at once, and each caller gets its own', async () => {
+    // Twelve callers pause together: with 2 workers holding 3 each, 6 readings are at the workers
+    // and 6 wait in the pool's queue (the first to be asked is the first answered).
+    const clips = Array.from({ length: 12 }, (_, i) => speech[i % speech.length].subarray(0, local.sampleRate * (1 + (i % 3))));
+    const streams = clips.map((pcm) => {
+      const stream = pooled.createStream({});
+      stream.push(pcm);
+      return stream;
+    });
+    const finals = streams.map((stream) => stream.finalize());
+    expect(pooled.lane.queued).toBe(12 - settings.workers * 3);
+    const expected = await Promise.all(clips.map((pcm) => pooled.local.recognise(pcm, undefined, true)));
+    expect((await Promise.all(finals)).map((f) => f.text)).toEqual(expected.map((r) => r?.text ?? ''));
+    expect(fallbacks).toEqual([]);
+  }, 120_000);
 });
 
 async function readFinal(engine: PooledAsr, pcm: Int16Array, hotwords: string[]) {

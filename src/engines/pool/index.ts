@@ -42,6 +42,9 @@ export async function createPooledAsr(asr: Omit<OnnxAsrOptions, 'lexicon'>, sett
       name: 'asr',
       size,
       init: { type: 'init', asr },
+      // A reading costs the worker ~3.4 ms; the call thread, busy at a burst of pauses, takes longer
+      // than that to hand out the next one, so each worker holds a few (docs/BENCHMARKS.md).
+      depth: 3,
       onWorkerLost: (info) => deps.logger?.warn(info, 'an ASR worker was lost; it is being replaced'),
     }),
   ]);

@@ -27,6 +27,14 @@ export interface LaneOptions {
    */
   batch?: { max: number; intervalMs: number };
   /**
+   * Requests a worker may hold at once (single-request lanes). Default 1. More keeps a worker busy
+   * while the event loop that hands out the work is late to send the next request: with one, the
+   * worker waited a turn of that loop after every answer, and at 60 calls the recognition worker
+   * sat mostly idle while readings queued for a second (docs/BENCHMARKS.md). A worker answers its
+   * requests in the order they were sent, so a final waits behind at most depth − 1 others.
+   */
+  depth?: number;
+  /**
    * A worker whose request is still unanswered this long after the request's own deadline is
    * taken as hung and is replaced. Default 10 s.
    */
@@ -82,15 +90,17 @@ interface InFlight {
   id: number;
   jobs: QueuedJob[];
   deadline: number;
+  /** Fires when the request is unanswered far past its deadline: the worker is taken as hung. */
+  hangTimer: NodeJS.Timeout;
 }
 
 class Slot implements WorkerHandle {
   worker: ChildProcess | null = null;
   ready = false;
-  inFlight: InFlight | null = null;
+  /** Requests sent and not yet answered, oldest first. */
+  inFlight: InFlight[] = [];
   hotwords: number[] = [];
   failures = 0;
-  hangTimer: NodeJS.Timeout | null = null;
   /** When this worker was last sent a request, and the timer that sends the next batch. */
   lastSent = -Infinity;
   batchTimer: NodeJS.Timeout | null = null;
@@ -203,10 +213,12 @@ export class WorkerLane {
         const w = s.worker;
         s.worker = null;
         s.ready = false;
-        if (s.hangTimer) clearTimeout(s.hangTimer);
         if (s.batchTimer) clearTimeout(s.batchTimer);
-        for (const job of s.inFlight?.jobs ?? []) this.settle(job, err);
-        s.inFlight = null;
+        for (const flight of s.inFlight) {
+          clearTimeout(flight.hangTimer);
+          for (const job of flight.jobs) this.settle(job, err);
+        }
+        s.inFlight = [];
         if (!w || w.exitCode !== null || w.signalCode !== null) return;
         const exited = new Promise((resolve) => w.once('exit', resolve));
         w.kill('SIGKILL');
@@ -278,10 +290,9 @@ export class WorkerLane {
   private onExit(slot: Slot, how: string): void {
     slot.worker = null;
     slot.ready = false;
-    if (slot.hangTimer) clearTimeout(slot.hangTimer);
-    slot.hangTimer = null;
-    const jobs = slot.inFlight?.jobs ?? [];
-    slot.inFlight = null;
+    for (const flight of slot.inFlight) clearTimeout(flight.hangTimer);
+    const jobs = slot.inFlight.flatMap((flight) => flight.jobs);
+    slot.inFlight = [];
     if (this.closed) return;
     const reason = `${this.name} worker ${slot.index} exited (${how})`;
     this.options.onWorkerLost?.({ lane: this.name, worker: slot.index, reason });
@@ -303,14 +314,13 @@ export class WorkerLane {
   }
 
   private onReply(slot: Slot, msg: WorkerReply): void {
-    const flight = slot.inFlight;
-    if (!flight || !('id' in msg) || msg.id !== flight.id) {
+    const at = 'id' in msg ? slot.inFlight.findIndex((f) => f.id === msg.id) : -1;
+    if (at < 0) {
       if (msg.type === 'error' && msg.id === null) this.options.onWorkerLost?.({ lane: this.name, worker: slot.index, reason: msg.message });
       return;
     }
-    slot.inFlight = null;
-    if (slot.hangTimer) clearTimeout(slot.hangTimer);
-    slot.hangTimer = null;
+    const [flight] = slot.inFlight.splice(at, 1);
+    clearTimeout(flight.hangTimer);
     flight.jobs.forEach((job, i) => {
       if (job.done) return;
       if (msg.type === 'error') return this.settle(job, new EngineError(`${this.name}-pool`, `${this.name} worker ${slot.index}: ${msg.message}`));
@@ -324,42 +334,46 @@ export class WorkerLane {
   }
 
   private dispatch(): void {
-    for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
-      if (!slot.ready || slot.inFlight || !slot.worker) continue;
-      const batch = this.options.batch;
-      if (batch) {
-        const wait = slot.lastSent + batch.intervalMs - performance.now();
-        if (wait > 0) {
-          slot.batchTimer ??= setTimeout(() => {
-            slot.batchTimer = null;
-            this.dispatch();
-          }, wait);
+    const depth = this.options.batch ? 1 : (this.options.depth ?? 1);
+    // Every idle worker gets a request before any worker gets its second.
+    for (let level = 1; level <= depth; level++) {
+      for (const slot of this.slots) {
+        if (this.queue.length === 0) return;
+        if (!slot.ready || !slot.worker || slot.inFlight.length >= level) continue;
+        const batch = this.options.batch;
+        if (batch) {
+          const wait = slot.lastSent + batch.intervalMs - performance.now();
+          if (wait > 0) {
+            slot.batchTimer ??= setTimeout(() => {
+              slot.batchTimer = null;
+              this.dispatch();
+            }, wait);
+            continue;
+          }
+        }
+        slot.lastSent = performance.now();
+        const jobs = this.options.batch ? this.queue.splice(0, this.options.batch.max) : this.queue.splice(0, 1);
+        const id = this.nextId++;
+        let message: JobMessage;
+        try {
+          message = this.options.batch
+            ? { body: { type: 'vad', frames: jobs.map((j) => j.opts.part) } }
+            : jobs[0].opts.build!(slot);
+        } catch (err) {
+          for (const job of jobs) this.settle(job, err as Error);
           continue;
         }
+        const deadline = Math.max(...jobs.map((j) => j.opts.timeoutMs));
+        // A request unanswered far past its deadline means a hung worker: replace it.
+        const hangTimer = setTimeout(() => {
+          if (!slot.inFlight.some((f) => f.id === id)) return;
+          this.options.onWorkerLost?.({ lane: this.name, worker: slot.index, reason: `${this.name} worker ${slot.index} hung` });
+          slot.worker?.kill('SIGKILL');
+        }, deadline + this.hangMs);
+        hangTimer.unref();
+        slot.inFlight.push({ id, jobs, deadline, hangTimer });
+        this.send(slot.worker, { ...message.body, id });
       }
-      slot.lastSent = performance.now();
-      const jobs = this.options.batch ? this.queue.splice(0, this.options.batch.max) : this.queue.splice(0, 1);
-      const id = this.nextId++;
-      let message: JobMessage;
-      try {
-        message = this.options.batch
-          ? { body: { type: 'vad', frames: jobs.map((j) => j.opts.part) } }
-          : jobs[0].opts.build!(slot);
-      } catch (err) {
-        for (const job of jobs) this.settle(job, err as Error);
-        continue;
-      }
-      const deadline = Math.max(...jobs.map((j) => j.opts.timeoutMs));
-      slot.inFlight = { id, jobs, deadline };
-      // A request unanswered far past its deadline means a hung worker: replace it.
-      slot.hangTimer = setTimeout(() => {
-        if (slot.inFlight?.id !== id) return;
-        this.options.onWorkerLost?.({ lane: this.name, worker: slot.index, reason: `${this.name} worker ${slot.index} hung` });
-        slot.worker?.kill('SIGKILL');
-      }, deadline + this.hangMs);
-      slot.hangTimer.unref();
-      this.send(slot.worker, { ...message.body, id });
     }
   }
 }

@@ -6,7 +6,8 @@ import { HOTWORD_SLOTS, type AsrRequest, type VadRequest, type WorkerReply, type
 /**
  * An engine worker process: the recogniser (features, acoustic model, beam search with LM fusion)
  * or the Silero VAD runs here, off the event loop that paces the calls' audio. Requests are
- * answered in the order they arrive; the pool (pool.ts) keeps the queue and decides what comes first.
+ * answered one at a time in the order they arrive; the pool (pool.ts) keeps the queue and decides
+ * what comes first.
  */
 if (!process.send) throw new Error('src/engines/pool/worker.ts runs as a forked worker process');
 // The service that started this worker is gone (or dropped it): nothing is left to answer.
@@ -20,8 +21,15 @@ const hotwords = new Map<number, readonly string[]>();
 
 const reply = (msg: WorkerReply) => process.send!(msg);
 
+// One request at a time, in the order they came: the pool may send a few ahead (its lane's depth),
+// and the one sent first must be answered first, not interleaved with the others at every await.
+let chain: Promise<void> = Promise.resolve();
 process.on('message', (msg: WorkerRequest) => {
-  void handle(msg).catch((err: Error) => reply({ type: 'error', id: 'id' in msg ? msg.id : null, message: err.message }));
+  chain = chain
+    .then(() => handle(msg))
+    .catch((err: Error) => {
+      reply({ type: 'error', id: 'id' in msg ? msg.id : null, message: err.message });
+    });
 });
 
 async function handle(msg: WorkerRequest): Promise<void> {
