@@ -102,17 +102,14 @@ export class SileroBatcher {
     }
   }
 
-  /** Runs round after round until every job's frames are scored. */
+  /** Runs round after round until every job's frames are scored, or the model refuses a round. */
   private async rounds(jobs: Job[], sr: ort.Tensor): Promise<void> {
     let active = jobs;
-    while (active.length > 0) {
-      await this.run(active, sr);
-      active = active.filter((job) => job.next < job.inputs.length && job.next >= 0);
-    }
+    while (active.length > 0 && (await this.run(active, sr))) active = active.filter((job) => job.next < job.inputs.length);
   }
 
-  /** One run of the model over each job's next frame; a job the model failed is rejected and dropped (next = -1). */
-  private async run(jobs: Job[], sr: ort.Tensor): Promise<void> {
+  /** One run of the model over each job's next frame; false when the model refused it (its jobs are rejected). */
+  private async run(jobs: Job[], sr: ort.Tensor): Promise<boolean> {
     const b = jobs.length;
     const width = jobs[0].inputs[jobs[0].next].length;
     const input = new Float32Array(b * width);
@@ -128,11 +125,8 @@ export class SileroBatcher {
     try {
       out = await this.session.run({ input: new ort.Tensor('float32', input, [b, width]), state: new ort.Tensor('float32', state, [2, b, STATE]), sr });
     } catch (err) {
-      for (const job of jobs) {
-        job.next = -1;
-        job.reject(err);
-      }
-      return;
+      for (const job of jobs) job.reject(err);
+      return false;
     }
     const probabilities = out.output.data as Float32Array;
     const states = out.stateN.data as Float32Array;
@@ -145,5 +139,6 @@ export class SileroBatcher {
       job.next++;
       if (job.next === job.inputs.length) job.resolve({ probabilities: job.probabilities, state: next });
     });
+    return true;
   }
 }

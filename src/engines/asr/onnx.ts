@@ -51,8 +51,6 @@ export interface ModelInput {
 export interface InputAccumulator {
   push(pcm: Int16Array): void;
   modelInput(): ModelInput | null;
-  /** Drops what was kept. */
-  cancel(): void;
 }
 
 interface Bias {
@@ -297,12 +295,10 @@ export class OnnxCtcAsr implements AsrEngine {
   }
 
   /** The model's input for a whole utterance (features or waveform); null while too short for the model. */
-  modelInputOf(pcm: Int16Array): ModelInput | null {
+  private modelInputOf(pcm: Int16Array): ModelInput | null {
     const acc = this.inputAccumulator();
     acc.push(pcm);
-    const input = acc.modelInput();
-    acc.cancel();
-    return input;
+    return acc.modelInput();
   }
 
   /**
@@ -321,10 +317,7 @@ export class OnnxCtcAsr implements AsrEngine {
 
   /** Greedy and biased-beam transcripts of one utterance from a single model run (evaluation). */
   async decodeBoth(pcm: Int16Array, hotwords?: readonly string[]): Promise<{ greedy: CtcResult; beam: CtcResult }> {
-    const stream = new OnnxCtcStream(this, {});
-    stream.push(pcm);
-    const input = stream.modelInput();
-    stream.cancel();
+    const input = this.modelInputOf(pcm);
     if (!input) return { greedy: { text: '', confidence: 0 }, beam: { text: '', confidence: 0 } };
     const lp = await this.logProbs(input.input, input.frames);
     return { greedy: this.decode(lp, hotwords, false), beam: this.decode(lp, hotwords, true) };

@@ -128,6 +128,9 @@ function toCtc(r: AsrReading): CtcResult {
  * The partial schedule, the reuse of a pause's reading at finalize and the results are those of the
  * in-process stream (src/engines/asr/onnx.ts).
  */
+/** What a finished stream holds instead of its features: nothing, and it takes nothing more. */
+const RELEASED: InputAccumulator = { push: () => {}, modelInput: () => null };
+
 class PooledStream implements AsrStream {
   private audio: InputAccumulator;
   private samples = 0;
@@ -222,6 +225,6 @@ class PooledStream implements AsrStream {
   }
 
   private release(): void {
-    this.audio.cancel();
+    this.audio = RELEASED;
   }
 }

@@ -1,4 +1,4 @@
-import type { OnnxAsrOptions } from '../asr/onnx.js';
+import type { ModelInput, OnnxAsrOptions } from '../asr/onnx.js';
 
 /**
  * Messages between the event loop that paces audio and the engine workers (src/engines/pool).
@@ -24,7 +24,7 @@ export interface AsrRequest {
    * The model's input for the whole utterance so far: features computed as the audio came (or
    * the waveform, for waveform models), so the worker spends nothing on the audio before the model.
    */
-  input: { input: Float32Array; frames: number };
+  input: ModelInput;
   /**
    * The stream's hotwords by id; `words` is sent the first time a worker sees the id (a whole FAQ
    * vocabulary is thousands of words, and calls of one knowledge-base version share one array).
