@@ -39,15 +39,24 @@ describe('a new embedded database given a template', () => {
   }, 60_000);
 
   it('gives an in-memory database a private copy that is gone after close', async () => {
-    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('pasokh-pglite-')));
-    const a = await openDatabase({ template });
-    const b = await openDatabase({ template });
-    await a.exec("insert into handoff_agents (id, name, pin_hash) values ('only-in-a', 'آ', 'x')");
-    expect(await agentIds(b)).toEqual(['from-template']);
-    const scratch = readdirSync(tmpdir()).filter((n) => n.startsWith('pasokh-pglite-') && !before.has(n));
-    expect(scratch).toHaveLength(2);
-    await a.close();
-    await b.close();
-    for (const name of scratch) expect(existsSync(join(tmpdir(), name))).toBe(false);
+    // A temp folder of this test's own: test files running beside it open in-memory databases in
+    // the shared one, and a copy of theirs made meanwhile was counted as one of these (CI, 3 for 2).
+    const sharedTmp = process.env.TMPDIR;
+    const ownTmp = mkdtempSync(join(root, 'tmp-'));
+    process.env.TMPDIR = ownTmp;
+    try {
+      const a = await openDatabase({ template });
+      const b = await openDatabase({ template });
+      await a.exec("insert into handoff_agents (id, name, pin_hash) values ('only-in-a', 'آ', 'x')");
+      expect(await agentIds(b)).toEqual(['from-template']);
+      const scratch = readdirSync(ownTmp).filter((n) => n.startsWith('pasokh-pglite-'));
+      expect(scratch).toHaveLength(2);
+      await a.close();
+      await b.close();
+      for (const name of scratch) expect(existsSync(join(ownTmp, name))).toBe(false);
+    } finally {
+      if (sharedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = sharedTmp;
+    }
   });
 });
