@@ -50,7 +50,11 @@ describe('Asterisk chan_websocket on /media/asterisk', () => {
     // No marks in this protocol: done after the paced audio (plus the lead) has played out.
     await waitFor(() => rec.outcomes.length === 1, 1000, 'playback done');
     expect(rec.outcomes).toEqual(['played']);
-    expect(performance.now() - frames[0].at).toBeGreaterThan(280);
+    // Not when the audio was queued (that was before the first frame) but once the last frame has
+    // gone out and played. Measured against arrival times, not a fixed 300 ms: a loaded machine
+    // delivers the first frames late or makes the pacer re-anchor (CI 2026-12-06: 270 ms).
+    expect(rec.outcomeAt[0]).toBeGreaterThanOrEqual(frames[14].at);
+    expect(rec.outcomeAt[0] - frames[0].at).toBeGreaterThan(190);
 
     // MEDIA_XOFF pauses our sending; MEDIA_XON resumes it.
     c.sendText('DTMF_END digit:2');

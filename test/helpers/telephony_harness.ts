@@ -35,6 +35,8 @@ export interface SessionRecord {
   filled: number;
   digits: string[];
   outcomes: PlaybackOutcome[];
+  /** performance.now() when each outcome settled, in the same order. */
+  outcomeAt: number[];
   ended: string | null;
   endedAt: Promise<string>;
 }
@@ -46,7 +48,7 @@ export interface SessionRecord {
 export function keypadSession(records: SessionRecord[]) {
   return (channel: CallChannel) => {
     let endResolve!: (r: string) => void;
-    const rec: SessionRecord = { channel, samples: [], filled: 0, digits: [], outcomes: [], ended: null, endedAt: new Promise((r) => (endResolve = r)) };
+    const rec: SessionRecord = { channel, samples: [], filled: 0, digits: [], outcomes: [], outcomeAt: [], ended: null, endedAt: new Promise((r) => (endResolve = r)) };
     records.push(rec);
     const play = (ms: number, freq = 1000) => {
       const pb = channel.startPlayback();
@@ -54,7 +56,10 @@ export function keypadSession(records: SessionRecord[]) {
       // Written in uneven chunks, as a streaming TTS would.
       for (let i = 0; i < pcm.length; i += 1234) pb.write({ pcm: pcm.subarray(i, i + 1234), sampleRate: 16000 });
       pb.end();
-      void pb.done.then((o) => rec.outcomes.push(o));
+      void pb.done.then((o) => {
+        rec.outcomes.push(o);
+        rec.outcomeAt.push(performance.now());
+      });
     };
     channel.onAudio((pcm, filled) => {
       if (filled) rec.filled += pcm.length;
