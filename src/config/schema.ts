@@ -80,9 +80,10 @@ export const configSchema = z.object({
         .number()
         .int()
         .min(0)
-        .max(25)
-        .default(2)
-        .describe('Bot audio frames (20 ms each) sent ahead of real time to ride out jitter; barge-in flushes them'),
+        .max(50)
+        .nullable()
+        .default(null)
+        .describe("Bot audio frames (20 ms each) sent ahead of real time; null = the protocol's own: 15 where the far end queues audio and barge-in empties its queue (Twilio, Asterisk chan_websocket), 2 where it plays frames as they arrive (AudioSocket, raw)"),
       mediaGapMs: z
         .number()
         .int()

@@ -45,6 +45,13 @@ export interface FrameSerializer {
   readonly protocol: Protocol;
   /** True when the far end echoes marks once audio has really been played. */
   readonly supportsMarks: boolean;
+  /**
+   * Frames (20 ms) of bot audio to send ahead of real time. Where the far end keeps its own playout
+   * queue and clear() empties it (Twilio, Asterisk chan_websocket), sending well ahead costs
+   * nothing at barge-in and rides out a busy event loop; where it plays frames as they arrive
+   * (AudioSocket, raw), audio sent ahead cannot be taken back, so only jitter is covered.
+   */
+  readonly leadFrames: number;
   /** @throws ProtocolError on anything that is not a valid message of this protocol. */
   parse(data: Uint8Array, binary: boolean): InboundEvent[];
   /** One paced frame of line-coded bot audio. */

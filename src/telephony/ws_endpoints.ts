@@ -30,7 +30,7 @@ export interface MediaEndpointOptions {
   startTimeoutMs?: number;
   /** Ping interval (default config.telephony.keepaliveMs); a peer that misses a ping is gone. */
   keepaliveMs?: number;
-  /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames). */
+  /** Frames sent ahead of real time (default: config.telephony.paceLeadFrames, else the protocol's own). */
   leadFrames?: number;
   /** Counts wrong media tokens per client address; past the limit upgrades with a wrong token get 429. */
   authThrottle?: MediaAuthThrottle;
@@ -112,7 +112,7 @@ export function attachMediaEndpoints(server: UpgradeEmitter, options: MediaEndpo
         maxFrameBytes,
         startTimeoutMs: options.startTimeoutMs,
         mediaGapMs: config.telephony.mediaGapMs,
-        leadFrames: options.leadFrames ?? config.telephony.paceLeadFrames,
+        leadFrames: options.leadFrames ?? config.telephony.paceLeadFrames ?? undefined,
         extraInfo: { from: q.get('from'), to: q.get('to'), params },
       });
       // Liveness is the transport's job: a PBX may send no media for minutes while the caller is

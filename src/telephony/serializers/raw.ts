@@ -25,6 +25,8 @@ const stopSchema = z.object({ event: z.literal('stop'), reason: z.string().max(2
 export class RawSerializer implements FrameSerializer {
   readonly protocol = 'raw' as const;
   readonly supportsMarks = false;
+  /** docs/protocols/raw.md: frames are played as they arrive, sent a couple ahead. */
+  readonly leadFrames = 2;
 
   parse(data: Uint8Array, binary: boolean): InboundEvent[] {
     if (binary) return [{ type: 'audio', payload: data }];

@@ -63,6 +63,8 @@ const connectedSchema = z.object({ event: z.literal('connected'), protocol: z.st
 export class TwilioSerializer implements FrameSerializer {
   readonly protocol = 'twilio' as const;
   readonly supportsMarks = true;
+  /** Twilio plays media from its own buffer in order; `clear` empties it. */
+  readonly leadFrames = 15;
   private streamSid: string | null = null;
   private lastChunk: number | null = null;
 
