@@ -139,7 +139,7 @@ export class Endpointer {
   }
 
   private async score(frames: Int16Array[]): Promise<number[]> {
-    const floats = frames.map((frame) => Float32Array.from(frame, (v) => v / 32768));
+    const floats = frames.map(toFloat);
     if (this.vad.processMany) {
       try {
         return await this.vad.processMany(floats);
@@ -250,4 +250,15 @@ export class Endpointer {
     this.silenceFrames = 0;
     this.utteranceFrames = 0;
   }
+}
+
+/**
+ * Int16 → float in [-1, 1). A plain loop: `Float32Array.from(frame, fn)` walks the frame through the
+ * iterator protocol, one result object per sample, and at 60 calls that was a quarter of all the
+ * memory the service allocated (sampled heap profile of `bench:calls`, 2026-12-06).
+ */
+function toFloat(frame: Int16Array): Float32Array {
+  const out = new Float32Array(frame.length);
+  for (let i = 0; i < frame.length; i++) out[i] = frame[i] / 32768;
+  return out;
 }
