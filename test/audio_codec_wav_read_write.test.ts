@@ -15,6 +15,14 @@ describe('WAV I/O', () => {
     expect(Array.from(back.pcm)).toEqual(Array.from(pcm));
   });
 
+  it('writes the same bytes as wavefile, also from a view into a larger buffer', () => {
+    const whole = sineWave(300, 8000, 2000, 0.5);
+    const pcm = whole.subarray(333, 1777);
+    const reference = new wavefile.WaveFile();
+    reference.fromScratch(1, 8000, '16', pcm);
+    expect(Buffer.from(encodeWav({ pcm, sampleRate: 8000 })).equals(Buffer.from(reference.toBuffer()))).toBe(true);
+  });
+
   it('mixes stereo down to mono', () => {
     const wav = new wavefile.WaveFile();
     wav.fromScratch(2, 8000, '16', [Int16Array.from([100, 200, 300]), Int16Array.from([300, 400, -300])]);

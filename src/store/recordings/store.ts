@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeWav } from '../../audio/wav.js';
+import { WAV_HEADER_BYTES, encodeWav, wavHeader } from '../../audio/wav.js';
 import type { Logger } from '../../logger.js';
 
 export type RecordingLogger = Pick<Logger, 'warn'>;
@@ -44,7 +44,6 @@ interface IndexEntry {
 
 const TURN_FILE = /^turn-(\d+)\.wav$/;
 const CALL_FILE = 'call.wav';
-const WAV_HEADER_BYTES = 44;
 
 /** A call id as a folder name: itself when it is plainly safe, else a hash (no path tricks). */
 export function callFolder(callId: string): string {
@@ -334,24 +333,4 @@ export class RecordingStore {
       }
     }
   }
-}
-
-/** A 16-bit PCM WAV header for `frames` sample frames of `channels` interleaved channels. */
-function wavHeader(frames: number, sampleRate: number, channels = 1): Buffer {
-  const data = frames * channels * 2;
-  const h = Buffer.alloc(WAV_HEADER_BYTES);
-  h.write('RIFF', 0, 'ascii');
-  h.writeUInt32LE(36 + data, 4);
-  h.write('WAVE', 8, 'ascii');
-  h.write('fmt ', 12, 'ascii');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(channels, 22);
-  h.writeUInt32LE(sampleRate, 24);
-  h.writeUInt32LE(sampleRate * 2 * channels, 28);
-  h.writeUInt16LE(2 * channels, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36, 'ascii');
-  h.writeUInt32LE(data, 40);
-  return h;
 }
