@@ -11,10 +11,17 @@ export interface PromptContext {
 const persianDigits = '۰۱۲۳۴۵۶۷۸۹';
 export const toPersianDigits = (n: number | string) => String(n).replace(/\d/g, (d) => persianDigits[Number(d)]);
 
+/** Formatters by time zone: building one is the costly part (ICU), and every call asks at its start. */
+const hourFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Hour of day in the call centre's time zone (Tehran by default), whatever the server's zone. */
 export function localHour(now: Date, timeZone: string): number {
-  const hour = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(now);
-  return Number(hour) % 24;
+  let format = hourFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' });
+    hourFormats.set(timeZone, format);
+  }
+  return Number(format.format(now)) % 24;
 }
 
 export function timeOfDayGreeting(hour: number): string {
