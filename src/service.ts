@@ -201,7 +201,7 @@ export async function startService(config: Config): Promise<RunningService> {
   });
 
   const server = createServer(getRequestListener(app.fetch));
-  const media = attachMediaEndpoints(drain.gateUpgrades(server), { config: effective, onCall, logger, metrics: metrics.telephony, leadFrames: config.telephony.paceLeadFrames ?? undefined, authThrottle: await throttle('media') });
+  const media = attachMediaEndpoints(drain.gateUpgrades(server), { config: effective, onCall, logger, metrics: metrics.telephony, authThrottle: await throttle('media') });
   const desk = attachDeskSocket(server, { handoff });
   const audioSocket =
     config.telephony.audioSocketPort !== null

@@ -120,6 +120,9 @@ function toCtc(r: AsrReading): CtcResult {
   return { text: r.text, confidence: r.confidence, ...(r.alternatives ? { alternatives: r.alternatives } : {}) };
 }
 
+/** What a finished stream holds instead of its features: nothing, and it takes nothing more. */
+const RELEASED: InputAccumulator = { push: () => {}, modelInput: () => null };
+
 /**
  * One utterance: its features are computed here as the audio arrives (a few microseconds per
  * 10 ms frame, the in-process stream's own cost) and each reading sends the features of the whole
@@ -128,9 +131,6 @@ function toCtc(r: AsrReading): CtcResult {
  * The partial schedule, the reuse of a pause's reading at finalize and the results are those of the
  * in-process stream (src/engines/asr/onnx.ts).
  */
-/** What a finished stream holds instead of its features: nothing, and it takes nothing more. */
-const RELEASED: InputAccumulator = { push: () => {}, modelInput: () => null };
-
 class PooledStream implements AsrStream {
   private audio: InputAccumulator;
   private samples = 0;
