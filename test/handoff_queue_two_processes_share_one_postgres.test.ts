@@ -48,7 +48,10 @@ describe('two service processes sharing one PostgreSQL', () => {
   let pg: TestDatabase;
   let desk: HandoffRuntime;
   const children: Child[] = [];
+  let stopAgents: (() => Promise<unknown>) | undefined;
   afterAll(async () => {
+    // A failed assertion leaves the agents' loops running: stop them before their pool closes.
+    await stopAgents?.();
     for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGKILL');
     await desk?.close();
     await pg?.drop();
@@ -88,15 +91,22 @@ describe('two service processes sharing one PostgreSQL', () => {
       }
     };
     const loops = [agentLoop('agent-1'), agentLoop('agent-2')];
+    stopAgents = () => {
+      stop = true;
+      return Promise.allSettled(loops);
+    };
 
     // Process A dies mid-way, with most of its callers still in the queue, once it has routed at
-    // least one call itself (which process wins each routing race is up to the scheduler).
+    // least one call itself (which process wins each routing race is up to the scheduler). Which
+    // callers the agents reach first is up to the scheduler too, so A's own queue is what is watched:
+    // it dies as soon as no more than 8 of its 12 callers are still waiting.
     for (;;) {
-      const [{ n, byA }] = await pg.database.query<{ n: string; byA: string }>(
+      const [{ n, byA, aWaiting }] = await pg.database.query<{ n: string; byA: string; aWaiting: string }>(
         `select (select count(*) from handoff_entries where answered_at is not null) as n,
-                (select count(*) from handoff_offers where instance_id = 'proc-A') as "byA"`,
+                (select count(*) from handoff_offers where instance_id = 'proc-A') as "byA",
+                (select count(*) from handoff_entries where call_id like 'a%' and state = 'waiting') as "aWaiting"`,
       );
-      if (Number(n) >= 8 && Number(byA) >= 1) break;
+      if (Number(byA) >= 1 && (Number(aWaiting) <= 8 || Number(n) >= 8)) break;
       if (Number(n) > 14) throw new Error(`proc-A routed none of the first ${n} calls`);
       await new Promise((r) => setTimeout(r, 5));
     }
