@@ -1,11 +1,16 @@
 /**
- * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port] [--workers auto|N]
+ * npm run bench:calls -- [--concurrency N] [--calls M] [--url http://host:port] [--workers auto|N] [--callers thread|inline]
  * (runs node with --max-semi-space-size=64, as `npm start` does; the JSON line says which it ran with)
  * Starts a local service on a free port (or targets --url), runs M scripted simulated calls N at
  * a time over the real WebSocket, and prints turn latency (end of caller speech → first bot
  * audio frame), underruns, CPU seconds per call-minute and the endpoint silence in force.
  * --workers sets engines.workers of the local service (0: recognition and VAD on the main thread,
  * as before issue 17; otherwise with the VAD worker too); CPU includes the engine worker processes.
+ * --callers: where the simulated callers run. `thread` (default): a worker thread of this process,
+ * so the service's event loop does only what it does on a site, where the PBX is another machine;
+ * they still take their share of the same cores. `inline`: on the service's own event loop, as
+ * every figure before 2026-12-06 was measured (then their JSON, μ-law and playout clocks are paid
+ * inside the latency they measure).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
@@ -16,7 +21,8 @@ import { loadConfig } from '../src/config/load.js';
 import { createTtsEngine } from '../src/engines/factory.js';
 import { startService, type RunningService } from '../src/service.js';
 import { speechFor } from '../src/sim/cli.js';
-import { simulateTwilioCall, type CallerStep } from '../src/sim/twilio-caller.js';
+import { Worker } from 'node:worker_threads';
+import { runCallers, type CallersOutcome, type CallersPlan } from './lib/bench-callers.js';
 import { runMain } from './lib/main.js';
 
 const { values } = parseArgs({
@@ -26,8 +32,11 @@ const { values } = parseArgs({
     url: { type: 'string' },
     token: { type: 'string' },
     workers: { type: 'string' },
+    callers: { type: 'string', default: 'thread' },
   },
 });
+if (values.callers !== 'thread' && values.callers !== 'inline') throw new Error(`--callers must be thread or inline, not ${values.callers}`);
+const callersWhere = values.callers;
 const workers = values.workers === undefined ? undefined : values.workers === 'auto' ? 'auto' : Number(values.workers);
 
 /** CPU seconds (user + system) used so far by this process's children: the engine workers. */
@@ -78,37 +87,13 @@ async function main() {
   const speech = await Promise.all(questions.map((q) => speechFor(tts, q)));
   await tts.close();
 
-  const latencies: number[] = [];
-  const clears: number[] = [];
-  let underruns = 0;
-  let callSeconds = 0;
-  let failed = 0;
   const cpuStart = process.cpuUsage();
   const childCpuStart = childCpuSeconds();
   const wallStart = performance.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < totalCalls) {
-      const i = next++;
-      // Every fourth call talks over the bot's answer a second after it starts (barge-in).
-      const bargeIn = i % 4 === 3 ? { bargeInAfterMs: 1000 } : {};
-      const steps: CallerStep[] = [{ kind: 'speech', pcm: speech[i % speech.length], label: questions[i % speech.length], ...bargeIn }];
-      const started = performance.now();
-      try {
-        const result = await simulateTwilioCall({ url: `${url!.replace(/^http/, 'ws')}/media/twilio`, token, steps });
-        for (const s of result.steps) {
-          if (s.latencyMs !== null) latencies.push(s.latencyMs);
-          if (s.clearAfterMs !== null) clears.push(s.clearAfterMs);
-        }
-        underruns += result.underruns;
-      } catch (err) {
-        failed++;
-        console.error(`call ${i} failed: ${(err as Error).message}`);
-      }
-      callSeconds += (performance.now() - started) / 1000;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const plan: CallersPlan = { url: `${url!.replace(/^http/, 'ws')}/media/twilio`, token, speech, labels: questions, concurrency, totalCalls };
+  const outcome = callersWhere === 'inline' ? await runCallers(plan) : await runCallersOnThread(plan);
+  const { latencies, clears, underruns, callSeconds, failed } = outcome;
+  for (const e of outcome.errors) console.error(e);
   const cpu = process.cpuUsage(cpuStart);
   const childCpu = childCpuSeconds() - childCpuStart;
   const wall = (performance.now() - wallStart) / 1000;
@@ -127,7 +112,8 @@ async function main() {
     overEndpointMs: { p50: (percentile(latencies, 50) ?? 0) - config.audio.endSilenceMs, p95: (percentile(latencies, 95) ?? 0) - config.audio.endSilenceMs },
     bargeInClearMs: { n: clears.length, p50: percentile(clears, 50), max: clears.length ? Math.round(Math.max(...clears)) : null },
     underruns,
-    // Service and simulated callers share this process when no --url is given: an upper bound.
+    callers: callersWhere,
+    // Service and simulated callers share this process (and, inline, its event loop) when no --url is given: an upper bound.
     cpuSecondsPerCallMinute: service ? Number((((cpu.user + cpu.system) / 1e6 + childCpu) / (callSeconds / 60)).toFixed(3)) : null,
     // Of which in the engine worker processes (and eSpeak, had it to synthesise: it runs in a thread of this process).
     workerCpuSecondsPerCallMinute: service ? Number((childCpu / (callSeconds / 60)).toFixed(3)) : null,
@@ -138,6 +124,19 @@ async function main() {
   console.log(`barge-in: speech onset → clear p50 ${figures.bargeInClearMs.p50} ms, max ${figures.bargeInClearMs.max} ms over ${clears.length} calls`);
   console.log(`underruns ${underruns}, failed calls ${failed}, CPU s per call-minute ${figures.cpuSecondsPerCallMinute}`);
   console.log(JSON.stringify(figures));
+}
+
+/** The callers on a worker thread of this process (its CPU still counts in process.cpuUsage). */
+function runCallersOnThread(plan: CallersPlan): Promise<CallersOutcome> {
+  return new Promise((resolve, reject) => {
+    const thread = new Worker(new URL('./lib/bench-callers-thread.mjs', import.meta.url), { workerData: plan });
+    thread.once('message', (outcome: CallersOutcome) => {
+      resolve(outcome);
+      void thread.terminate();
+    });
+    thread.once('error', reject);
+    thread.once('exit', (code) => reject(new Error(`the callers' thread exited (${code}) before reporting`)));
+  });
 }
 
 runMain(main);
