@@ -17,11 +17,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/load.js';
 import { createTtsEngine } from '../src/engines/factory.js';
 import { startService, type RunningService } from '../src/service.js';
 import { speechFor } from '../src/sim/cli.js';
-import { Worker } from 'node:worker_threads';
 import { runCallers, type CallersOutcome, type CallersPlan } from './lib/bench-callers.js';
 import { runMain } from './lib/main.js';
 
