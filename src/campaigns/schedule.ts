@@ -4,6 +4,8 @@
  * (ISO `2026-03-21`, `2026-03-21T09:00`) or the Jalali calendar (`1405/01/01`, `۱۴۰۵-۰۱-۰۱ 09:00`).
  * All clock arithmetic goes through Intl, so the server's own zone never matters.
  */
+import { zonedFormat } from '../text/clock.js';
+
 export const DAYS = ['sat', 'sun', 'mon', 'tue', 'wed', 'thu', 'fri'] as const;
 export type Day = (typeof DAYS)[number];
 
@@ -27,14 +29,6 @@ export const DEFAULT_WINDOWS: Window[] = [{ days: ['sat', 'sun', 'mon', 'tue', '
 const toAscii = (s: string) =>
   s.replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0)).replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
 
-const partsFormat = new Map<string, Intl.DateTimeFormat>();
-const jalaliFormat = new Map<string, Intl.DateTimeFormat>();
-
-function fmt(cache: Map<string, Intl.DateTimeFormat>, tz: string, make: () => Intl.DateTimeFormat): Intl.DateTimeFormat {
-  let f = cache.get(tz);
-  if (!f) cache.set(tz, (f = make()));
-  return f;
-}
 
 export interface LocalTime {
   day: Day;
@@ -47,7 +41,7 @@ export interface LocalTime {
 }
 
 export function localTime(at: Date, timeZone: string): LocalTime {
-  const f = fmt(partsFormat, timeZone, () => new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }));
+  const f = zonedFormat('en-US', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
   const j = jalaliParts(at, timeZone);
   return {
@@ -59,7 +53,7 @@ export function localTime(at: Date, timeZone: string): LocalTime {
 }
 
 export function jalaliParts(at: Date, timeZone = 'UTC'): { year: number; month: number; day: number } {
-  const f = fmt(jalaliFormat, timeZone, () => new Intl.DateTimeFormat('en-u-ca-persian-nu-latn', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }));
+  const f = zonedFormat('en-u-ca-persian-nu-latn', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' });
   const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, x.value]));
   return { year: Number(p.year), month: Number(p.month), day: Number(p.day) };
 }
@@ -84,7 +78,7 @@ const dayOfYearOf = (m: number, d: number) => (m <= 6 ? (m - 1) * 31 : 186 + (m 
 
 /** Offset of `timeZone` from UTC at `at`, in ms. */
 function zoneOffset(at: number, timeZone: string): number {
-  const f = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' });
+  const f = zonedFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' });
   const p = Object.fromEntries(f.formatToParts(new Date(at)).map((x) => [x.type, x.value]));
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour) % 24, Number(p.minute), Number(p.second)) - at;
 }

@@ -1,3 +1,5 @@
+import { zonedFormat } from '../text/clock.js';
+
 /**
  * Everything the bot says that is not an FAQ answer. Short, polite, positive (say what the bot can
  * do), a human always one word or one key away — see the phrasing guidance in DESIGN.md.
@@ -11,17 +13,9 @@ export interface PromptContext {
 const persianDigits = '۰۱۲۳۴۵۶۷۸۹';
 export const toPersianDigits = (n: number | string) => String(n).replace(/\d/g, (d) => persianDigits[Number(d)]);
 
-/** Formatters by time zone: building one is the costly part (ICU), and every call asks at its start. */
-const hourFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** Hour of day in the call centre's time zone (Tehran by default), whatever the server's zone. */
 export function localHour(now: Date, timeZone: string): number {
-  let format = hourFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' });
-    hourFormats.set(timeZone, format);
-  }
-  return Number(format.format(now)) % 24;
+  return Number(zonedFormat('en-GB', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(now)) % 24;
 }
 
 export function timeOfDayGreeting(hour: number): string {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zonedFormat } from '../text/clock.js';
 
 /**
  * When a queue has people to answer: weekdays and hours in the call centre's time zone (Tehran by
@@ -31,17 +32,12 @@ export interface LocalTime {
 }
 
 const WEEKDAY_OF: Record<string, Weekday> = { Sat: 'sat', Sun: 'sun', Mon: 'mon', Tue: 'tue', Wed: 'wed', Thu: 'thu', Fri: 'fri' };
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The clock reading as a Jalali date, weekday and time of day in `timeZone`. */
 export function localTime(now: Date, timeZone: string): LocalTime {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US-u-ca-persian-nu-latn', {
-      timeZone, year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23',
-    });
-    formatters.set(timeZone, f);
-  }
+  const f = zonedFormat('en-US-u-ca-persian-nu-latn', {
+    timeZone, year: 'numeric', month: 'numeric', day: 'numeric', weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23',
+  });
   const parts = Object.fromEntries(f.formatToParts(now).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year),

@@ -1,3 +1,4 @@
+import { zonedFormat } from '../../text/clock.js';
 import { findNumberSpans, isNumberWord, numberWordValue, tokenizePersian } from '../../text/normalize.js';
 import type { Slots } from './types.js';
 import { grammar, matchPhrases } from './grammars.js';
@@ -90,12 +91,7 @@ function parseDigits(numbered: string[], words: string[]): { digits: string; num
 
 function jalaliDate(offsetDays: number, now: Date, timeZone: string) {
   const at = new Date(now.getTime() + offsetDays * 86_400_000);
-  const parts = new Intl.DateTimeFormat('en-u-ca-persian-nu-latn', {
-    timeZone,
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-  }).formatToParts(at);
+  const parts = zonedFormat('en-u-ca-persian-nu-latn', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: get('year'), month: get('month'), day: get('day') };
 }
