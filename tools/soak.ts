@@ -23,7 +23,8 @@ import { loadConfig } from '../src/config/load.js';
 import { createTtsEngine } from '../src/engines/factory.js';
 import { startService } from '../src/service.js';
 import { speechFor } from '../src/sim/cli.js';
-import { simulateTwilioCall, type CallerStep } from '../src/sim/twilio-caller.js';
+import { simulateTwilioCall } from '../src/sim/twilio-caller.js';
+import { callerScript } from './lib/bench-callers.js';
 import { summariseSoak, type SoakSample, type SoakTurn } from './lib/soak-stats.js';
 import { runMain } from './lib/main.js';
 
@@ -80,8 +81,8 @@ async function main() {
   const caller = async () => {
     while (elapsed() < durationSeconds) {
       const i = n++;
-      // Every fourth call talks over the bot's answer a second after it starts (barge-in), as in bench:calls.
-      const steps: CallerStep[] = [{ kind: 'speech', pcm: speech[i % speech.length], label: questions[i % speech.length], ...(i % 4 === 3 ? { bargeInAfterMs: 1000 } : {}) }];
+      // The callers of bench:calls, barge-ins included.
+      const steps = callerScript(i, speech, questions);
       try {
         const result = await simulateTwilioCall({ url: `${service.url.replace(/^http/, 'ws')}/media/twilio`, token: service.mediaToken, steps, hangUpAtEnd: true });
         calls.push(result.callSid);

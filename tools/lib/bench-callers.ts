@@ -22,19 +22,20 @@ export interface CallersOutcome {
   errors: string[];
 }
 
-/**
- * Runs `totalCalls` scripted Twilio calls, `concurrency` at a time. Every fourth caller talks over
- * the bot's answer a second after it starts (barge-in).
- */
+/** Call `i`'s script: the questions in turn; every fourth caller talks over the bot's answer a second after it starts (barge-in). */
+export function callerScript(i: number, speech: readonly Int16Array[], labels: readonly string[]): CallerStep[] {
+  const q = i % speech.length;
+  return [{ kind: 'speech', pcm: speech[q], label: labels[q], ...(i % 4 === 3 ? { bargeInAfterMs: 1000 } : {}) }];
+}
+
+/** Runs `totalCalls` scripted Twilio calls (`callerScript`), `concurrency` at a time. */
 export async function runCallers(plan: CallersPlan): Promise<CallersOutcome> {
   const outcome: CallersOutcome = { latencies: [], clears: [], underruns: 0, callSeconds: 0, failed: 0, errors: [] };
   let next = 0;
   const line = async () => {
     while (next < plan.totalCalls) {
       const i = next++;
-      const bargeIn = i % 4 === 3 ? { bargeInAfterMs: 1000 } : {};
-      const q = i % plan.speech.length;
-      const steps: CallerStep[] = [{ kind: 'speech', pcm: plan.speech[q], label: plan.labels[q], ...bargeIn }];
+      const steps = callerScript(i, plan.speech, plan.labels);
       const started = performance.now();
       try {
         const result = await simulateTwilioCall({ url: plan.url, token: plan.token, steps });
