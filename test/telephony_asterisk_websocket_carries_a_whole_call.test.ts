@@ -128,6 +128,24 @@ describe('Asterisk chan_websocket on /media/asterisk', () => {
     expect(await rec.endedAt).toMatch(/socket closed/);
   });
 
+  it('keeps 300 ms of bot audio ahead, not 15 frames, when Asterisk asks for 60 ms frames', async () => {
+    const n = h.records.length;
+    const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}`));
+    await c.opened;
+    c.sendText('MEDIA_START connection_id:f60 channel:WebSocket/f60 format:ulaw optimal_frame_size:480');
+    await waitFor(() => h.records.length === n + 1, 3000, 'the call to start');
+    c.sendText('DTMF_END digit:2'); // the 3 s answer
+    await c.until(() => c.binaries().length >= 8, 3000, '8 frames');
+    const frames = c.binaries();
+    for (const f of frames) expect(f.data).toHaveLength(480);
+    // The frame due now and the 300 ms (5 × 60 ms) after it leave at once; the next is due 60 ms
+    // later (timers are late, never early). Counted in frames (15), the lead would queue 900 ms at
+    // the PBX: three times what rides out a busy moment, and closer to chan_websocket's MEDIA_XOFF.
+    expect(frames[5].at - frames[0].at).toBeLessThan(40);
+    expect(frames[6].at - frames[0].at).toBeGreaterThan(50);
+    c.ws.close(1000, 'bye');
+  });
+
   it('answers the channel itself when asked to (?answer=1, for dial strings with the n option)', async () => {
     const n = h.records.length;
     const c = new TestClient(h.url(`/media/asterisk?token=${TOKEN}&answer=1`));

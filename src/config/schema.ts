@@ -83,7 +83,7 @@ export const configSchema = z.object({
         .max(50)
         .nullable()
         .default(null)
-        .describe("Bot audio frames (20 ms each) sent ahead of real time; null = the protocol's own: 15 where the far end queues audio and barge-in empties its queue (Twilio, Asterisk chan_websocket), 2 where it plays frames as they arrive (AudioSocket, raw)"),
+        .describe("Bot audio frames sent ahead of real time, in the call's own frame size (20 ms unless the far end asks for another); null = the protocol's own, set in time: 300 ms where the far end queues audio and barge-in empties its queue (Twilio, Asterisk chan_websocket: 15 frames of 20 ms, 5 of 60 ms), 40 ms where it plays frames as they arrive (AudioSocket, raw)"),
       mediaGapMs: z
         .number()
         .int()

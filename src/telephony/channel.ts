@@ -43,7 +43,7 @@ export interface MediaConnectionOptions {
    * ping/pong, TCP state): a call is never ended for lack of media.
    */
   mediaGapMs?: number;
-  /** Frames sent ahead of real time (default: the serializer's leadFrames). */
+  /** Frames sent ahead of real time (default: the serializer's leadMs in this call's frames). */
   leadFrames?: number;
   /** Twilio: how long after the expected playout end to wait for a mark before giving up (default 3 s). */
   markGraceMs?: number;
@@ -294,7 +294,7 @@ class LineCall implements CallChannel {
     }
     this.frameBytes = frameBytes;
     this.frameMs = (frameBytes / bps / start.sampleRate) * 1000;
-    this.pacer = new FramePacer({ frameMs: this.frameMs, leadFrames: conn.options.leadFrames ?? conn.options.serializer.leadFrames, next: () => this.nextFrame() });
+    this.pacer = new FramePacer({ frameMs: this.frameMs, leadFrames: conn.options.leadFrames ?? Math.round(conn.options.serializer.leadMs / this.frameMs), next: () => this.nextFrame() });
     this.clock = new MediaClock(conn.options.mediaGapMs ?? 120);
     this.stopGapTicks = gapTicker.add(() => this.fillGap());
   }

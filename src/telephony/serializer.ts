@@ -46,12 +46,13 @@ export interface FrameSerializer {
   /** True when the far end echoes marks once audio has really been played. */
   readonly supportsMarks: boolean;
   /**
-   * Frames (20 ms) of bot audio to send ahead of real time. Where the far end keeps its own playout
+   * Milliseconds of bot audio to send ahead of real time. Where the far end keeps its own playout
    * queue and clear() empties it (Twilio, Asterisk chan_websocket), sending well ahead costs
    * nothing at barge-in and rides out a busy event loop; where it plays frames as they arrive
-   * (AudioSocket, raw), audio sent ahead cannot be taken back, so only jitter is covered.
+   * (AudioSocket, raw), audio sent ahead cannot be taken back, so only jitter is covered. In time,
+   * not frames: the far end chooses the frame size (Asterisk's optimal_frame_size, 10–60 ms).
    */
-  readonly leadFrames: number;
+  readonly leadMs: number;
   /** @throws ProtocolError on anything that is not a valid message of this protocol. */
   parse(data: Uint8Array, binary: boolean): InboundEvent[];
   /** One paced frame of line-coded bot audio. */

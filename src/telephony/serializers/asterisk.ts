@@ -72,7 +72,7 @@ export class AsteriskSerializer implements FrameSerializer {
   readonly protocol = 'asterisk' as const;
   readonly supportsMarks = false;
   /** chan_websocket re-times queued media itself (MEDIA_XOFF when its queue fills); FLUSH_MEDIA empties it. */
-  readonly leadFrames = 15;
+  readonly leadMs = 300;
   private json = false;
   private readonly answer: boolean;
 

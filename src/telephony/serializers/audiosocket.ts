@@ -52,7 +52,7 @@ export class AudioSocketDeframer {
 export class AudioSocketSerializer implements FrameSerializer {
   readonly protocol = 'audiosocket' as const;
   /** Asterisk writes AudioSocket audio to the channel as it comes, and there is no flush. */
-  readonly leadFrames = 2;
+  readonly leadMs = 40;
   readonly supportsMarks = false;
 
   /** `data` is one whole message from AudioSocketDeframer. */

@@ -25,8 +25,8 @@ const stopSchema = z.object({ event: z.literal('stop'), reason: z.string().max(2
 export class RawSerializer implements FrameSerializer {
   readonly protocol = 'raw' as const;
   readonly supportsMarks = false;
-  /** docs/protocols/raw.md: frames are played as they arrive, sent a couple ahead. */
-  readonly leadFrames = 2;
+  /** docs/protocols/raw.md: frames are played as they arrive, sent 40 ms (two 20 ms frames) ahead. */
+  readonly leadMs = 40;
 
   parse(data: Uint8Array, binary: boolean): InboundEvent[] {
     if (binary) return [{ type: 'audio', payload: data }];

@@ -64,7 +64,7 @@ export class TwilioSerializer implements FrameSerializer {
   readonly protocol = 'twilio' as const;
   readonly supportsMarks = true;
   /** Twilio plays media from its own buffer in order; `clear` empties it. */
-  readonly leadFrames = 15;
+  readonly leadMs = 300;
   private streamSid: string | null = null;
   private lastChunk: number | null = null;
 
