@@ -9,6 +9,8 @@
  *                                      (default fixtures/faq/catalogue.json; --skip-shipped: not)
  *   --massive <dir>                    default ../shared/datasets/massive-fa (train → upload, test → ask)
  *   --massive-every N                  ask every N-th test line (default 1: all 2,974)
+ *   --massive-ask test|dev             which MASSIVE split is asked (default test; dev for development,
+ *                                      with --isp-test fixtures/faq/dev-*.jsonl on the ISP side)
  *   --only isp|massive                 one data set
  *   --json <file>                      write the figures
  * Ends with one JSON line of all figures.
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     'skip-shipped': { type: 'boolean', default: false },
     massive: { type: 'string', default: '../shared/datasets/massive-fa' },
     'massive-every': { type: 'string', default: '1' },
+    'massive-ask': { type: 'string', default: 'test' },
     only: { type: 'string' },
     json: { type: 'string' },
   },
@@ -60,8 +63,13 @@ if (values.only !== 'massive') {
 if (values.only !== 'isp') {
   const train = readLabelled(`${values.massive}/train.jsonl`);
   const every = Math.max(1, Number(values['massive-every']));
-  const tests = readLabelled(`${values.massive}/test.jsonl`).filter((_, i) => i % every === 0);
-  log(`MASSIVE-fa: ${train.length} train lines, asking ${tests.length} test lines (every ${every})`);
+  const split = values['massive-ask'];
+  if (split !== 'test' && split !== 'dev') {
+    log('--massive-ask: test or dev');
+    process.exit(2);
+  }
+  const tests = readLabelled(`${values.massive}/${split}.jsonl`).filter((_, i) => i % every === 0);
+  log(`MASSIVE-fa: ${train.length} train lines, asking ${tests.length} ${split} lines (every ${every})`);
   for (const k of ks) rows.push(await scoreUpload('massive-fa', k, massiveUpload(train, kOf(k)), tests, log));
 }
 
