@@ -36,6 +36,21 @@ describe.each(backends)('Database on $name', ({ open }) => {
     expect(await database.transaction(async (tx) => (await tx.query<{ n: number }>('select 1 as n'))[0].n)).toBe(1);
   });
 
+  it('stores and returns audio bytes exactly: every byte value, a view into a larger buffer, nothing at all', async () => {
+    const t = await open();
+    opened.push(t);
+    const { database } = t;
+    await database.exec('create table blobs (k int primary key, b bytea)');
+    const every = Uint8Array.from({ length: 512 }, (_, i) => i & 255);
+    const backing = Uint8Array.from({ length: 96_000 }, (_, i) => (i * 31) & 255);
+    const view = backing.subarray(1_001, 81_001); // a turn's samples cut out of a longer recording
+    const cases = [every, view, new Uint8Array(0)];
+    for (const [k, b] of cases.entries()) await database.query('insert into blobs values ($1, $2)', [k, b]);
+    const rows = await database.query<{ k: number; b: Uint8Array }>('select k, b from blobs order by k');
+    expect(rows.map((r) => r.b instanceof Uint8Array)).toEqual([true, true, true]);
+    expect(rows.map((r) => Array.from(r.b))).toEqual(cases.map((b) => Array.from(b)));
+  });
+
   it('delivers a NOTIFY to a listener, only after commit', async () => {
     const t = await open();
     opened.push(t);

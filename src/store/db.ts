@@ -82,6 +82,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /** A folder that holds nothing yet: an existing database is never overwritten by the template. */
 const isNewDataDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
 
+const BYTEA = 17;
+
+/**
+ * bytea in and out of PGlite through Buffer's native hex codec. PGlite's own goes byte by byte
+ * (a string per byte out, a parseInt per byte in): storing the answers' audio at warm-up cost
+ * seconds of the event loop, and every cached answer read back from the database paid it again.
+ */
+function byteaToHex(value: unknown): string {
+  if (!(value instanceof Uint8Array)) throw new Error('Invalid input for bytea type');
+  return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+}
+
+function byteaFromHex(text: string): Uint8Array {
+  const bytes = Buffer.from(text.slice(2), 'hex');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 async function openPglite(dataDir: string | undefined, template: string | null | undefined): Promise<Database> {
   const source = template && existsSync(join(template, 'PG_VERSION')) ? template : undefined;
   // In memory means "throw it away at close": from a template that is a private copy on disk.
@@ -91,7 +108,7 @@ async function openPglite(dataDir: string | undefined, template: string | null |
     if (source && isNewDataDir(dir)) cpSync(source, dir, { recursive: true });
     else mkdirSync(dir, { recursive: true });
   }
-  const client = dir ? new PGlite(dir) : new PGlite();
+  const client = new PGlite({ dataDir: dir, serializers: { [BYTEA]: byteaToHex }, parsers: { [BYTEA]: byteaFromHex } });
   await client.waitReady;
   return {
     kind: 'pglite',
