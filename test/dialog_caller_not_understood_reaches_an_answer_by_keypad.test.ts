@@ -105,6 +105,29 @@ describe('a caller the bot cannot understand', () => {
     ]);
   });
 
+  it('is told they were not heard clearly, then offered the menu, when their speech is read as nothing at all', async () => {
+    const { channel, recorder, tts, run } = setup(['', '']);
+    await speakAfter(channel, 0);
+    await speakAfter(channel, 1);
+    await pressAfter(channel, 2, '0');
+    expect(await run).toBe('handoff');
+    expect(tts.spoken[1]).toBe(prompts.unclear);
+    expect(recorder.turns.map((t) => [t.action, t.input])).toEqual([['greeting', 'greeting'], ['reprompt', 'speech'], ['menu', 'speech'], ['handoff', 'dtmf']]);
+    expect(recorder.events.find((e) => e.type === 'menu.offered')?.data).toEqual({ reason: 'failures' });
+  });
+
+  it('keeps waiting through a short burst read as nothing, then says it heard nothing', async () => {
+    const { channel, recorder, tts, run } = setup(['']);
+    await until(() => channel.played[0]?.outcome === 'played');
+    channel.say(speech.subarray(8000, 8000 + 3200)); // 0.4 s of the caller's voice: a cough, a word cut off
+    channel.say(silence);
+    await until(() => tts.spoken.length >= 2, 15_000);
+    expect(tts.spoken[1]).toBe(prompts.noInput);
+    channel.press('0');
+    expect(await run).toBe('handoff');
+    expect(recorder.turns.map((t) => [t.action, t.input])).toEqual([['greeting', 'greeting'], ['reprompt', 'no-input'], ['handoff', 'dtmf']]);
+  });
+
   it('is handed to a human when they press 0 in the menu', async () => {
     const { channel, recorder, run } = setup(['ققق', 'ققق']);
     await speakAfter(channel, 0);

@@ -19,7 +19,8 @@ import { simulateTwilioCall, type CallerLine } from '../src/sim/twilio-caller.js
 // backwards and babbled syllables were read as an FAQ at 0.59–0.74), but the recogniser is never
 // sure of it (confidence 0.37–0.41 at ten alignments, against the 0.75 floor): the bot never answers
 // it, at most asks whether that is what the caller meant, and the caller's «no» (key 2) is a
-// failure too. So the menu comes after two failures whichever way the vowel was read.
+// failure too. Read as nothing at all (CI, 2026-12-06: twice in one call), it is a failure as well,
+// not silence. So the menu comes after two failures whichever way the vowel was read.
 //
 // Every step waits for the bot's answer to the one before as the service records it (a turn is
 // stored when its reply starts sounding), never for a stretch of quiet: on a loaded machine a

@@ -81,6 +81,9 @@ export type CallOutcome = 'completed' | 'handoff' | 'abandoned' | 'error';
  * machine that delegates: Listener (VAD, endpointing, ASR), NLU, the pure `decide` policy,
  * Speaker (TTS → paced playback), the hand-off service and the recorder.
  */
+/** Speech at least this long counts as an answer even when the recogniser reads nothing in it. */
+const UNREAD_SPEECH_IS_AN_ANSWER_MS = 800;
+
 export class CallSession implements CallIO {
   readonly callId: string;
   readonly callerNumber: string | null;
@@ -123,8 +126,11 @@ export class CallSession implements CallIO {
       {
         speechStart: () => this.onSpeechStart(),
         utterance: (heard) => {
-          // Noise that the recogniser heard as nothing is not an answer; keep waiting.
           if (heard.text.trim()) this.deliver({ kind: 'speech', heard });
+          // A caller who spoke for a while and was read as nothing did answer, and was not heard
+          // clearly: a failure toward the keypad menu («صدایتان را واضح نشنیدم»), not silence toward a
+          // no-input hand-off. A short burst read as nothing (a cough, a click) is no answer: keep waiting.
+          else if (heard.speechMs >= UNREAD_SPEECH_IS_AN_ANSWER_MS) this.deliver({ kind: 'speech', heard: { ...heard, confidence: 0 } });
         },
         asrError: (error) => {
           this.engineError('asr', error);
