@@ -46,6 +46,11 @@ if (ks.length === 0 || ks.some((k) => k !== 'all' && !/^\d+$/.test(k))) {
   log('usage: eval:nlu -- --few-shot <K|all> [--few-shot …] [--only isp|massive]');
   process.exit(2);
 }
+// Checked before anything runs: a misspelt split must not cost the ISP rows first.
+if (values['massive-ask'] !== 'test' && values['massive-ask'] !== 'dev') {
+  log('--massive-ask: test or dev');
+  process.exit(2);
+}
 const kOf = (k: string) => (k === 'all' ? Number.MAX_SAFE_INTEGER : Number(k));
 const rows: FewShotFigures[] = [];
 
@@ -64,10 +69,6 @@ if (values.only !== 'isp') {
   const train = readLabelled(`${values.massive}/train.jsonl`);
   const every = Math.max(1, Number(values['massive-every']));
   const split = values['massive-ask'];
-  if (split !== 'test' && split !== 'dev') {
-    log('--massive-ask: test or dev');
-    process.exit(2);
-  }
   const tests = readLabelled(`${values.massive}/${split}.jsonl`).filter((_, i) => i % every === 0);
   log(`MASSIVE-fa: ${train.length} train lines, asking ${tests.length} ${split} lines (every ${every})`);
   for (const k of ks) rows.push(await scoreUpload('massive-fa', k, massiveUpload(train, kOf(k)), tests, log));

@@ -29,7 +29,6 @@ export const DEFAULT_WINDOWS: Window[] = [{ days: ['sat', 'sun', 'mon', 'tue', '
 const toAscii = (s: string) =>
   s.replace(/[\u06F0-\u06F9]/g, (d) => String(d.charCodeAt(0) - 0x06f0)).replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660));
 
-
 export interface LocalTime {
   day: Day;
   /** Gregorian local date, YYYY-MM-DD. */

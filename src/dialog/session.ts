@@ -76,14 +76,14 @@ const asText = (speech: Speech) => (typeof speech === 'string' ? speech : speech
 
 export type CallOutcome = 'completed' | 'handoff' | 'abandoned' | 'error';
 
+/** Speech at least this long counts as an answer even when the recogniser reads nothing in it. */
+const UNREAD_SPEECH_IS_AN_ANSWER_MS = 800;
+
 /**
  * One call: greet → listen → understand → act, until goodbye, hang-up or hand-off. A small state
  * machine that delegates: Listener (VAD, endpointing, ASR), NLU, the pure `decide` policy,
  * Speaker (TTS → paced playback), the hand-off service and the recorder.
  */
-/** Speech at least this long counts as an answer even when the recogniser reads nothing in it. */
-const UNREAD_SPEECH_IS_AN_ANSWER_MS = 800;
-
 export class CallSession implements CallIO {
   readonly callId: string;
   readonly callerNumber: string | null;

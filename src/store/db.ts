@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -82,8 +82,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /** A folder that holds nothing yet: an existing database is never overwritten by the template. */
 const isNewDataDir = (dir: string) => !existsSync(dir) || readdirSync(dir).length === 0;
 
-const BYTEA = 17;
-
 /**
  * bytea in and out of PGlite through Buffer's native hex codec. PGlite's own goes byte by byte
  * (a string per byte out, a parseInt per byte in): storing the answers' audio at warm-up cost
@@ -108,7 +106,7 @@ async function openPglite(dataDir: string | undefined, template: string | null |
     if (source && isNewDataDir(dir)) cpSync(source, dir, { recursive: true });
     else mkdirSync(dir, { recursive: true });
   }
-  const client = new PGlite({ dataDir: dir, serializers: { [BYTEA]: byteaToHex }, parsers: { [BYTEA]: byteaFromHex } });
+  const client = new PGlite({ dataDir: dir, serializers: { [types.BYTEA]: byteaToHex }, parsers: { [types.BYTEA]: byteaFromHex } });
   await client.waitReady;
   return {
     kind: 'pglite',
