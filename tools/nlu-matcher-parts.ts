@@ -36,8 +36,9 @@ for (const [name, over] of Object.entries(JSON.parse(values.settings!) as Record
     const scores = matcher.score(l.text);
     for (const p of parts) if (scores.reduce((a, b) => (b[p] > a[p] ? b : a)).intent === l.intent) first[p]++;
   }
-  const row = { name, ...Object.fromEntries(parts.map((p) => [p, Math.round((1000 * first[p]) / asked.length) / 10])), trainMs };
-  console.error(`${name}: ${parts.map((p) => `${p} ${row[p]} %`).join(', ')} (trained in ${trainMs} ms)`);
+  const share = Object.fromEntries(parts.map((p) => [p, Math.round((1000 * first[p]) / asked.length) / 10])) as Record<(typeof parts)[number], number>;
+  const row = { name, ...share, trainMs };
+  console.error(`${name}: ${parts.map((p) => `${p} ${share[p]} %`).join(', ')} (trained in ${trainMs} ms)`);
   rows.push(row);
 }
 console.log(JSON.stringify({ tool: 'nlu-matcher-parts', train: train.length, asked: asked.length, rows }));
